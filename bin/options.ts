@@ -1,0 +1,37 @@
+// Shared option handling for the sub-commands: flags > environment > config file > defaults.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError } from './cliError.ts';
+
+/** "500ms", "1s", "10s", "1m", "2h", "7d" → milliseconds. */
+export function parseDuration(text: string, key: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new CliError(`${key}: '${text}' is not a duration; use e.g. 500ms, 1s, 10s, 1m, 2h or 7d`);
+  const unit = m[2] ?? 's';
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+  const ms = Number(m[1]) * factor;
+  if (!(ms > 0)) throw new CliError(`${key}: the duration must be greater than zero (got '${text}')`);
+  return ms;
+}
+
+/** Parses flags for one sub-command; an unknown or malformed flag names itself and points at --help. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new CliError(`${command}: ${msg}. See \`spanwatch ${command} --help\`.`);
+  }
+}
+
+/** A value from the flag, else the environment variable, else the default. */
+export function fromEnv(flag: string | undefined, envName: string, fallback?: string): string | undefined {
+  if (flag !== undefined) return flag;
+  const v = process.env[envName];
+  if (v !== undefined && v !== '') return v;
+  return fallback;
+}

@@ -1,0 +1,2 @@
+export * from './windowStats.ts';
+export * from './packet.ts';
