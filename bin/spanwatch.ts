@@ -1,9 +1,13 @@
 // The `spanwatch` command: dispatches to one module per sub-command under bin/commands/.
+import type { ParseArgsConfig } from 'node:util';
 import { CliError } from './cliError.ts';
+import { applyConfig, locateConfig, readConfig } from './config.ts';
 
 interface CommandModule {
   run(argv: string[]): Promise<number | void>;
   help: string;
+  /** the command's flags; when exported, the environment and the config file can set them too */
+  options?: NonNullable<ParseArgsConfig['options']>;
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -46,7 +50,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(mod.help.trimEnd() + '\n');
     return 0;
   }
-  const code = await mod.run(rest);
+  const located = locateConfig(rest);
+  const config = located.path ? readConfig(located.path) : null;
+  const argvWithConfig = mod.options ? applyConfig(name, located.argv, mod.options, config, located.path) : located.argv;
+  const code = await mod.run(argvWithConfig);
   return typeof code === 'number' ? code : 0;
 }
 
