@@ -1,2 +1,11 @@
 export * from './windowStats.ts';
 export * from './packet.ts';
+export * from './io/index.ts';
+export { CapturePipeline, type PipelineOptions, type CaptureTotals } from './pipeline.ts';
+export { captureTotals, type FileTotals, type DamagedFile } from './captureTotals.ts';
+export { LocalNetworks, DEFAULT_LOCAL_NETS } from './localNetworks.ts';
+export { FlowTable, DEFAULT_FLOW_TIMEOUTS, DEFAULT_FLOW_CAPACITY, TCP_STATE, type FlowTimeouts } from './flowTable.ts';
+export { PacketDecoder } from './decode/packetDecoder.ts';
+export { DecodedPacket, NETWORK, FRAGMENT, IP_PROTO } from './decode/decodedPacket.ts';
+export { SUPPORTED_LINK_TYPES } from './decode/linkLayer.ts';
+export { timestampIso } from './timestampText.ts';

@@ -3,8 +3,9 @@
 import type { CaptureHealth, WindowStats } from '../capture/index.ts';
 import type { Anomaly, AnomalyStatus } from '../model/index.ts';
 
-export type Role = 'viewer' | 'analyst' | 'admin';
-export const ROLES: readonly Role[] = ['viewer', 'analyst', 'admin'];
+/** viewer < analyst < admin for the API; `sensor` is a machine account that may only ingest. */
+export type Role = 'viewer' | 'analyst' | 'admin' | 'sensor';
+export const ROLES: readonly Role[] = ['viewer', 'analyst', 'admin', 'sensor'];
 
 /** `live` for the sensors' traffic; `replay:<id>` for a training replay of a stored dataset. */
 export type Channel = string;
@@ -26,6 +27,27 @@ export interface AuthMessage {
 }
 
 export type ClientMessage = AuthMessage | { type: 'subscribe'; channels: Channel[] };
+
+// ---- sensor → server ingest (WebSocket `/api/v1/ingest`, token of role `sensor`) ----
+
+/** First message of an ingest connection. */
+export interface IngestAuthMessage {
+  type: 'auth';
+  token: string;
+  /** random per sensor process: sequence numbers are unique within one session */
+  session: string;
+}
+
+/** A record from a sensor; `seq` increases by one per record within the session. */
+export type IngestRecordMessage =
+  | { type: 'window'; seq: number; data: WindowStats }
+  | { type: 'anomaly'; seq: number; data: Anomaly }
+  | { type: 'health'; seq: number; data: SensorHealth };
+
+/** The server's reply: everything up to and including `seq` is accepted (cumulative). */
+export interface IngestAckMessage { type: 'ack'; seq: number }
+/** Sent once after auth: the highest seq the server already holds for this session (0 = none). */
+export interface IngestReadyMessage { type: 'ready'; seq: number }
 
 // ---- server → client ----
 
@@ -107,6 +129,38 @@ export interface TrainingJob {
   version?: string;
   startedAt: number;
   finishedAt?: number;
+}
+
+/** An anomaly as the server returns it: the model's record plus the analyst workflow around it. */
+export interface AnomalyView extends Anomaly {
+  /** id of the active suppression that matched when the anomaly arrived (no alert was sent) */
+  suppressedBy?: string;
+  /** the analyst it is assigned to */
+  assignee?: string;
+}
+
+export interface AnomalyPage {
+  anomalies: AnomalyView[];
+  /** pass as `cursor` for the next page; absent on the last page */
+  nextCursor?: string;
+}
+
+export interface Suppression {
+  id: string;
+  /** at least one of host / remote / kind; all given fields must match */
+  scope: { host?: string; remote?: string; kind?: string };
+  reason: string;
+  /** ms since the epoch; the suppression stops matching after this */
+  expiresAt: number;
+  createdBy: string;
+  createdAt: number;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  entries: number;
+  /** the first line that is not what the chain says it should be */
+  firstBad?: { line: number; seq: number | null; problem: string };
 }
 
 export interface AuditEntry {

@@ -1,0 +1,172 @@
+// `spanwatch sensor`: capture from an interface or files, cut WindowStats, hand them to the sinks.
+import { hostname } from 'node:os';
+import {
+  CaptureFileError, CapturePipeline, openFileSource, openLiveSource, parseSpeed,
+  type PacketSource, type WindowStats,
+} from '../../capture/index.ts';
+import type { Anomaly } from '../../model/index.ts';
+import { CliError } from '../cliError.ts';
+import { parseDuration, parseFlags } from '../options.ts';
+import type { RecordSink } from '../sinks.ts';
+import { JsonlSink } from '../sinks/jsonl.ts';
+
+export const help = `usage: spanwatch sensor (--pcap FILE... | --interface IF) [options] [FILE...]
+
+Captures packets, cuts them into windows on packet time and writes one WindowStats record per window.
+
+input (one of):
+  --pcap FILE          capture file (pcap or pcapng, detected by content); repeatable, - = stdin;
+                       file names after the options count too
+  --interface IF       live capture on IF through libpcap (needs root or CAP_NET_RAW)
+  --bpf EXPR           pcap-filter expression (live capture)
+  --snaplen N          bytes kept per packet (live, default 65535)
+  --buffer SIZE        kernel capture buffer, e.g. 64MB (live, default 64MB)
+  --speed S            file replay speed: max (default), realtime, or a multiplier such as 10
+
+aggregation:
+  --window DURATION    window length on packet time (default 1s; e.g. 500ms, 10s, 1m)
+  --local-net CIDR,... local networks (default RFC 1918, RFC 4193, link-local, loopback); repeatable
+  --sensor NAME        sensor name in every record (default: this host's name)
+
+output:
+  --jsonl OUT          JSON lines, one {"type":"window","data":{...}} per window; - = stdout
+
+Ctrl-C (SIGINT) or SIGTERM stops the capture, emits the windows still open and closes the outputs.
+Exit status: 0 on success, 1 when a capture file was damaged (the rest is still read), 2 on bad usage.
+
+examples:
+  spanwatch sensor --pcap office.pcapng --jsonl windows.jsonl
+  spanwatch sensor --interface eth1 --bpf 'not port 22' --window 10s --jsonl -
+  spanwatch sensor --speed realtime --jsonl - day1.pcap day2.pcap
+`;
+
+/** The sensor's flags. Modules adding a sink add their flags here. */
+export const options = {
+  pcap: { type: 'string', multiple: true },
+  interface: { type: 'string' },
+  bpf: { type: 'string' },
+  snaplen: { type: 'string' },
+  buffer: { type: 'string' },
+  speed: { type: 'string' },
+  window: { type: 'string' },
+  'local-net': { type: 'string', multiple: true },
+  sensor: { type: 'string' },
+  jsonl: { type: 'string' },
+} as const;
+
+type SensorValues = ReturnType<typeof parseSensorFlags>['values'];
+
+function parseSensorFlags(argv: string[]) {
+  return parseFlags('sensor', argv, options, true);
+}
+
+/** Lets a sink publish what it derives (e.g. anomalies from windows) to every sink. */
+export interface SensorContext {
+  sensor: string;
+  windowMs: number;
+  publishAnomaly(anomaly: Anomaly): void;
+}
+
+/**
+ * Every output of the sensor, composed in one place: each output module adds the few lines that
+ * open its sink from its flags.
+ */
+async function openSinks(values: SensorValues, _ctx: SensorContext): Promise<RecordSink[]> {
+  const sinks: RecordSink[] = [];
+  if (values.jsonl !== undefined) sinks.push(await JsonlSink.open(values.jsonl));
+  return sinks;
+}
+
+/** "64MB", "512KiB", "1g", "65536" → bytes. */
+export function parseByteSize(text: string, key: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)$/i.exec(text.trim());
+  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 64MB, 512KB or a number of bytes`);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+function parsePositiveInt(text: string, key: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${key}: '${text}' is not a positive whole number`);
+  return n;
+}
+
+export function splitList(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+}
+
+function openSource(values: SensorValues, files: string[], onDamage: (err: CaptureFileError) => void): PacketSource {
+  if (values.interface !== undefined) {
+    try {
+      return openLiveSource({
+        iface: values.interface,
+        bpf: values.bpf,
+        snaplen: values.snaplen !== undefined ? parsePositiveInt(values.snaplen, '--snaplen') : undefined,
+        bufferBytes: values.buffer !== undefined ? parseByteSize(values.buffer, '--buffer') : undefined,
+      });
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`--interface ${values.interface}: ${(err as Error).message}`, 1);
+    }
+  }
+  let speed;
+  try {
+    speed = parseSpeed(values.speed ?? 'max');
+  } catch (err) {
+    throw new CliError(`--speed: ${(err as Error).message}`);
+  }
+  return openFileSource(files, { speed, onFileError: onDamage });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseSensorFlags(argv);
+  const files = [...(values.pcap ?? []), ...positionals];
+  if (values.interface !== undefined && files.length > 0) {
+    throw new CliError('sensor: give either --interface or capture files, not both');
+  }
+  if (values.interface === undefined && files.length === 0) {
+    throw new CliError('sensor: nothing to read; give --pcap FILE (or - for stdin) or --interface IF. See `spanwatch sensor --help`.');
+  }
+  const windowMs = parseDuration(values.window ?? '1s', '--window');
+  const sensor = values.sensor ?? hostname();
+  const localNets = splitList(values['local-net']);
+  let sinks: RecordSink[] = [];
+  const ctx: SensorContext = {
+    sensor,
+    windowMs,
+    publishAnomaly: (a) => { for (const s of sinks) s.anomaly(a); },
+  };
+  let pipeline: CapturePipeline;
+  try {
+    pipeline = new CapturePipeline({ sensor, windowMs, localNets }, (w: WindowStats) => {
+      for (const s of sinks) s.window(w);
+    });
+  } catch (err) {
+    throw new CliError(`sensor: ${(err as Error).message}`);
+  }
+  let damaged = 0;
+  const source = openSource(values, files, (err) => {
+    damaged++;
+    process.stderr.write(`spanwatch sensor: ${err.message}; continuing with the next file\n`);
+  });
+  sinks = await openSinks(values, ctx);
+  if (sinks.length === 0) {
+    throw new CliError('sensor: no output; give --jsonl FILE (or - for stdout). See `spanwatch sensor --help`.');
+  }
+  const stop = (): void => pipeline.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await pipeline.run(source);
+  } catch (err) {
+    if (!(err instanceof CaptureFileError)) throw err;
+    damaged++;
+    process.stderr.write(`spanwatch sensor: ${err.message}\n`);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await Promise.all(sinks.map((s) => s.close()));
+  }
+  return damaged > 0 ? 1 : 0;
+}

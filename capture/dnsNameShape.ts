@@ -1,0 +1,42 @@
+// Shape of a DNS query name: the entropy of the part below the registered domain is what grows
+// when data is tunnelled through DNS (long random-looking leftmost labels).
+
+const counts = new Int32Array(256);
+
+/**
+ * Shannon entropy (bits per character) of the labels left of the last two ("registered domain",
+ * approximated without a public-suffix list), dots excluded; for names of one or two labels, of
+ * the first label. 0 for an empty name.
+ */
+export function subdomainEntropy(name: string): number {
+  let end = name.length;
+  let dots = 0;
+  for (let i = name.length - 1; i >= 0; i--) {
+    if (name.charCodeAt(i) === 0x2e && ++dots === 2) {
+      end = i;
+      break;
+    }
+  }
+  if (dots < 2) {
+    const firstDot = name.indexOf('.');
+    end = firstDot < 0 ? name.length : firstDot;
+  }
+  counts.fill(0);
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2e) continue;
+    counts[c & 0xff]!++;
+    n++;
+  }
+  if (n === 0) return 0;
+  let h = 0;
+  for (let i = 0; i < 256; i++) {
+    const k = counts[i]!;
+    if (k > 0) {
+      const q = k / n;
+      h -= q * Math.log2(q);
+    }
+  }
+  return h;
+}

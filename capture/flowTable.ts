@@ -1,0 +1,328 @@
+// Bidirectional flow table keyed by the 5-tuple without building strings: an open-addressing hash
+// (linear probing, backward-shift deletion) over typed arrays, with one least-recently-seen list per
+// timeout class so that expiry and eviction of the oldest-idle flow are O(1).
+import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
+
+export interface FlowTimeouts {
+  /** TCP flows not yet closed (also half-open ones), ms */
+  tcpEstablishedMs: number;
+  /** TCP flows after RST or FIN from both ends, ms */
+  tcpClosedMs: number;
+  udpMs: number;
+  icmpMs: number;
+  /** other IP protocols, ms */
+  otherMs: number;
+}
+
+export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = {
+  tcpEstablishedMs: 300_000, tcpClosedMs: 10_000, udpMs: 60_000, icmpMs: 30_000, otherMs: 60_000,
+};
+export const DEFAULT_FLOW_CAPACITY = 1_000_000;
+
+/** TCP state bits kept per flow. */
+export const TCP_STATE = {
+  SYN: 1, SYN_ACK: 2, FIN_INITIATOR: 4, FIN_RESPONDER: 8, RST: 16, BASE_SEQ_A: 32, BASE_SEQ_B: 64,
+} as const;
+
+const CLASS_TCP_OPEN = 0;
+const CLASS_TCP_CLOSED = 1;
+const CLASS_UDP = 2;
+const CLASS_ICMP = 3;
+const CLASS_OTHER = 4;
+const CLASSES = 5;
+const KEY_WORDS = 10;
+const EMPTY = -1;
+const NONE = -1;
+
+/** Well-known service ports: a packet towards one of them comes from the initiator. */
+function isServicePort(port: number): boolean {
+  return port === 53 || port === 80 || port === 443 || port === 22 || port === 445 || port === 139
+    || port === 123 || port === 8080 || port === 8443 || port === 993 || port === 995 || port === 465
+    || port === 25 || port === 67 || port === 68 || port === 161 || port === 389 || port === 3389;
+}
+
+export class FlowTable {
+  readonly capacity: number;
+  private readonly timeoutOf: Float64Array;
+  private readonly mask: number;
+  private readonly slots: Int32Array;
+  private readonly keys: Uint32Array;
+  private readonly hashes: Uint32Array;
+  private readonly freeList: Int32Array;
+  private freeTop: number;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly head = new Int32Array(CLASSES).fill(NONE);
+  private readonly tail = new Int32Array(CLASSES).fill(NONE);
+  private readonly klass: Uint8Array;
+  /** per flow: 1 when the canonical side A started the flow */
+  private readonly initiatorIsA: Uint8Array;
+  readonly tcpState: Uint8Array;
+  readonly firstMs: Float64Array;
+  readonly lastMs: Float64Array;
+  /** packets/bytes from the initiator and from the responder */
+  readonly packetsInit: Float64Array;
+  readonly packetsResp: Float64Array;
+  readonly bytesInit: Float64Array;
+  readonly bytesResp: Float64Array;
+  /** the responder's (server-side) port, 0 for protocols without ports */
+  readonly serverPort: Uint16Array;
+  /** first sequence number seen from side A and side B (valid when TCP_STATE.BASE_SEQ_A/B is set) */
+  private readonly baseSeq: Uint32Array;
+  size = 0;
+  /** flows removed because the table was full */
+  evictions = 0;
+  /** flows removed after their idle timeout */
+  expirations = 0;
+  /** flows ever created */
+  created = 0;
+  /** set by track(): the packet created a new flow */
+  isNew = false;
+  /** set by track(): the packet was sent by the flow's initiator */
+  fromInitiator = false;
+
+  constructor(capacity = DEFAULT_FLOW_CAPACITY, timeouts: FlowTimeouts = DEFAULT_FLOW_TIMEOUTS) {
+    if (!(capacity >= 1)) throw new Error(`flow table capacity must be at least 1 (got ${capacity})`);
+    this.capacity = capacity;
+    this.timeoutOf = Float64Array.from([
+      timeouts.tcpEstablishedMs, timeouts.tcpClosedMs, timeouts.udpMs, timeouts.icmpMs, timeouts.otherMs,
+    ]);
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(size).fill(EMPTY);
+    this.keys = new Uint32Array(capacity * KEY_WORDS);
+    this.hashes = new Uint32Array(capacity);
+    this.freeList = new Int32Array(capacity);
+    for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
+    this.freeTop = capacity;
+    this.prev = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.klass = new Uint8Array(capacity);
+    this.initiatorIsA = new Uint8Array(capacity);
+    this.tcpState = new Uint8Array(capacity);
+    this.firstMs = new Float64Array(capacity);
+    this.lastMs = new Float64Array(capacity);
+    this.packetsInit = new Float64Array(capacity);
+    this.packetsResp = new Float64Array(capacity);
+    this.bytesInit = new Float64Array(capacity);
+    this.bytesResp = new Float64Array(capacity);
+    this.serverPort = new Uint16Array(capacity);
+    this.baseSeq = new Uint32Array(capacity * 2);
+  }
+
+  /**
+   * Finds or creates the flow of an IP packet and counts the packet in it; returns the flow index
+   * (stable while the flow lives), or -1 for non-IP packets. Sets `isNew` and `fromInitiator`.
+   */
+  track(p: DecodedPacket): number {
+    if (p.network !== NETWORK.IPV4 && p.network !== NETWORK.IPV6) return -1;
+    const now = p.tsMs;
+    this.expire(now);
+    const s = p.src;
+    const d = p.dst;
+    const sport = p.hasPorts ? p.sport : 0;
+    const dport = p.hasPorts ? p.dport : 0;
+    // canonical order: side A is the smaller (address, port)
+    let srcIsA = true;
+    for (let i = 0; i < 4; i++) {
+      if (s[i] !== d[i]) {
+        srcIsA = s[i]! < d[i]!;
+        break;
+      }
+      if (i === 3) srcIsA = sport <= dport;
+    }
+    const a = srcIsA ? s : d;
+    const b = srcIsA ? d : s;
+    const ports = (srcIsA ? ((sport << 16) | dport) : ((dport << 16) | sport)) >>> 0;
+    const meta = (p.network << 8) | p.proto;
+    let h = Math.imul(meta ^ 0x9e3779b9, 0x85ebca6b) ^ ports;
+    for (let i = 0; i < 4; i++) {
+      h = Math.imul(h ^ a[i]!, 0xcc9e2d51);
+      h = (h << 13) | (h >>> 19);
+      h = Math.imul(h ^ b[i]!, 0x1b873593);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h = (h ^ (h >>> 13)) >>> 0;
+    const keys = this.keys;
+    let slot = h & this.mask;
+    let flow = this.slots[slot]!;
+    while (flow !== EMPTY) {
+      const k = flow * KEY_WORDS;
+      if (this.hashes[flow] === h && keys[k + 8] === ports && keys[k + 9] === meta
+        && keys[k] === a[0] && keys[k + 1] === a[1] && keys[k + 2] === a[2] && keys[k + 3] === a[3]
+        && keys[k + 4] === b[0] && keys[k + 5] === b[1] && keys[k + 6] === b[2] && keys[k + 7] === b[3]) break;
+      slot = (slot + 1) & this.mask;
+      flow = this.slots[slot]!;
+    }
+    if (flow !== EMPTY && p.proto === IP_PROTO.TCP && (p.tcpFlags & 0x12) === 0x02 && p.hasPorts && this.isPortReuse(flow, srcIsA, p.tcpSeq)) {
+      // a SYN with another initial sequence number on a known 5-tuple is a new connection reusing
+      // the ports: a new flow (tshark starts a new TCP stream on the same rule)
+      this.remove(flow);
+      flow = EMPTY;
+      slot = h & this.mask;
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    }
+    if (flow === EMPTY) {
+      if (this.freeTop === 0) {
+        this.evictOldest();
+        // the eviction may have shifted entries into our probe path: find the first empty slot again
+        slot = h & this.mask;
+        while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      }
+      flow = this.freeList[--this.freeTop]!;
+      this.slots[slot] = flow;
+      const k = flow * KEY_WORDS;
+      for (let i = 0; i < 4; i++) {
+        keys[k + i] = a[i]!;
+        keys[k + 4 + i] = b[i]!;
+      }
+      keys[k + 8] = ports;
+      keys[k + 9] = meta;
+      this.hashes[flow] = h;
+      const srcInit = this.senderInitiates(p, sport, dport);
+      this.initiatorIsA[flow] = srcInit === srcIsA ? 1 : 0;
+      this.serverPort[flow] = srcInit ? dport : sport;
+      this.tcpState[flow] = 0;
+      this.firstMs[flow] = now;
+      this.packetsInit[flow] = 0;
+      this.packetsResp[flow] = 0;
+      this.bytesInit[flow] = 0;
+      this.bytesResp[flow] = 0;
+      const c = p.proto === IP_PROTO.TCP ? CLASS_TCP_OPEN : p.proto === IP_PROTO.UDP ? CLASS_UDP
+        : p.proto === IP_PROTO.ICMP || p.proto === IP_PROTO.ICMPV6 ? CLASS_ICMP : CLASS_OTHER;
+      this.klass[flow] = c;
+      this.linkTail(flow, c);
+      this.size++;
+      this.created++;
+      this.isNew = true;
+    } else {
+      this.isNew = false;
+      this.unlink(flow);
+      this.linkTail(flow, this.klass[flow]!);
+    }
+    if (now > this.lastMs[flow]! || this.isNew) this.lastMs[flow] = now;
+    const fromInit = (this.initiatorIsA[flow] === 1) === srcIsA;
+    this.fromInitiator = fromInit;
+    if (fromInit) {
+      this.packetsInit[flow]!++;
+      this.bytesInit[flow]! += p.wireLen;
+    } else {
+      this.packetsResp[flow]!++;
+      this.bytesResp[flow]! += p.wireLen;
+    }
+    if (p.proto === IP_PROTO.TCP && p.hasPorts) {
+      this.updateTcp(flow, p.tcpFlags, fromInit);
+      const bit = srcIsA ? TCP_STATE.BASE_SEQ_A : TCP_STATE.BASE_SEQ_B;
+      if ((this.tcpState[flow]! & bit) === 0) {
+        this.tcpState[flow]! |= bit;
+        this.baseSeq[2 * flow + (srcIsA ? 0 : 1)] = (p.tcpFlags & 0x02) !== 0 ? p.tcpSeq : (p.tcpSeq - 1) >>> 0;
+      }
+    }
+    return flow;
+  }
+
+  /** Whether the sender of the first packet of a flow is its initiator. */
+  private senderInitiates(p: DecodedPacket, sport: number, dport: number): boolean {
+    if (p.proto === IP_PROTO.TCP && p.hasPorts && (p.tcpFlags & 0x02) !== 0) return (p.tcpFlags & 0x10) === 0;
+    if (p.proto === IP_PROTO.ICMP) return p.icmpType !== 0;
+    if (p.proto === IP_PROTO.ICMPV6) return p.icmpType !== 129;
+    if (sport === dport || !p.hasPorts) return true;
+    if (isServicePort(dport)) return true;
+    if (isServicePort(sport)) return false;
+    return dport < sport;
+  }
+
+  private updateTcp(flow: number, flags: number, fromInit: boolean): void {
+    let st = this.tcpState[flow]!;
+    if ((flags & 0x12) === 0x02) st |= TCP_STATE.SYN;
+    if ((flags & 0x12) === 0x12) st |= TCP_STATE.SYN_ACK;
+    if ((flags & 0x01) !== 0) st |= fromInit ? TCP_STATE.FIN_INITIATOR : TCP_STATE.FIN_RESPONDER;
+    if ((flags & 0x04) !== 0) st |= TCP_STATE.RST;
+    this.tcpState[flow] = st;
+    if (this.klass[flow] === CLASS_TCP_OPEN && this.isClosed(flow)) {
+      this.unlink(flow);
+      this.klass[flow] = CLASS_TCP_CLOSED;
+      this.linkTail(flow, CLASS_TCP_CLOSED);
+    }
+  }
+
+  private isPortReuse(flow: number, srcIsA: boolean, seq: number): boolean {
+    const bit = srcIsA ? TCP_STATE.BASE_SEQ_A : TCP_STATE.BASE_SEQ_B;
+    return (this.tcpState[flow]! & bit) !== 0 && this.baseSeq[2 * flow + (srcIsA ? 0 : 1)] !== seq;
+  }
+
+  /** RST seen, or FIN from both ends. */
+  isClosed(flow: number): boolean {
+    const st = this.tcpState[flow]!;
+    return (st & TCP_STATE.RST) !== 0
+      || (st & (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER)) === (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER);
+  }
+
+  /** Removes every flow idle for longer than its class's timeout at event time `nowMs`. */
+  expire(nowMs: number): void {
+    for (let c = 0; c < CLASSES; c++) {
+      const limit = nowMs - this.timeoutOf[c]!;
+      let f = this.head[c]!;
+      while (f !== NONE && this.lastMs[f]! < limit) {
+        this.remove(f);
+        this.expirations++;
+        f = this.head[c]!;
+      }
+    }
+  }
+
+  private evictOldest(): void {
+    let victim = NONE;
+    for (let c = 0; c < CLASSES; c++) {
+      const f = this.head[c]!;
+      if (f !== NONE && (victim === NONE || this.lastMs[f]! < this.lastMs[victim]!)) victim = f;
+    }
+    if (victim === NONE) return;
+    this.remove(victim);
+    this.evictions++;
+  }
+
+  private remove(flow: number): void {
+    this.unlink(flow);
+    const m = this.mask;
+    let i = this.hashes[flow]! & m;
+    while (this.slots[i] !== flow) i = (i + 1) & m;
+    // backward-shift deletion keeps every probe chain unbroken without tombstones
+    let j = i;
+    for (;;) {
+      j = (j + 1) & m;
+      const f = this.slots[j]!;
+      if (f === EMPTY) break;
+      const home = this.hashes[f]! & m;
+      const movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+      if (movable) {
+        this.slots[i] = f;
+        i = j;
+      }
+    }
+    this.slots[i] = EMPTY;
+    this.freeList[this.freeTop++] = flow;
+    this.size--;
+  }
+
+  private linkTail(flow: number, c: number): void {
+    const t = this.tail[c]!;
+    this.prev[flow] = t;
+    this.next[flow] = NONE;
+    if (t === NONE) this.head[c] = flow;
+    else this.next[t] = flow;
+    this.tail[c] = flow;
+  }
+
+  private unlink(flow: number): void {
+    const c = this.klass[flow]!;
+    const p = this.prev[flow]!;
+    const n = this.next[flow]!;
+    if (p === NONE) this.head[c] = n;
+    else this.next[p] = n;
+    if (n === NONE) this.tail[c] = p;
+    else this.prev[n] = p;
+  }
+}

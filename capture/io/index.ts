@@ -1,0 +1,8 @@
+// Packet sources (capture files, stdin, live interfaces) and capture file writers.
+export { CaptureFileError } from './captureFileError.ts';
+export { detectCaptureFormat } from './captureFormat.ts';
+export { parseSpeed, type Speed } from './speed.ts';
+export { openFileSource, openStreamSource, type FileSourceOptions } from './fileSource.ts';
+export { CaptureWriter, CaptureFileWriter } from './captureWriter.ts';
+export type { CaptureWriterOptions, CaptureInterfaceOptions } from './recordEncoder.ts';
+export { openLiveSource, listInterfaces, type LiveSourceOptions, DEFAULT_LIVE_BUFFER_BYTES, LIVE_SNAPLEN } from './liveSource.ts';

@@ -1,0 +1,24 @@
+// What the file source drives: a format's parser over a ChunkBuffer, one packet per call.
+import type { PacketRecord } from '../packet.ts';
+import type { CaptureFileError } from './captureFileError.ts';
+
+export interface RecordReader {
+  /**
+   * Fills `rec` with the next packet and returns true, or returns false when `need` bytes from the
+   * buffer's pos are required first. Throws a CaptureFileError on corrupt data.
+   */
+  next(rec: PacketRecord): boolean;
+  /** bytes needed from pos before next() can make progress */
+  readonly need: number;
+  /** packets delivered so far from this input */
+  readonly packets: number;
+  /** The error for an input that ended inside a record. */
+  truncated(): CaptureFileError;
+}
+
+/** Records may exceed the snaplen a little (tcpdump and wireshark accept that); beyond this they are corrupt. */
+export const MIN_RECORD_LIMIT = 262144;
+
+export function recordLimit(snaplen: number): number {
+  return Math.max(snaplen, MIN_RECORD_LIMIT);
+}

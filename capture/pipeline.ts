@@ -1,0 +1,170 @@
+// The capture pipeline: source → decoder → flow table → window aggregator → WindowStats.
+import type { PacketRecord, PacketSource, SourceCounters } from './packet.ts';
+import type { Direction, WindowStats } from './windowStats.ts';
+import { IP_PROTO } from './decode/decodedPacket.ts';
+import { PacketDecoder } from './decode/packetDecoder.ts';
+import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flowTable.ts';
+import { DEFAULT_LOCAL_NETS, DIRECTION_NAMES, LocalNetworks } from './localNetworks.ts';
+import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windowAccumulator.ts';
+import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregator.ts';
+import { timestampIso } from './timestampText.ts';
+
+export interface PipelineOptions {
+  sensor: string;
+  /** window length in ms (default 1000) */
+  windowMs?: number;
+  /** CIDRs of the local networks (default RFC 1918, RFC 4193, link-local, loopback) */
+  localNets?: string[];
+  /** local hosts and remote endpoints listed per window (default 20) */
+  topK?: number;
+  /** flows held at once (default 1,000,000); beyond it the oldest-idle flow is evicted */
+  flowCapacity?: number;
+  /** on a live source, close a window this long after its end if no packet did (default window + 1 s) */
+  quietFlushMs?: number;
+  flowTimeouts?: Partial<FlowTimeouts>;
+  /** most empty windows emitted for one gap (default: 3,600 live, 1,000,000 for files) */
+  maxGapWindows?: number;
+  /** bounds on the lists and sets kept per window */
+  limits?: Partial<Omit<WindowLimits, 'topK'>>;
+}
+
+export interface CaptureTotals {
+  packets: number;
+  /** sum of original (on-the-wire) lengths */
+  bytes: number;
+  /** sum of captured lengths */
+  capturedBytes: number;
+  /** flows created (all protocols); see flowsByProtocol */
+  flows: number;
+  flowsByProtocol: { tcp: number; udp: number; icmp: number; other: number };
+  decodeErrors: number;
+  /** earliest and latest packet timestamp, ISO-8601 with nanoseconds (UTC) */
+  firstTs: string | null;
+  lastTs: string | null;
+  directions: Record<Direction, { packets: number; bytes: number }>;
+}
+
+const NO_COUNTERS: SourceCounters = { packetsDropped: 0, packetsIfDropped: 0 };
+
+export class CapturePipeline {
+  private readonly decoder = new PacketDecoder();
+  private readonly table: FlowTable;
+  private readonly aggregator: WindowAggregator;
+  private readonly dirPackets = new Float64Array(4);
+  private readonly dirBytes = new Float64Array(4);
+  private readonly protoFlows = new Float64Array(4);
+    private source: PacketSource | null = null;
+  private packets = 0;
+  private bytes = 0;
+  private capturedBytes = 0;
+  private decodeErrors = 0;
+  private minSec = Infinity;
+  private minNsec = 0;
+  private maxSec = -Infinity;
+  private maxNsec = 0;
+  private readonly windowMs: number;
+  private readonly quietFlushMs: number;
+  private readonly maxGapLive: number;
+  private readonly aggOpts: WindowAggregatorOptions;
+  private readonly onPacket = (rec: PacketRecord): void => this.ingest(rec);
+
+  constructor(opts: PipelineOptions, onWindow: (w: WindowStats) => void) {
+    this.windowMs = opts.windowMs ?? 1000;
+    if (!(this.windowMs > 0)) throw new Error(`window length must be greater than 0 ms (got ${this.windowMs})`);
+    this.quietFlushMs = opts.quietFlushMs ?? this.windowMs + 1000;
+        this.table = new FlowTable(opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY, { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts });
+    this.maxGapLive = opts.maxGapWindows ?? 3_600;
+    this.aggOpts = {
+      sensor: opts.sensor,
+      windowMs: this.windowMs,
+      localNets: new LocalNetworks(opts.localNets ?? DEFAULT_LOCAL_NETS),
+      limits: { ...DEFAULT_WINDOW_LIMITS, ...opts.limits, topK: opts.topK ?? DEFAULT_WINDOW_LIMITS.topK },
+      maxGapWindows: opts.maxGapWindows ?? 1_000_000,
+      quietFlushMs: this.quietFlushMs,
+    };
+    this.aggregator = new WindowAggregator(this.aggOpts, this.table, onWindow, () => this.source?.counters() ?? NO_COUNTERS);
+  }
+
+  /**
+   * Reads `source` to its end (or stop()), then emits every window still open. A live source also
+   * gets a wall-clock timer that closes windows on a quiet link. A source error is re-thrown after
+   * the windows before it have been emitted.
+   */
+  async run(source: PacketSource): Promise<void> {
+    this.source = source;
+    let timer: NodeJS.Timeout | null = null;
+    if (source.live) {
+      this.aggOpts.maxGapWindows = this.maxGapLive;
+      timer = setInterval(() => this.aggregator.flushIdle(Date.now()), Math.min(this.windowMs, 1000));
+    }
+    try {
+      await source.run(this.onPacket);
+    } finally {
+      if (timer) clearInterval(timer);
+      this.aggregator.flushAll();
+    }
+  }
+
+  stop(): void {
+    this.source?.stop();
+  }
+
+  /** Counts one packet (what run() calls per packet; public for tests and benchmarks). */
+  ingest(rec: PacketRecord): void {
+    const p = this.decoder.decode(rec);
+    this.packets++;
+    this.bytes += rec.origLen;
+    this.capturedBytes += rec.capLen;
+    if (p.malformed) this.decodeErrors++;
+    const s = rec.tsSec;
+    if (s < this.minSec || (s === this.minSec && rec.tsNsec < this.minNsec)) {
+      this.minSec = s;
+      this.minNsec = rec.tsNsec;
+    }
+    if (s > this.maxSec || (s === this.maxSec && rec.tsNsec > this.maxNsec)) {
+      this.maxSec = s;
+      this.maxNsec = rec.tsNsec;
+    }
+    const flow = this.table.track(p);
+    if (flow >= 0) {
+      if (this.table.isNew) {
+        const proto = p.proto;
+        // TCP/UDP flows need ports: fragments whose first fragment was never seen count as `other`
+        const ported = p.hasPorts;
+        this.protoFlows[proto === IP_PROTO.TCP && ported ? 0 : proto === IP_PROTO.UDP && ported ? 1
+          : proto === IP_PROTO.ICMP || proto === IP_PROTO.ICMPV6 ? 2 : 3]!++;
+      }
+    }
+    const d = this.aggregator.add(p, flow);
+    this.dirPackets[d]!++;
+    this.dirBytes[d]! += rec.origLen;
+  }
+
+  /** Closes windows on the wall clock, as the live timer does (for callers driving ingest() themselves). */
+  flushIdle(nowWallMs: number): void {
+    this.aggregator.flushIdle(nowWallMs);
+  }
+
+  /** Emits every open window (for callers driving ingest() themselves). */
+  flush(): void {
+    this.aggregator.flushAll();
+  }
+
+  totals(): CaptureTotals {
+    const directions = {} as Record<Direction, { packets: number; bytes: number }>;
+    DIRECTION_NAMES.forEach((d, i) => { directions[d] = { packets: this.dirPackets[i]!, bytes: this.dirBytes[i]! }; });
+    const f = this.protoFlows;
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      capturedBytes: this.capturedBytes,
+      flows: this.table.created,
+      flowsByProtocol: { tcp: f[0]!, udp: f[1]!, icmp: f[2]!, other: f[3]! },
+      decodeErrors: this.decodeErrors,
+      firstTs: this.packets > 0 ? timestampIso(this.minSec, this.minNsec) : null,
+      lastTs: this.packets > 0 ? timestampIso(this.maxSec, this.maxNsec) : null,
+      directions,
+    };
+  }
+
+}

@@ -1,0 +1,149 @@
+// The mutable state of one open window, and its conversion into the WindowStats record.
+import { emptyDirectionStats, emptyWindowStats, type DirectionStats, type DnsName, type FlowStart, type LocalHostStats,
+  type RemoteEndpointStats, type WindowStats } from './windowStats.ts';
+import { DIRECTION_NAMES } from './localNetworks.ts';
+import { SERVICE_NAMES } from './services.ts';
+
+export interface WindowLimits {
+  topK: number;
+  /** flow starts listed per window */
+  flowStarts: number;
+  /** DNS names listed per window */
+  dnsNames: number;
+  /** local hosts / remote endpoints tracked per window; later ones are not ranked */
+  hosts: number;
+  /** members of each distinct-count set; beyond it the count is a lower bound */
+  distinct: number;
+}
+
+export const DEFAULT_WINDOW_LIMITS: WindowLimits = {
+  topK: 20, flowStarts: 1_000, dnsNames: 500, hosts: 65_536, distinct: 1 << 20,
+};
+
+/** Bounded Set of numbers: stops growing at `limit` members. */
+export function addBounded(set: Set<number>, value: number, limit: number): void {
+  if (set.size < limit) set.add(value);
+}
+
+export class LocalHostAccumulator implements LocalHostStats {
+  bytesOut = 0;
+  bytesIn = 0;
+  packetsOut = 0;
+  packetsIn = 0;
+  flows = 0;
+  flowsStarted = 0;
+  peers = 0;
+  dstPorts = 0;
+  tcpSyn = 0;
+  tcpSynUnanswered = 0;
+  tcpRstReceived = 0;
+  dnsQueries = 0;
+  dnsNxdomain = 0;
+  readonly peerSet = new Set<number>();
+  readonly portSet = new Set<number>();
+  constructor(readonly host: string) {}
+}
+
+export class RemoteEndpointAccumulator implements RemoteEndpointStats {
+  bytesOut = 0;
+  bytesIn = 0;
+  packets = 0;
+  flows = 0;
+  localHosts = 0;
+  topPort = 0;
+  /** weighted majority vote over bytes per server port (exact when one port carries > half the bytes) */
+  portWeight = 0;
+  firstLocal = -1;
+  localSet: Set<number> | null = null;
+  constructor(readonly host: string) {}
+
+  addLocal(key: number, limit: number): void {
+    if (this.firstLocal < 0) {
+      this.firstLocal = key;
+      this.localHosts = 1;
+    } else if (key !== this.firstLocal) {
+      if (this.localSet === null) this.localSet = new Set([this.firstLocal]);
+      addBounded(this.localSet, key, limit);
+      this.localHosts = this.localSet.size;
+    }
+  }
+
+  voteForPort(port: number, bytes: number): void {
+    if (port === this.topPort) this.portWeight += bytes;
+    else if (this.portWeight >= bytes) this.portWeight -= bytes;
+    else {
+      this.topPort = port;
+      this.portWeight = bytes - this.portWeight;
+    }
+  }
+}
+
+export class WindowAccumulator {
+  readonly dirs: DirectionStats[] = DIRECTION_NAMES.map(() => emptyDirectionStats());
+  readonly remoteHostSets: Set<number>[] = DIRECTION_NAMES.map(() => new Set<number>());
+  readonly remotePortSets: Set<number>[] = DIRECTION_NAMES.map(() => new Set<number>());
+  readonly svcPackets = new Float64Array(SERVICE_NAMES.length);
+  readonly svcBytes = new Float64Array(SERVICE_NAMES.length);
+  readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
+  readonly localHosts = new Map<number, LocalHostAccumulator>();
+  readonly remotes = new Map<number, RemoteEndpointAccumulator>();
+  readonly flowStarts: FlowStart[] = [];
+  flowStartsDropped = 0;
+  dnsQueries = 0;
+  dnsResponses = 0;
+  dnsNxdomain = 0;
+  dnsNameLengthSum = 0;
+  dnsNameLengthMax = 0;
+  dnsEntropySum = 0;
+  readonly dnsNames = new Map<string, DnsName>();
+  dnsNamesDropped = 0;
+  packetsSeen = 0;
+  decodeErrors = 0;
+
+  constructor(readonly index: number, readonly start: number, readonly durationMs: number) {}
+
+  toStats(sensor: string, topK: number): WindowStats {
+    const w = emptyWindowStats(sensor, this.start, this.durationMs);
+    for (let d = 0; d < DIRECTION_NAMES.length; d++) {
+      const s = this.dirs[d]!;
+      s.remoteHosts = this.remoteHostSets[d]!.size;
+      s.remotePorts = this.remotePortSets[d]!.size;
+      w.directions[DIRECTION_NAMES[d]!] = s;
+    }
+    for (let i = 0; i < SERVICE_NAMES.length; i++) {
+      w.services[SERVICE_NAMES[i]!] = { packets: this.svcPackets[i]!, bytes: this.svcBytes[i]!, flows: this.svcFlows[i]! };
+    }
+    w.topLocalHosts = [...this.localHosts.values()]
+      .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
+      .slice(0, topK)
+      .map((h) => ({
+        host: h.host, bytesOut: h.bytesOut, bytesIn: h.bytesIn, packetsOut: h.packetsOut, packetsIn: h.packetsIn,
+        flows: h.flows, flowsStarted: h.flowsStarted, peers: h.peerSet.size, dstPorts: h.portSet.size,
+        tcpSyn: h.tcpSyn, tcpSynUnanswered: h.tcpSynUnanswered, tcpRstReceived: h.tcpRstReceived,
+        dnsQueries: h.dnsQueries, dnsNxdomain: h.dnsNxdomain,
+      }));
+    w.topRemoteEndpoints = [...this.remotes.values()]
+      .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
+      .slice(0, topK)
+      .map((r) => ({
+        host: r.host, bytesOut: r.bytesOut, bytesIn: r.bytesIn, packets: r.packets, flows: r.flows,
+        localHosts: r.localHosts, topPort: r.topPort,
+      }));
+    w.flowStarts = this.flowStarts;
+    w.flowStartsDropped = this.flowStartsDropped;
+    const q = this.dnsQueries;
+    w.dns = {
+      queries: q,
+      responses: this.dnsResponses,
+      nxdomain: this.dnsNxdomain,
+      nameLengthMean: q > 0 ? this.dnsNameLengthSum / q : 0,
+      nameLengthMax: this.dnsNameLengthMax,
+      labelEntropyMean: q > 0 ? this.dnsEntropySum / q : 0,
+      names: [...this.dnsNames.values()],
+      namesDropped: this.dnsNamesDropped,
+    };
+    w.health.packetsSeen = this.packetsSeen;
+    w.health.decodeErrors = this.decodeErrors;
+    return w;
+  }
+}

@@ -1,0 +1,87 @@
+// The detection engine: one per sensor. Each closed window goes through every detector; the
+// findings are merged into incidents and scored. `process` returns new and updated incidents.
+import type { WindowStats } from '../capture/index.ts';
+import type { Anomaly, AnomalyKind } from './anomaly.ts';
+import { CriticalityMap } from './criticality.ts';
+import { BeaconingDetector } from './detectors/beaconing.ts';
+import { DeviationDetector } from './detectors/deviation.ts';
+import { DnsTunnelDetector } from './detectors/dnsTunnel.ts';
+import { ErrorSurgeDetector } from './detectors/errorSurge.ts';
+import type { Detector, Finding, WindowContext } from './detectors/finding.ts';
+import { HostSilentDetector } from './detectors/hostSilent.ts';
+import { KnownRemotes, NewDestinationDetector } from './detectors/newDestination.ts';
+import { OutboundSpikeDetector } from './detectors/outboundSpike.ts';
+import { ScanDetector } from './detectors/scan.ts';
+import { ThreatIntelDetector } from './detectors/threatIntel.ts';
+import { FEATURE_COUNT, extractFeatures } from './features.ts';
+import { IncidentTracker } from './incidentTracker.ts';
+import { IocList } from './iocList.ts';
+import type { ModelArtifact } from './modelArtifact.ts';
+import { SeasonalBaseline } from './seasonalBaseline.ts';
+
+export interface DetectionOptions {
+  /** IOC list file (IPs, CIDRs, domains); re-read when it changes */
+  ioc?: string;
+  /** JSON file mapping CIDRs to low/medium/high/critical */
+  criticality?: string;
+  /** sensor name used in incident ids (default: the windows' own sensor field) */
+  sensor?: string;
+  /** only these detectors (default: all) */
+  kinds?: readonly AnomalyKind[];
+  /** wall clock for detectedAt and IOC-file re-reads (tests pin it) */
+  now?: () => number;
+}
+
+/** A window counts as lossy when the capture dropped more than this share of its packets. */
+export const CAPTURE_LOSS_RATIO = 0.001;
+
+export class DetectionEngine {
+  private readonly detectors: Array<{ kind: AnomalyKind; detector: Detector }> = [];
+  private tracker: IncidentTracker | null = null;
+  private readonly features = new Float64Array(FEATURE_COUNT);
+  private readonly findings: Finding[] = [];
+  private readonly criticality: CriticalityMap | null;
+  readonly deviation: DeviationDetector;
+
+  constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
+    const meta = model.meta;
+    const baseline = new SeasonalBaseline(meta.baseline);
+    this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
+    this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
+    const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
+      { kind: 'threat-intel', detector: opts.ioc ? new ThreatIntelDetector(new IocList(opts.ioc, opts.now)) : { detect: () => {} } },
+      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline) },
+      { kind: 'scan', detector: new ScanDetector(meta.limits) },
+      { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
+      { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts) },
+      { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },
+      { kind: 'dns-tunnel', detector: new DnsTunnelDetector(meta.limits) },
+      { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
+      { kind: 'deviation', detector: this.deviation },
+    ];
+    for (const d of all) if (!opts.kinds || opts.kinds.includes(d.kind)) this.detectors.push(d);
+  }
+
+  process(w: WindowStats): Anomaly[] {
+    if (w.durationMs !== this.model.meta.windowMs) {
+      throw new Error(`model ${this.model.meta.version} was trained on ${this.model.meta.windowMs} ms windows but this window is ${w.durationMs} ms; run the sensor with --window ${this.model.meta.windowMs}ms or train a model on ${w.durationMs} ms windows`);
+    }
+    this.tracker ??= new IncidentTracker({
+      sensor: this.opts.sensor ?? w.sensor,
+      modelVersion: this.model.meta.version,
+      criticality: this.criticality,
+      now: this.opts.now ?? Date.now,
+    });
+    extractFeatures(w, this.features);
+    const h = w.health;
+    const captureLoss = h.lossRatio > CAPTURE_LOSS_RATIO || (h.packetsIfDropped > 0 && h.packetsIfDropped / Math.max(1, h.packetsSeen) > CAPTURE_LOSS_RATIO);
+    const ctx: WindowContext = { w, features: this.features, captureLoss };
+    this.findings.length = 0;
+    for (const d of this.detectors) d.detector.detect(ctx, this.findings);
+    return this.tracker.update(w, this.findings, captureLoss);
+  }
+
+  finish(): Anomaly[] {
+    return this.tracker?.finish() ?? [];
+  }
+}

@@ -1,0 +1,91 @@
+// host-silent: a local host that is normally present in nearly every window at this time stops
+// appearing — powered off, crashed, rebooted or unplugged — while the rest of the network keeps
+// talking. When it shows up again the incident closes with a "returned" update.
+import type { SeasonalBaseline } from '../seasonalBaseline.ts';
+import { hourOfDay } from '../timeSlots.ts';
+import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
+
+/** A host counts as regular at an hour when it appeared in at least this share of its windows. */
+export const REGULAR_PRESENCE = 0.6;
+/** Silence shorter than this never counts. */
+export const MIN_SILENCE_MS = 20_000;
+/** Chance of such a silence under the host's usual presence, below which it is reported. */
+const SILENCE_TAIL = 1e-4;
+
+interface HostState { silentSince: number | null; reported: boolean }
+
+export class HostSilentDetector implements Detector {
+  private readonly state = new Map<string, HostState>();
+  private regular: Array<{ host: string; ratio: number; windows: number }> = [];
+  private regularHour = -1;
+  private readonly present = new Set<string>();
+
+  constructor(private readonly baseline: SeasonalBaseline, private readonly hosts: readonly string[]) {}
+
+  detect(ctx: WindowContext, out: Finding[]): void {
+    const { w } = ctx;
+    const hour = hourOfDay(w.start);
+    if (hour !== this.regularHour) this.refreshRegular(w.start, hour);
+    this.present.clear();
+    for (const h of w.topLocalHosts) this.present.add(h.host);
+    // the initiator of an outbound or internal flow is alive; the target of an inbound one may not be
+    for (const f of w.flowStarts) if (f.direction === 'outbound' || f.direction === 'internal') this.present.add(f.local);
+    for (const d of w.dns.names) this.present.add(d.client);
+    const networkQuiet = w.health.packetsSeen === 0 && w.directions.outbound.packets + w.directions.inbound.packets + w.directions.internal.packets === 0;
+    const end = w.start + w.durationMs;
+    for (const { host, ratio } of this.regular) {
+      let s = this.state.get(host);
+      if (!s) { s = { silentSince: null, reported: false }; this.state.set(host, s); }
+      if (this.present.has(host)) {
+        if (s.reported && s.silentSince !== null) out.push(this.finding(host, ratio, s.silentSince, w.start, true));
+        s.silentSince = null;
+        s.reported = false;
+        continue;
+      }
+      if (networkQuiet) continue;
+      s.silentSince ??= w.start;
+      const silentMs = end - s.silentSince;
+      const k = silentMs / w.durationMs;
+      if (silentMs >= MIN_SILENCE_MS && Math.pow(1 - ratio, k) < SILENCE_TAIL) {
+        s.reported = true;
+        out.push(this.finding(host, ratio, s.silentSince, end, false));
+      }
+    }
+    // a host that stopped being regular (new hour) but is still reported silent gets its return too
+    for (const [host, s] of this.state) {
+      if (s.reported && this.present.has(host) && !this.regular.some((r) => r.host === host)) {
+        out.push(this.finding(host, 0, s.silentSince!, w.start, true));
+        s.reported = false;
+        s.silentSince = null;
+      }
+    }
+  }
+
+  private refreshRegular(start: number, hour: number): void {
+    this.regularHour = hour;
+    this.regular = [];
+    for (const host of this.hosts) {
+      const p = this.baseline.presence(`presence:${host}`, start);
+      if (p && p.ratio >= REGULAR_PRESENCE) this.regular.push({ host, ratio: p.ratio, windows: p.windows });
+    }
+  }
+
+  private finding(host: string, ratio: number, since: number, until: number, returned: boolean): Finding {
+    const silentS = Math.round((until - since) / 1000);
+    return {
+      kind: 'host-silent',
+      key: `host-silent|${host}`,
+      subject: { localHost: host },
+      strength: 1 + Math.log10(Math.max(1, silentS / (MIN_SILENCE_MS / 1000))),
+      score: silentS,
+      observed: { feature: 'host.silentSeconds', value: silentS, unit: 's' },
+      expected: { low: 0, high: 0, median: 0 },
+      contributions: [{ feature: 'host.presence', observed: 0, expected: round(ratio), share: 1 }],
+      maturity: 1,
+      summary: returned
+        ? `${host} was silent for ${silentS} s and is back`
+        : `${host}, normally present in ${Math.round(ratio * 100)}% of windows at this hour, has been silent for ${silentS} s`,
+      closes: returned,
+    };
+  }
+}

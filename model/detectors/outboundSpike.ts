@@ -1,0 +1,82 @@
+// outbound-spike: local hosts (or the network as a whole) send far more payload out than the
+// baseline knows for this time. Only outbound payload counts — bytes beyond headers — so the
+// acknowledgement stream of a big download never looks like an upload.
+import { HOST_FEATURES, NETWORK_FEATURES, featureIndex, hostFeatures, hostPayloadOut } from '../features.ts';
+import type { SeasonalBaseline } from '../seasonalBaseline.ts';
+import { upperBand, type BandResult } from './bandCheck.ts';
+import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
+import { describeSlot } from '../timeSlots.ts';
+
+/** An upload must exceed what is expected by at least this much per second to count. */
+export const MIN_SPIKE_EXCESS_BYTES_PER_S = 250_000;
+
+const PAYLOAD = featureIndex('outbound.payload');
+const PAYLOAD_SPEC = NETWORK_FEATURES[PAYLOAD]!;
+const HOST_PAYLOAD_SPEC = HOST_FEATURES[0]!;
+const HOSTS_MAX_SPEC = NETWORK_FEATURES[featureIndex('hosts.maxPayloadOut')]!;
+
+export class OutboundSpikeDetector implements Detector {
+  private readonly hostVec = new Float64Array(HOST_FEATURES.length);
+  constructor(private readonly baseline: SeasonalBaseline) {}
+
+  detect(ctx: WindowContext, out: Finding[]): void {
+    const { w } = ctx;
+    const perSec = 1000 / Math.max(1, w.durationMs);
+    let hostFired = false;
+    for (const h of w.topLocalHosts) {
+      const payload = hostPayloadOut(h) * perSec;
+      if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) continue;
+      hostFeatures(h, w.durationMs, this.hostVec);
+      const key = `host:${h.host}:${HOST_PAYLOAD_SPEC.name}`;
+      // a host with no history at this hour is held against what the busiest host usually sends now
+      const ownBand = upperBand(this.baseline, key, HOST_PAYLOAD_SPEC, this.hostVec[0]!, w.start, true);
+      const own = ownBand !== null;
+      const band = ownBand ?? upperBand(this.baseline, HOSTS_MAX_SPEC.name, HOSTS_MAX_SPEC, this.hostVec[0]!, w.start);
+      if (!band || !fires(band, payload)) continue;
+      hostFired = true;
+      const remote = topReceiver(ctx);
+      out.push(this.finding(`host:${h.host}`, { localHost: h.host, ...(remote ? { remote } : {}) }, payload, band, own ? 'host.payloadOut' : 'hosts.maxPayloadOut',
+        `${h.host} sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}${remote ? `, mostly to ${remote}` : ''}`,
+        [
+          { feature: 'host.payloadOut', observed: payload, expected: band.median, excess: this.hostVec[0]! - band.exp.high },
+        ]));
+    }
+    if (hostFired) return;
+    const v = ctx.features[PAYLOAD]!;
+    const payload = Math.expm1(v);
+    if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) return;
+    const band = upperBand(this.baseline, PAYLOAD_SPEC.name, PAYLOAD_SPEC, v, w.start);
+    if (!band || !fires(band, payload)) return;
+    const remote = topReceiver(ctx);
+    out.push(this.finding('network', remote ? { remote } : {}, payload, band, 'outbound.payload',
+      `the network sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}`,
+      [{ feature: 'outbound.payload', observed: payload, expected: band.median, excess: v - band.exp.high }]));
+  }
+
+  private finding(subjectKey: string, subject: Finding['subject'], payload: number, band: BandResult, feature: string, summary: string,
+    items: Array<{ feature: string; observed: number; expected: number; excess: number }>): Finding {
+    return {
+      kind: 'outbound-spike',
+      key: `outbound-spike|${subjectKey}`,
+      subject,
+      strength: band.strength,
+      score: round(Math.log2(Math.max(1, band.strength)) + 1),
+      observed: { feature, value: round(payload), unit: 'bytes/s' },
+      expected: { low: round(band.low), high: round(band.high), median: round(band.median) },
+      contributions: contributionsFrom(items),
+      maturity: band.exp.maturity,
+      summary,
+    };
+  }
+}
+
+function fires(band: BandResult, payload: number): boolean {
+  return band.strength > 1 && payload - Math.expm1(band.bound) >= MIN_SPIKE_EXCESS_BYTES_PER_S;
+}
+
+function topReceiver(ctx: WindowContext): string | undefined {
+  let best: string | undefined;
+  let max = 0;
+  for (const r of ctx.w.topRemoteEndpoints) if (r.bytesOut > max) { max = r.bytesOut; best = r.host; }
+  return best;
+}

@@ -1,0 +1,148 @@
+// Features: a fixed-length numeric view of one window (network-wide) plus a few numbers per
+// top local host. Counts and volumes are per second and log1p-scaled so that 1 s and 10 s
+// windows and quiet and busy networks land on comparable scales. Any change to the list or
+// to how a feature is computed bumps FEATURE_VERSION: a model only scores the features it
+// was trained on.
+import { SERVICES, type WindowStats, type LocalHostStats } from '../capture/index.ts';
+
+export const FEATURE_VERSION = 1;
+
+/** Bytes a header-only packet (TCP ACK over Ethernet/IPv4) carries: outbound bytes beyond this
+ * per packet are payload, so the ACK stream of a big download does not look like an upload. */
+export const HEADER_BYTES_PER_PACKET = 66;
+
+export type FeatureScale = 'log1p-rate' | 'share' | 'plain' | 'cyclic';
+
+export interface FeatureSpec {
+  name: string;
+  scale: FeatureScale;
+  unit: string;
+  /** part of the seasonal baseline (time features and shares of nothing are not) */
+  seasonal: boolean;
+}
+
+const VOLUME_DIRECTIONS = ['outbound', 'inbound', 'internal'] as const;
+
+function buildNetworkFeatures(): FeatureSpec[] {
+  const f: FeatureSpec[] = [];
+  const rate = (name: string, unit: string): void => { f.push({ name, scale: 'log1p-rate', unit, seasonal: true }); };
+  for (const d of VOLUME_DIRECTIONS) {
+    rate(`${d}.bytes`, 'bytes/s');
+    rate(`${d}.packets`, 'packets/s');
+    rate(`${d}.flowsStarted`, 'flows/s');
+    rate(`${d}.remoteHosts`, 'hosts');
+    rate(`${d}.remotePorts`, 'ports');
+  }
+  rate('outbound.payload', 'bytes/s');
+  rate('tcp.synUnanswered', 'SYN/s');
+  rate('tcp.rst', 'RST/s');
+  rate('icmp.unreachable', 'msgs/s');
+  f.push({ name: 'tcp.synUnansweredShare', scale: 'share', unit: 'share', seasonal: true });
+  rate('dns.queries', 'queries/s');
+  rate('dns.nxdomain', 'NXDOMAIN/s');
+  f.push({ name: 'dns.nxdomainShare', scale: 'share', unit: 'share', seasonal: true });
+  f.push({ name: 'dns.nameLengthMean', scale: 'plain', unit: 'chars', seasonal: true });
+  f.push({ name: 'dns.labelEntropy', scale: 'plain', unit: 'bits/char', seasonal: true });
+  for (const s of SERVICES) f.push({ name: `mix.${s}`, scale: 'share', unit: 'share of bytes', seasonal: true });
+  rate('hosts.active', 'hosts');
+  rate('hosts.maxPayloadOut', 'bytes/s');
+  rate('hosts.maxPeers', 'peers');
+  for (const name of ['time.hodSin', 'time.hodCos', 'time.dowSin', 'time.dowCos']) {
+    f.push({ name, scale: 'cyclic', unit: '', seasonal: false });
+  }
+  return f;
+}
+
+export const NETWORK_FEATURES: readonly FeatureSpec[] = buildNetworkFeatures();
+export const FEATURE_NAMES: readonly string[] = NETWORK_FEATURES.map((f) => f.name);
+export const FEATURE_COUNT = NETWORK_FEATURES.length;
+const FEATURE_INDEX = new Map(FEATURE_NAMES.map((n, i) => [n, i]));
+
+export function featureIndex(name: string): number {
+  const i = FEATURE_INDEX.get(name);
+  if (i === undefined) throw new Error(`unknown feature '${name}'`);
+  return i;
+}
+
+export const HOST_FEATURES: readonly FeatureSpec[] = [
+  { name: 'host.payloadOut', scale: 'log1p-rate', unit: 'bytes/s', seasonal: true },
+  { name: 'host.peers', scale: 'log1p-rate', unit: 'peers', seasonal: true },
+  { name: 'host.flows', scale: 'log1p-rate', unit: 'flows', seasonal: true },
+];
+
+/** Converts a feature value back to the unit a person reads (bytes/s, hosts, share …). */
+export function toDisplay(spec: FeatureSpec, value: number): number {
+  return spec.scale === 'log1p-rate' ? Math.expm1(value) : value;
+}
+
+export function fromDisplay(spec: FeatureSpec, value: number): number {
+  return spec.scale === 'log1p-rate' ? Math.log1p(Math.max(0, value)) : value;
+}
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/** Fills `out` (length FEATURE_COUNT) with the window's features; allocates nothing. */
+export function extractFeatures(w: WindowStats, out: Float64Array): Float64Array {
+  const perSec = 1000 / Math.max(1, w.durationMs);
+  const lr = (v: number): number => Math.log1p(Math.max(0, v) * perSec);
+  const lc = (v: number): number => Math.log1p(Math.max(0, v));
+  let i = 0;
+  for (const d of VOLUME_DIRECTIONS) {
+    const s = w.directions[d];
+    out[i++] = lr(s.bytes);
+    out[i++] = lr(s.packets);
+    out[i++] = lr(s.flowsStarted);
+    out[i++] = lc(s.remoteHosts);
+    out[i++] = lc(s.remotePorts);
+  }
+  const o = w.directions.outbound;
+  out[i++] = lr(o.bytes - o.packets * HEADER_BYTES_PER_PACKET);
+  let syn = 0, unanswered = 0, rst = 0, unreach = 0;
+  for (const d of ['outbound', 'inbound', 'internal', 'other'] as const) {
+    const s = w.directions[d];
+    syn += s.tcpSyn; unanswered += s.tcpSynUnanswered; rst += s.tcpRst; unreach += s.icmpUnreachable;
+  }
+  out[i++] = lr(unanswered);
+  out[i++] = lr(rst);
+  out[i++] = lr(unreach);
+  out[i++] = syn > 0 ? Math.min(1, unanswered / syn) : 0;
+  out[i++] = lr(w.dns.queries);
+  out[i++] = lr(w.dns.nxdomain);
+  out[i++] = w.dns.responses > 0 ? Math.min(1, w.dns.nxdomain / w.dns.responses) : 0;
+  out[i++] = w.dns.nameLengthMean;
+  out[i++] = w.dns.labelEntropyMean;
+  let total = 0;
+  for (const s of SERVICES) total += w.services[s].bytes;
+  for (const s of SERVICES) out[i++] = total > 0 ? w.services[s].bytes / total : 0;
+  let maxOut = 0, maxPeers = 0;
+  for (const h of w.topLocalHosts) {
+    const p = hostPayloadOut(h);
+    if (p > maxOut) maxOut = p;
+    if (h.peers > maxPeers) maxPeers = h.peers;
+  }
+  out[i++] = lc(w.topLocalHosts.length);
+  out[i++] = lr(maxOut);
+  out[i++] = lc(maxPeers);
+  const dayPhase = (2 * Math.PI * (((w.start % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+  // 1970-01-01 was a Thursday; shift so the week phase starts on Monday 00:00 UTC.
+  const weekPhase = (2 * Math.PI * ((((w.start + 3 * DAY_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS)) / WEEK_MS;
+  out[i++] = Math.sin(dayPhase);
+  out[i++] = Math.cos(dayPhase);
+  out[i++] = Math.sin(weekPhase);
+  out[i++] = Math.cos(weekPhase);
+  return out;
+}
+
+export function hostPayloadOut(h: LocalHostStats): number {
+  return Math.max(0, h.bytesOut - h.packetsOut * HEADER_BYTES_PER_PACKET);
+}
+
+/** The per-host features of one top local host, in HOST_FEATURES order. */
+export function hostFeatures(h: LocalHostStats, durationMs: number, out: Float64Array): Float64Array {
+  const perSec = 1000 / Math.max(1, durationMs);
+  out[0] = Math.log1p(hostPayloadOut(h) * perSec);
+  out[1] = Math.log1p(h.peers);
+  out[2] = Math.log1p(h.flows);
+  return out;
+}

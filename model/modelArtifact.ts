@@ -1,0 +1,53 @@
+// What a trained model is, in memory and in meta.json.
+import type { BaselineJson } from './seasonalBaseline.ts';
+import type { Normalisation } from './normalisation.ts';
+import type { AutoencoderNet, ErrorThreshold, SavedModel } from './autoencoder.ts';
+import type { DetectorLimits } from './detectorLimits.ts';
+
+export interface TrainingRecord {
+  /** event time of the first window and the end of the last one, ms */
+  start: number;
+  end: number;
+  windows: number;
+  /** windows left out because they fell into an excluded (confirmed-incident) range */
+  excludedWindows: number;
+  sources: string[];
+  /** sha256 over the feature rows the model was trained on */
+  dataHash: string;
+  epochs: number;
+  finalLoss: number;
+  /** wall-clock training time, ms */
+  durationMs: number;
+  trainRows: number;
+  heldOutRows: number;
+}
+
+export interface ModelMeta {
+  version: string;
+  featureVersion: number;
+  features: string[];
+  hostFeatures: string[];
+  windowMs: number;
+  createdAt: string;
+  backend: string;
+  seed: number;
+  training: TrainingRecord;
+  normalisation: Normalisation;
+  autoencoder: { hidden: number[]; threshold: ErrorThreshold };
+  baseline: BaselineJson;
+  knownRemotes: { addresses: string[]; prefixes: string[] };
+  /** local|remote|port triples that connected at regular intervals during training */
+  periodicPairs: string[];
+  /** local hosts with their own baseline */
+  hosts: string[];
+  limits: DetectorLimits;
+  /** mean and standard deviation of every feature over the training windows (the 3-sigma peer) */
+  moments: { mean: number[]; std: number[] };
+  evaluation?: unknown;
+}
+
+export interface ModelArtifact {
+  meta: ModelMeta;
+  net: AutoencoderNet;
+  saved: SavedModel;
+}

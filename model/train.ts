@@ -1,0 +1,171 @@
+// Training: windows → a new model version (seasonal baseline, autoencoder, calibrated threshold,
+// known remotes, detector limits). Deterministic under a seed: the same windows and seed give the
+// same weights, thresholds and meta (apart from the creation time and wall-clock duration).
+import { createHash } from 'node:crypto';
+import type { WindowStats } from '../capture/index.ts';
+import { calibrateThreshold, netFromModel, serialiseModel, trainAutoencoder, AutoencoderScorer } from './autoencoder.ts';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, HOST_FEATURES, NETWORK_FEATURES } from './features.ts';
+import type { ModelArtifact, ModelMeta } from './modelArtifact.ts';
+import { fitNormalisation, normalise } from './normalisation.ts';
+import { loadTf } from './tfRuntime.ts';
+import { TrainingSet, type TimeRange } from './trainingSet.ts';
+
+export type { TimeRange } from './trainingSet.ts';
+
+export interface TrainProgress {
+  phase: 'reading' | 'baseline' | 'training' | 'calibrating' | 'done';
+  /** windows read, or epochs done */
+  done: number;
+  /** known total (epochs while training), else undefined */
+  total?: number;
+  loss?: number;
+}
+
+export interface TrainOptions {
+  seed?: number;
+  epochs?: number;
+  batchSize?: number;
+  hidden?: number[];
+  learningRate?: number;
+  /** rows the autoencoder trains on at most (evenly subsampled) */
+  maxTrainRows?: number;
+  /** tail probability of the log-normal error fit where the deviation threshold sits */
+  tailProbability?: number;
+  /** windows overlapping these ranges (confirmed incidents) are left out */
+  exclude?: readonly TimeRange[];
+  /** where the windows came from (recorded in meta.json) */
+  sources?: string[];
+  /** fewer windows than this is an error */
+  minWindows?: number;
+  onProgress?: (p: TrainProgress) => void;
+  /** wall clock for createdAt and the version name */
+  now?: () => number;
+}
+
+export const DEFAULT_MIN_WINDOWS = 300;
+const HELD_OUT_EVERY = 5;
+
+export class TrainingDataError extends Error {
+  override name = 'TrainingDataError';
+}
+
+export async function trainModel(windows: AsyncIterable<WindowStats> | Iterable<WindowStats>, opts: TrainOptions = {}): Promise<ModelArtifact> {
+  const seed = opts.seed ?? 1;
+  const epochs = opts.epochs ?? 10;
+  const hidden = opts.hidden ?? [20, 8, 20];
+  const minWindows = opts.minWindows ?? DEFAULT_MIN_WINDOWS;
+  const now = opts.now ?? Date.now;
+  const began = Date.now();
+  const set = new TrainingSet(seed, opts.exclude ?? []);
+  for await (const w of windows) {
+    set.add(w);
+    if (set.count % 10_000 === 0 && set.count > 0) opts.onProgress?.({ phase: 'reading', done: set.count });
+  }
+  opts.onProgress?.({ phase: 'reading', done: set.count });
+  if (set.count < minWindows) {
+    const have = set.count === 0 ? 'no windows' : `only ${set.count} windows (${describeSpan(set.last - set.first)})`;
+    const excluded = set.excluded ? `; ${set.excluded} more fell into excluded ranges` : '';
+    throw new TrainingDataError(
+      `training needs at least ${minWindows} windows${set.windowMs ? ` (${describeSpan(minWindows * set.windowMs)} of ${set.windowMs} ms windows)` : ''} and got ${have}${excluded}; ` +
+      'give a longer range — a day or more gives every hour of the day a mature baseline, a week gives hour-of-week baselines',
+    );
+  }
+
+  opts.onProgress?.({ phase: 'baseline', done: set.count });
+  const hosts = set.hosts();
+  const hostSet = new Set(hosts);
+  const hostFeatureNames = new Set(HOST_FEATURES.map((f) => f.name));
+  const built = set.baseline.build((key) => (key.startsWith('presence:') ? 0 : minSpreadOf(key, hostFeatureNames)));
+  for (const key of Object.keys(built.keys)) {
+    const m = /^(?:host|presence):(.+?)(?::host\.[a-zA-Z]+)?$/.exec(key);
+    if (m && !hostSet.has(m[1]!)) delete built.keys[key];
+  }
+
+  const n = set.count;
+  const norm = fitNormalisation(set.rows, n, FEATURE_COUNT);
+  const trainIdx: number[] = [];
+  const heldIdx: number[] = [];
+  for (let i = 0; i < n; i++) (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1 ? heldIdx : trainIdx).push(i);
+  const maxRows = opts.maxTrainRows ?? 60_000;
+  const stride = Math.max(1, trainIdx.length / maxRows);
+  const picked: number[] = [];
+  for (let k = 0; Math.floor(k) < trainIdx.length; k += stride) picked.push(trainIdx[Math.floor(k)]!);
+  const x = new Float32Array(picked.length * FEATURE_COUNT);
+  picked.forEach((i, r) => normalise(norm, set.rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), x.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)));
+
+  const { tf, backend } = await loadTf();
+  const batchSize = opts.batchSize ?? Math.max(16, Math.min(256, Math.floor(picked.length / 8)));
+  let finalLoss = NaN;
+  const model = await trainAutoencoder(tf, x, picked.length, FEATURE_COUNT, {
+    seed, epochs, batchSize, hidden, learningRate: opts.learningRate ?? 0.005,
+    onEpoch: (epoch, loss) => { finalLoss = loss; opts.onProgress?.({ phase: 'training', done: epoch, total: epochs, loss }); },
+  });
+  const net = netFromModel(model);
+  const saved = await serialiseModel(tf, model);
+  model.dispose();
+
+  opts.onProgress?.({ phase: 'calibrating', done: heldIdx.length });
+  const scorer = new AutoencoderScorer(net);
+  const z = new Float64Array(FEATURE_COUNT);
+  const errors = new Float64Array(heldIdx.length);
+  let maxHeld = 0;
+  heldIdx.forEach((i, k) => {
+    normalise(norm, set.rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), z);
+    errors[k] = scorer.error(z);
+    if (errors[k]! > maxHeld) maxHeld = errors[k]!;
+  });
+  const threshold = calibrateThreshold(errors, opts.tailProbability ?? 1e-6);
+  // The log-normal tail can sit below errors normal traffic really produced (a nightly backup
+  // is rare but normal): never put the limit below the largest held-out error.
+  threshold.threshold = Math.max(threshold.threshold, maxHeld * 1.05);
+
+  const dataHash = set.dataHash();
+  const created = now();
+  const version = versionName(created, createHash('sha256').update(`${dataHash}:${seed}:${FEATURE_VERSION}:${epochs}:${hidden.join(',')}`).digest('hex').slice(0, 8));
+  const meta: ModelMeta = {
+    version,
+    featureVersion: FEATURE_VERSION,
+    features: [...FEATURE_NAMES],
+    hostFeatures: HOST_FEATURES.map((f) => f.name),
+    windowMs: set.windowMs,
+    createdAt: new Date(created).toISOString(),
+    backend,
+    seed,
+    training: {
+      start: set.first, end: set.last, windows: n, excludedWindows: set.excluded, sources: opts.sources ?? [],
+      dataHash, epochs, finalLoss, durationMs: Date.now() - began, trainRows: picked.length, heldOutRows: heldIdx.length,
+    },
+    normalisation: norm,
+    autoencoder: { hidden, threshold },
+    baseline: built,
+    knownRemotes: set.knownRemotes(),
+    periodicPairs: set.periodicPairs(),
+    hosts,
+    limits: set.detectorLimits(),
+    moments: set.moments(),
+  };
+  opts.onProgress?.({ phase: 'done', done: n });
+  return { meta, net, saved };
+}
+
+/** The narrowest band a key's spread may have: volumes vary by at least ×1.5 between windows. */
+function minSpreadOf(key: string, hostFeatures: Set<string>): number {
+  const name = key.startsWith('host:') ? key.slice(key.lastIndexOf(':') + 1) : key;
+  const spec = NETWORK_FEATURES.find((f) => f.name === name) ?? (hostFeatures.has(name) ? HOST_FEATURES.find((f) => f.name === name) : undefined);
+  if (!spec) return 0.1;
+  if (spec.scale === 'log1p-rate') return Math.log(1.5);
+  if (spec.scale === 'share') return 0.05;
+  return 0.5;
+}
+
+function versionName(ms: number, hash8: string): string {
+  const d = new Date(ms);
+  const p = (v: number): string => String(v).padStart(2, '0');
+  return `v${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}-${hash8}`;
+}
+
+function describeSpan(ms: number): string {
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  if (ms >= 60_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}

@@ -1,0 +1,160 @@
+// One streaming pass over training windows: feature rows, the seasonal baseline, known remotes,
+// local hosts, periodic pairs, pattern maxima and feature moments — everything training needs
+// that does not involve the autoencoder.
+import { createHash } from 'node:crypto';
+import type { WindowStats } from '../capture/index.ts';
+import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
+import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
+import { coarsePrefix } from './ipPrefix.ts';
+import { ScanCounter } from './detectors/scanCounter.ts';
+import { DnsNameCounter } from './detectors/dnsTunnel.ts';
+import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
+import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
+
+export interface TimeRange { start: number; end: number }
+
+const MAX_REMOTES_TRACKED = 200_000;
+const MAX_KNOWN_ADDRESSES = 50_000;
+const MAX_KNOWN_PREFIXES = 50_000;
+const MAX_PERIODIC_PAIRS = 10_000;
+export const MAX_BASELINE_HOSTS = 200;
+
+export class TrainingSet {
+  rows = new Float32Array(FEATURE_COUNT * 1024);
+  count = 0;
+  excluded = 0;
+  windowMs = 0;
+  first = Infinity;
+  last = -Infinity;
+  private builder: SeasonalBaselineBuilder | null = null;
+  private readonly hash = createHash('sha256');
+  private readonly sum = new Float64Array(FEATURE_COUNT);
+  private readonly sumSq = new Float64Array(FEATURE_COUNT);
+  private readonly remoteBytes = new Map<string, number>();
+  private readonly hostPresence = new Map<string, number>();
+  private readonly periodic = new Set<string>();
+  private readonly limits = emptyLimits();
+  private scans: ScanCounter | null = null;
+  private readonly dns = new DnsNameCounter();
+  private readonly beacons = new BeaconTracker();
+  private readonly f = new Float64Array(FEATURE_COUNT);
+  private readonly hf = new Float64Array(HOST_FEATURES.length);
+
+  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[]) {}
+
+  get baseline(): SeasonalBaselineBuilder {
+    if (!this.builder) throw new Error('no training window was added');
+    return this.builder;
+  }
+
+  add(w: WindowStats): void {
+    if (this.exclude.some((r) => w.start < r.end && w.start + w.durationMs > r.start)) {
+      this.excluded++;
+      return;
+    }
+    if (this.count === 0) {
+      this.windowMs = w.durationMs;
+      this.builder = new SeasonalBaselineBuilder(this.seed, w.durationMs);
+    } else if (w.durationMs !== this.windowMs) {
+      throw new Error(`training windows must all have one length: found ${w.durationMs} ms after ${this.windowMs} ms windows (window starting ${new Date(w.start).toISOString()})`);
+    }
+    if (w.start < this.first) this.first = w.start;
+    if (w.start + w.durationMs > this.last) this.last = w.start + w.durationMs;
+    extractFeatures(w, this.f);
+    if ((this.count + 1) * FEATURE_COUNT > this.rows.length) {
+      const grown = new Float32Array(this.rows.length * 2);
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    const off = this.count * FEATURE_COUNT;
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      const v = this.f[j]!;
+      this.rows[off + j] = v;
+      this.sum[j] += v;
+      this.sumSq[j] += v * v;
+    }
+    this.hash.update(this.rows.subarray(off, off + FEATURE_COUNT));
+    this.count++;
+    this.baseline.window(w.start);
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      const spec = NETWORK_FEATURES[j]!;
+      if (spec.seasonal) this.baseline.add(spec.name, w.start, this.f[j]!);
+    }
+    const present = new Set<string>();
+    for (const h of w.topLocalHosts) {
+      present.add(h.host);
+      hostFeatures(h, w.durationMs, this.hf);
+      for (let k = 0; k < HOST_FEATURES.length; k++) this.baseline.add(`host:${h.host}:${HOST_FEATURES[k]!.name}`, w.start, this.hf[k]!, false);
+      const syn = (h.tcpSynUnanswered * 1000) / w.durationMs;
+      if (syn > this.limits.synUnansweredMax) this.limits.synUnansweredMax = syn;
+    }
+    for (const fs of w.flowStarts) if (fs.direction === 'outbound' || fs.direction === 'internal') present.add(fs.local);
+    for (const d of w.dns.names) present.add(d.client);
+    for (const host of present) {
+      this.baseline.add(`presence:${host}`, w.start, 1, false);
+      this.hostPresence.set(host, (this.hostPresence.get(host) ?? 0) + 1);
+    }
+    for (const r of w.topRemoteEndpoints) {
+      const b = this.remoteBytes.get(r.host);
+      if (b !== undefined) this.remoteBytes.set(r.host, b + r.bytesOut + r.bytesIn);
+      else if (this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(r.host, r.bytesOut + r.bytesIn);
+    }
+    for (const fs of w.flowStarts) {
+      if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
+    }
+    this.scans ??= ScanCounter.forWindow(w.durationMs);
+    this.scans.add(w);
+    this.dns.add(w);
+    for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
+  }
+
+  /** Rows hashed so far (the data hash recorded in meta.json). */
+  dataHash(): string {
+    return this.hash.copy().digest('hex');
+  }
+
+  moments(): { mean: number[]; std: number[] } {
+    const mean: number[] = [];
+    const std: number[] = [];
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      const m = this.sum[j]! / Math.max(1, this.count);
+      mean.push(m);
+      std.push(Math.sqrt(Math.max(0, this.sumSq[j]! / Math.max(1, this.count) - m * m)));
+    }
+    return { mean, std };
+  }
+
+  detectorLimits(): DetectorLimits {
+    return {
+      ...this.limits,
+      scanVerticalMax: this.scans?.maxVertical ?? 0,
+      scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
+      dnsDistinctNamesMax: this.dns.max,
+    };
+  }
+
+  knownRemotes(): { addresses: string[]; prefixes: string[] } {
+    const ranked = [...this.remoteBytes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const addresses = ranked.slice(0, MAX_KNOWN_ADDRESSES).map(([h]) => h).sort();
+    const prefixes = new Set<string>();
+    for (const [h] of ranked) {
+      if (prefixes.size >= MAX_KNOWN_PREFIXES) break;
+      const p = coarsePrefix(h);
+      if (p) prefixes.add(p);
+    }
+    return { addresses, prefixes: [...prefixes].sort() };
+  }
+
+  /** The local hosts seen most often, which get their own baseline. */
+  hosts(): string[] {
+    return [...this.hostPresence.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, MAX_BASELINE_HOSTS)
+      .map(([h]) => h)
+      .sort();
+  }
+
+  periodicPairs(): string[] {
+    return [...this.periodic].sort();
+  }
+}

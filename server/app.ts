@@ -1,0 +1,220 @@
+// buildServer: the fastify app with every plugin and route, ready for app.inject() or listen().
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import fastifyStatic from '@fastify/static';
+import type { SeverityLevel } from '../model/index.ts';
+import { AlertDispatcher, type AlertSink } from './alerts/alertDispatcher.ts';
+import { SyslogSink } from './alerts/syslogSink.ts';
+import { WebhookSink } from './alerts/webhookSink.ts';
+import { AnomalyActions } from './anomalies/anomalyActions.ts';
+import { AnomalyBook } from './anomalies/anomalyBook.ts';
+import { SuppressionStore } from './anomalies/suppressionStore.ts';
+import { AuditLog } from './audit/auditLog.ts';
+import { AuthFailureLimiter } from './auth/authFailureLimiter.ts';
+import { installAuth } from './auth/authHook.ts';
+import { UserStore } from './auth/userStore.ts';
+import { RecentHistory } from './history/recentHistory.ts';
+import { ingestRoute } from './ingest/ingestRoute.ts';
+import { SensorRegistry } from './ingest/sensorRegistry.ts';
+import { LiveFeed } from './liveFeed.ts';
+import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
+import { ReplaySessions } from './replays/replaySessions.ts';
+import { adminRoutes } from './routes/adminRoutes.ts';
+import { anomalyRoutes } from './routes/anomalyRoutes.ts';
+import { modelRoutes } from './routes/modelRoutes.ts';
+import { replayRoutes } from './routes/replayRoutes.ts';
+import { suppressionRoutes } from './routes/suppressionRoutes.ts';
+import { systemRoutes } from './routes/systemRoutes.ts';
+import { trafficRoutes } from './routes/trafficRoutes.ts';
+import { SHARED_SCHEMAS } from './schemas.ts';
+import type { ServerContext, StreamSettings } from './serverContext.ts';
+import { StreamHub, LIVE_CHANNEL } from './stream/streamHub.ts';
+import { streamRoute } from './stream/streamRoute.ts';
+import { TrainingJobs } from './training/trainingJobs.ts';
+
+export const API_PREFIX = '/api/v1';
+const VERSION = '0.1.0';
+
+/** The policy the UI is built to satisfy: no inline scripts or styles, same-origin everything. */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'", 'ws:', 'wss:'],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  // plain http on loopback is the default deployment: upgrading would break same-origin requests
+  upgradeInsecureRequests: null,
+};
+
+export interface AlertConfig {
+  level: SeverityLevel;
+  webhook?: string;
+  /** udp://HOST:PORT or tcp://HOST:PORT */
+  syslog?: string;
+  webhookRetries?: number;
+  webhookBackoffMs?: number;
+  webhookTimeoutMs?: number;
+  /** extra sinks (tests, other transports) */
+  sinks?: AlertSink[];
+}
+
+export interface ServerOptions {
+  /** users.json, audit.log, suppressions.json live here */
+  varDir: string;
+  /** stored history (store/'s reader); default: the server's recent memory only */
+  history?: HistorySource;
+  anomalyWriter?: AnomalyWriter;
+  models?: ModelRegistry;
+  replays?: ReplayRunner;
+  alerts?: AlertConfig;
+  /** the built UI; null to serve none; default ui/dist beside the package */
+  uiDir?: string | null;
+  logger?: boolean | Record<string, unknown>;
+  stream?: Partial<StreamSettings> & { recentMessages?: number; recentAnomalies?: number };
+  /** wrong tokens per address per minute before 429 */
+  authFailuresPerMinute?: number;
+  bodyLimit?: number;
+  storeBacklog?: () => number;
+}
+
+export interface SpanwatchServer extends FastifyInstance {
+  spanwatch: ServerContext;
+}
+
+/** Every route with the access it needs, as registered (for docs and the auth matrix test). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: string;
+  websocket: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
+
+/** Schema errors name the field and, for enums, what is allowed. */
+function formatSchemaError(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const e = errors[0]!;
+  const field = `${dataVar}${e.instancePath ? e.instancePath.replace(/\//g, '.') : ''}`;
+  const params = e.params as { allowedValues?: unknown[]; additionalProperty?: string };
+  let message = `${field} ${e.message ?? 'is invalid'}`;
+  if (params.allowedValues) message += `: ${params.allowedValues.join(', ')}`;
+  if (params.additionalProperty) message += `: '${params.additionalProperty}'`;
+  return new Error(message);
+}
+
+const DEFAULT_UI_DIR = resolve(import.meta.dirname, '..', 'ui', 'dist');
+
+export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaErrorFormatter: formatSchemaError,
+  });
+  app.decorate('routeTable', [] as RouteEntry[]);
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) {
+      if (m === 'HEAD' || m === 'OPTIONS') continue;
+      const access = (r.config as { access?: string } | undefined)?.access ?? (r.url.startsWith('/api/') ? 'admin' : 'public');
+      app.routeTable.push({ method: m, url: r.url, access, websocket: Boolean((r as { websocket?: boolean }).websocket) });
+    }
+  });
+
+  const stream: StreamSettings = {
+    heartbeatMs: 15_000, authTimeoutMs: 5_000, highWaterBytes: 1024 * 1024, maxQueuedWindows: 256, maxQueuedCritical: 2_048,
+    ...opts.stream,
+  };
+  const users = new UserStore(join(opts.varDir, 'users.json'));
+  const audit = new AuditLog(join(opts.varDir, 'audit.log'));
+  const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
+  const book = new AnomalyBook();
+  const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));
+  const log = (level: 'info' | 'warn' | 'error', message: string): void => { app.log[level](message); };
+  const alertSinks: AlertSink[] = [...(opts.alerts?.sinks ?? [])];
+  if (opts.alerts?.webhook) {
+    alertSinks.push(new WebhookSink({ url: opts.alerts.webhook, retries: opts.alerts.webhookRetries, backoffMs: opts.alerts.webhookBackoffMs, timeoutMs: opts.alerts.webhookTimeoutMs }));
+  }
+  if (opts.alerts?.syslog) alertSinks.push(new SyslogSink(opts.alerts.syslog));
+  const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
+  const sensors = new SensorRegistry();
+  const recent = new RecentHistory(book);
+  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent);
+  const actions = new AnomalyActions(book, audit, hub, opts.anomalyWriter ?? null, (m) => log('error', m));
+  const models = opts.models ?? null;
+  const training = models
+    ? new TrainingJobs(models, (job) => hub.publish({ type: 'training', channel: LIVE_CHANNEL, job }), (job) => {
+      void audit.append({ user: 'system', action: `model.train.${job.state}`, target: `job:${job.id}`, details: { version: job.version ?? null, message: job.message } });
+    })
+    : null;
+  const replayRunner = opts.replays ?? null;
+  const ctx: ServerContext = {
+    users, audit, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
+    history: opts.history ?? recent,
+    replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
+    stream, storeBacklog: opts.storeBacklog ?? (() => 0), log,
+  };
+  app.decorate('spanwatch', ctx);
+  app.addHook('onClose', async () => {
+    ctx.replays?.stopAll();
+    alerts.close();
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'spanwatch API', version: VERSION, description: 'Bearer token in Authorization; see docs/server.md' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 * 1024 } });
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  const limiter = new AuthFailureLimiter(opts.authFailuresPerMinute ?? 10);
+  installAuth(app, users, audit, limiter);
+
+  await app.register(async (api) => {
+    await api.register(systemRoutes, { ctx, version: VERSION });
+    await api.register(trafficRoutes, { ctx });
+    await api.register(anomalyRoutes, { ctx });
+    await api.register(modelRoutes, { ctx });
+    await api.register(suppressionRoutes, { ctx });
+    await api.register(adminRoutes, { ctx });
+    await api.register(replayRoutes, { ctx });
+    await api.register(streamRoute, { ctx, limiter });
+    await api.register(ingestRoute, { ctx, limiter });
+  }, { prefix: API_PREFIX });
+
+  registerUi(app, opts.uiDir === undefined ? DEFAULT_UI_DIR : opts.uiDir);
+  return app as unknown as SpanwatchServer;
+}
+
+function registerUi(app: FastifyInstance, uiDir: string | null): void {
+  const present = uiDir !== null && existsSync(join(uiDir, 'index.html'));
+  if (present) void app.register(fastifyStatic, { root: uiDir, wildcard: false, index: ['index.html'] });
+  else {
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/plain; charset=utf-8')
+      .send('spanwatch API is running; the browser UI is not built. Run `npm run build:ui`, then reload. API docs: /docs\n'));
+  }
+  app.setNotFoundHandler((req, reply) => {
+    if (present && req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/docs')) {
+      return reply.sendFile('index.html');
+    }
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,77 @@
+// The append-only audit log (`<var>/audit.log`): one JSON line per entry, hash-chained, appended
+// one at a time and fsync'd before the append resolves.
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { AuditEntry, AuditVerifyResult } from '../protocol.ts';
+import { GENESIS_HASH, entryHash, parseAuditText, verifyAuditText } from './auditChain.ts';
+
+export interface AuditInput {
+  user: string;
+  action: string;
+  target: string;
+  details?: Record<string, unknown>;
+}
+
+export class AuditLog {
+  private seq = 0;
+  private lastHash = GENESIS_HASH;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    if (existsSync(file)) {
+      const entries = parseAuditText(readFileSync(file, 'utf8'));
+      const last = entries[entries.length - 1];
+      if (last) {
+        this.seq = last.seq;
+        this.lastHash = last.hash;
+      }
+    }
+  }
+
+  /** Appends one entry; concurrent calls are serialized so the chain stays linear. */
+  append(input: AuditInput): Promise<AuditEntry> {
+    const run = this.tail.then(() => this.write(input));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(input: AuditInput): Promise<AuditEntry> {
+    const body = {
+      seq: this.seq + 1,
+      time: new Date().toISOString(),
+      user: input.user,
+      action: input.action,
+      target: input.target,
+      details: input.details ?? {},
+      prevHash: this.lastHash,
+    };
+    const entry: AuditEntry = { ...body, hash: entryHash(body) };
+    const fh = await open(this.file, 'a', 0o600);
+    try {
+      await fh.appendFile(JSON.stringify(entry) + '\n', 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    this.seq = entry.seq;
+    this.lastHash = entry.hash;
+    return entry;
+  }
+
+  async entries(filter?: { target?: string; user?: string; action?: string }): Promise<AuditEntry[]> {
+    await this.tail;
+    if (!existsSync(this.file)) return [];
+    const all = parseAuditText(await readFile(this.file, 'utf8'));
+    if (!filter) return all;
+    return all.filter((e) => (!filter.target || e.target === filter.target)
+      && (!filter.user || e.user === filter.user) && (!filter.action || e.action === filter.action));
+  }
+
+  async verify(): Promise<AuditVerifyResult> {
+    await this.tail;
+    if (!existsSync(this.file)) return { ok: true, entries: 0 };
+    return verifyAuditText(await readFile(this.file, 'utf8'));
+  }
+}

@@ -1,0 +1,96 @@
+// Users and their token hashes in `<var>/users.json` (mode 0600). The file never holds a token.
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Role } from '../protocol.ts';
+import { generateToken, hashToken, tokenMatches } from './tokens.ts';
+import { isRole } from './roles.ts';
+
+export interface UserRecord {
+  name: string;
+  role: Role;
+  tokenHash: string;
+  createdAt: string;
+}
+
+export interface PublicUser {
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+export class UserStore {
+  private users: UserRecord[] = [];
+
+  constructor(readonly file: string) {
+    this.load();
+  }
+
+  private load(): void {
+    if (!existsSync(this.file)) {
+      this.users = [];
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch (err) {
+      throw new Error(`users file ${this.file} is not valid JSON (${(err as Error).message}); fix or remove it`);
+    }
+    const list = (parsed as { users?: unknown }).users;
+    if (!Array.isArray(list)) throw new Error(`users file ${this.file} has no "users" array; fix or remove it`);
+    this.users = list.filter((u): u is UserRecord =>
+      typeof u === 'object' && u !== null && typeof u.name === 'string' && typeof u.tokenHash === 'string'
+      && typeof u.role === 'string' && isRole(u.role));
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ users: this.users }, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.file);
+    chmodSync(this.file, 0o600);
+  }
+
+  isEmpty(): boolean {
+    return this.users.length === 0;
+  }
+
+  list(): PublicUser[] {
+    return this.users.map(({ name, role, createdAt }) => ({ name, role, createdAt }));
+  }
+
+  /** Creates a user (or replaces its token and role) and returns the new token — shown once. */
+  add(name: string, role: Role): string {
+    if (!NAME_PATTERN.test(name)) {
+      throw new Error(`user name '${name}' is not allowed; use 1-64 letters, digits, '.', '_', '@' or '-'`);
+    }
+    const token = generateToken();
+    const record: UserRecord = { name, role, tokenHash: hashToken(token), createdAt: new Date().toISOString() };
+    this.users = this.users.filter((u) => u.name !== name);
+    this.users.push(record);
+    this.save();
+    return token;
+  }
+
+  remove(name: string): boolean {
+    const before = this.users.length;
+    this.users = this.users.filter((u) => u.name !== name);
+    if (this.users.length === before) return false;
+    this.save();
+    return true;
+  }
+
+  /** The user a token belongs to; compares against every user so timing doesn't reveal which matched. */
+  authenticate(token: string): PublicUser | null {
+    let found: UserRecord | null = null;
+    for (const u of this.users) if (tokenMatches(token, u.tokenHash)) found = u;
+    return found ? { name: found.name, role: found.role, createdAt: found.createdAt } : null;
+  }
+
+  /** Reloads after another process (`spanwatch user add`) changed the file. */
+  reload(): void {
+    this.load();
+  }
+}

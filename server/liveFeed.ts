@@ -1,0 +1,52 @@
+// The way records enter the server — from the ingest socket or from an in-process sensor: every
+// window and anomaly goes to the stream, anomalies through suppression, the book and alerting.
+import type { WindowStats } from '../capture/index.ts';
+import type { Anomaly } from '../model/index.ts';
+import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
+import type { AnomalyBook } from './anomalies/anomalyBook.ts';
+import type { SuppressionStore } from './anomalies/suppressionStore.ts';
+import type { RecentHistory } from './history/recentHistory.ts';
+import type { SensorRegistry } from './ingest/sensorRegistry.ts';
+import type { AnomalyView, SensorHealth } from './protocol.ts';
+import { LIVE_CHANNEL, type StreamHub } from './stream/streamHub.ts';
+
+export class LiveFeed {
+  windowsIn = 0;
+  anomaliesIn = 0;
+
+  constructor(
+    private readonly hub: StreamHub,
+    private readonly book: AnomalyBook,
+    private readonly suppressions: SuppressionStore,
+    private readonly alerts: AlertDispatcher,
+    private readonly sensors: SensorRegistry,
+    private readonly recent: RecentHistory,
+  ) {}
+
+  window(w: WindowStats): void {
+    this.windowsIn++;
+    this.recent.addWindow(w);
+    this.sensors.noteWindow(w);
+    this.hub.publish({ type: 'window', channel: LIVE_CHANNEL, data: w });
+  }
+
+  anomaly(a: Anomaly): AnomalyView {
+    this.anomaliesIn++;
+    const suppression = this.suppressions.match(a);
+    const { view } = this.book.upsert(a, suppression?.id);
+    this.sensors.noteModel(a.sensor, a.modelVersion);
+    this.hub.publish({ type: 'anomaly', channel: LIVE_CHANNEL, data: view });
+    this.alerts.consider(view);
+    return view;
+  }
+
+  health(h: SensorHealth): void {
+    this.sensors.noteHealth(h);
+    this.hub.publish({ type: 'health', channel: LIVE_CHANNEL, sensor: h.sensor, data: h });
+  }
+
+  /** a RecordSink view, for a sensor running in the same process */
+  asSink(): { window(w: WindowStats): void; anomaly(a: Anomaly): void; close(): Promise<void> } {
+    return { window: (w) => this.window(w), anomaly: (a) => { this.anomaly(a); }, close: async () => {} };
+  }
+}

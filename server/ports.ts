@@ -1,0 +1,83 @@
+// What the server needs from the store, the model registry and the datasets, as small interfaces:
+// bin/ wires the real modules in; tests and the in-memory defaults satisfy them too.
+import type { WindowStats } from '../capture/index.ts';
+import type { Anomaly } from '../model/index.ts';
+import type { AnomalyView } from './protocol.ts';
+
+export type Resolution = '1s' | '10s' | '60s';
+export const RESOLUTIONS: readonly Resolution[] = ['1s', '10s', '60s'];
+
+export interface WindowQuery {
+  from: number;
+  to: number;
+  sensor?: string;
+  resolution: Resolution;
+  limit: number;
+}
+
+export interface AnomalyQuery {
+  from: number;
+  to: number;
+  sensor?: string;
+  limit: number;
+}
+
+/** Read access to stored history (InfluxDB through store/, or the server's recent memory). */
+export interface HistorySource {
+  windows(q: WindowQuery): Promise<WindowStats[]>;
+  anomalies(q: AnomalyQuery): Promise<Anomaly[]>;
+}
+
+/** Where analyst status changes are written back (the store's anomaly measurement). */
+export interface AnomalyWriter {
+  writeAnomaly(anomaly: AnomalyView): Promise<void>;
+}
+
+export interface ModelVersionInfo {
+  version: string;
+  createdAt: string;
+  live: boolean;
+  metrics: Record<string, number>;
+  /** 0 … 1: how much of the week the baseline has seen */
+  maturity?: number;
+}
+
+export interface TrainRequest {
+  from: number;
+  to: number;
+  sensor?: string;
+}
+
+export interface ModelRegistry {
+  list(): Promise<ModelVersionInfo[]>;
+  /** trains a new version; reports progress 0 … 1 with a message */
+  train(req: TrainRequest, onProgress: (progress: number, message: string) => void): Promise<{ version: string }>;
+  promote(version: string): Promise<void>;
+  /** makes the previous live version live again; returns it */
+  rollback(): Promise<{ version: string }>;
+}
+
+export interface DatasetInfo {
+  name: string;
+  description: string;
+  files: number;
+  labelled: boolean;
+}
+
+/** What a replay feeds: the same records a sensor produces. */
+export interface ReplayOutput {
+  window(stats: WindowStats): void;
+  anomaly(anomaly: Anomaly): void;
+}
+
+export interface ReplayHandle {
+  /** resolves when the dataset has been replayed completely or stopped */
+  done: Promise<void>;
+  stop(): void;
+}
+
+/** Runs a capture pipeline and detection over a dataset's files, never touching the store. */
+export interface ReplayRunner {
+  datasets(): Promise<DatasetInfo[]>;
+  start(dataset: string, speed: number, out: ReplayOutput): Promise<ReplayHandle>;
+}

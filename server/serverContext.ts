@@ -1,0 +1,42 @@
+// Everything the routes share, built once per server by buildServer and handed to each route plugin.
+import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
+import type { AnomalyActions } from './anomalies/anomalyActions.ts';
+import type { AnomalyBook } from './anomalies/anomalyBook.ts';
+import type { SuppressionStore } from './anomalies/suppressionStore.ts';
+import type { AuditLog } from './audit/auditLog.ts';
+import type { UserStore } from './auth/userStore.ts';
+import type { RecentHistory } from './history/recentHistory.ts';
+import type { SensorRegistry } from './ingest/sensorRegistry.ts';
+import type { LiveFeed } from './liveFeed.ts';
+import type { HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
+import type { ReplaySessions } from './replays/replaySessions.ts';
+import type { StreamHub } from './stream/streamHub.ts';
+import type { StreamClientLimits } from './stream/streamClient.ts';
+import type { TrainingJobs } from './training/trainingJobs.ts';
+
+export interface StreamSettings extends StreamClientLimits {
+  heartbeatMs: number;
+  authTimeoutMs: number;
+}
+
+export interface ServerContext {
+  users: UserStore;
+  audit: AuditLog;
+  hub: StreamHub;
+  book: AnomalyBook;
+  actions: AnomalyActions;
+  suppressions: SuppressionStore;
+  alerts: AlertDispatcher;
+  sensors: SensorRegistry;
+  recent: RecentHistory;
+  /** the store when configured, else the recent memory */
+  history: HistorySource;
+  feed: LiveFeed;
+  models: ModelRegistry | null;
+  training: TrainingJobs | null;
+  replayRunner: ReplayRunner | null;
+  replays: ReplaySessions | null;
+  stream: StreamSettings;
+  storeBacklog: () => number;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}

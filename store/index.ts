@@ -1,0 +1,20 @@
+// store/: InfluxDB schema, the lossless writer with its spool, the history reader, retention and
+// roll-ups, and the embedded influxd. See docs/store.md.
+export { startEmbeddedInflux, INFLUXD_NOT_FOUND, type EmbeddedInflux, type EmbeddedInfluxOptions } from './embedded/embeddedInflux.ts';
+export { StoreError, parseInfluxUrl, type StoreErrorKind, type InfluxEndpoint } from './connection.ts';
+export { connectStore, DEFAULT_DATABASE, type StoreOptions, type StoreConnection } from './connectStore.ts';
+export {
+  DEFAULT_RETENTION, backfillRollups, retentionToInfluxQl, cqName, cqStatement, ROLLUP_STEPS, type RetentionDurations,
+} from './retention.ts';
+export * from './schema.ts';
+export { toLine, nanoTimestamp, subMsOffset, type StorePoint, type FieldValue, type PointTarget } from './point.ts';
+export { windowStatsToPoints, pointsToWindowStats } from './windowPoints.ts';
+export { anomalyToPoint, pointToAnomaly } from './anomalyPoints.ts';
+export { modelEventToPoint, pointToModelEvent, MODEL_EVENT_KINDS, type ModelEvent, type ModelEventKind } from './modelEvents.ts';
+export {
+  InfluxWriter, defaultSpoolDir, type InfluxWriterOptions, type WriterCounters, type WriterLogLevel,
+} from './writer/influxWriter.ts';
+export {
+  InfluxReader, type Resolution, type ResolutionChoice, type RangeQuery, type WindowQuery, type AnomalyQuery,
+  type AnomalyPage, type HostSample, type DirectionTotals,
+} from './reader/influxReader.ts';

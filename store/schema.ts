@@ -1,0 +1,154 @@
+// The InfluxDB schema: measurements, their tags and fields, and how each field rolls up.
+// Tags are only sensor, direction, service, local host (top-K only), remote-endpoint rank and
+// anomaly/model-event kind — all bounded — so series cardinality stays small however many remote
+// addresses the network talks to. Documented in docs/store.md.
+
+export type FieldKind = 'int' | 'float' | 'string' | 'bool';
+/** how a field is downsampled by the continuous queries; absent: not rolled up */
+export type RollupAggregate = 'sum' | 'max' | 'mean' | 'min';
+
+export interface FieldSpec {
+  name: string;
+  kind: FieldKind;
+  rollup?: RollupAggregate;
+}
+
+export interface MeasurementSpec {
+  name: string;
+  tags: readonly string[];
+  fields: readonly FieldSpec[];
+  /** rolled up by continuous queries into rollup_1m and rollup_1h */
+  rolledUp: boolean;
+  /** written to the events retention policy instead of raw */
+  events: boolean;
+}
+
+const int = (name: string, rollup: RollupAggregate | undefined = 'sum'): FieldSpec => ({ name, kind: 'int', rollup });
+const float = (name: string, rollup: RollupAggregate | undefined = 'mean'): FieldSpec => ({ name, kind: 'float', rollup });
+const str = (name: string): FieldSpec => ({ name, kind: 'string' });
+const bool = (name: string): FieldSpec => ({ name, kind: 'bool' });
+
+export const TRAFFIC: MeasurementSpec = {
+  name: 'traffic',
+  tags: ['sensor', 'direction'],
+  fields: [
+    int('packets'), int('bytes'), int('flowsStarted'), int('flowsActive'),
+    int('remoteHosts', 'max'), int('remotePorts', 'max'),
+    int('tcpSyn'), int('tcpSynAck'), int('tcpRst'), int('tcpSynUnanswered'), int('icmpUnreachable'),
+    int('dnsQueries'), int('dnsResponses'), int('dnsNxdomain'),
+  ],
+  rolledUp: true,
+  events: false,
+};
+
+export const SERVICES_MEASUREMENT: MeasurementSpec = {
+  name: 'services',
+  tags: ['sensor', 'service'],
+  fields: [int('packets'), int('bytes'), int('flows')],
+  rolledUp: true,
+  events: false,
+};
+
+/** One point per window, always written: the reader's list of windows comes from here. */
+export const CAPTURE_HEALTH: MeasurementSpec = {
+  name: 'capture_health',
+  tags: ['sensor'],
+  fields: [
+    int('durationMs'), int('windowVersion', 'max'), bool('flushedByClock'), int('flowStartsDropped'),
+    int('packetsSeen'), int('packetsDropped'), int('packetsIfDropped'), int('decodeErrors'),
+    int('flowEvictions'), int('flowsTracked', 'max'), float('lossRatio', 'max'), int('storeDropped'),
+  ],
+  rolledUp: true,
+  events: false,
+};
+
+export const LOCAL_HOSTS: MeasurementSpec = {
+  name: 'local_hosts',
+  tags: ['sensor', 'host'],
+  fields: [
+    int('rank', 'min'), int('bytesOut'), int('bytesIn'), int('packetsOut'), int('packetsIn'),
+    int('flows'), int('flowsStarted'), int('peers', 'max'), int('dstPorts', 'max'),
+    int('tcpSyn'), int('tcpSynUnanswered'), int('tcpRstReceived'), int('dnsQueries'), int('dnsNxdomain'),
+  ],
+  rolledUp: true,
+  events: false,
+};
+
+/** Remote addresses are fields; the series is (sensor, rank), so cardinality is sensors × K. */
+export const REMOTE_ENDPOINTS: MeasurementSpec = {
+  name: 'remote_endpoints',
+  tags: ['sensor', 'rank'],
+  fields: [
+    str('host'), int('bytesOut'), int('bytesIn'), int('packets'), int('flows'), int('localHosts'), int('topPort'),
+  ],
+  rolledUp: false,
+  events: false,
+};
+
+export const DNS: MeasurementSpec = {
+  name: 'dns',
+  tags: ['sensor'],
+  fields: [
+    int('queries'), int('responses'), int('nxdomain'), float('nameLengthMean'), int('nameLengthMax', 'max'),
+    float('labelEntropyMean'), int('namesDropped'), str('names'),
+  ],
+  rolledUp: true,
+  events: false,
+};
+
+/** The window's flow starts as one compact JSON string (for beaconing / threat-intel replay). */
+export const FLOW_STARTS: MeasurementSpec = {
+  name: 'flow_starts',
+  tags: ['sensor'],
+  fields: [str('list'), int('truncated')],
+  rolledUp: false,
+  events: false,
+};
+
+export const ANOMALIES: MeasurementSpec = {
+  name: 'anomalies',
+  tags: ['sensor', 'kind'],
+  fields: [
+    str('id'), int('version'), int('start'), int('end'), int('peakAt'), int('windows'), bool('ongoing'),
+    int('detectedAt'), str('localHost'), str('remote'), int('port'), str('domain'),
+    str('observedFeature'), float('observedValue'), str('observedUnit'),
+    float('expectedLow'), float('expectedHigh'), float('expectedMedian'), str('contributions'),
+    float('score'), float('severity'), str('level'), float('maturity'), bool('captureLoss'),
+    str('summary'), str('modelVersion'), str('status'),
+  ],
+  rolledUp: false,
+  events: true,
+};
+
+export const MODEL_EVENTS: MeasurementSpec = {
+  name: 'model_events',
+  tags: ['kind'],
+  fields: [str('modelVersion'), str('sensor'), str('summary'), str('detail')],
+  rolledUp: false,
+  events: true,
+};
+
+export const MEASUREMENTS: readonly MeasurementSpec[] = [
+  TRAFFIC, SERVICES_MEASUREMENT, CAPTURE_HEALTH, LOCAL_HOSTS, REMOTE_ENDPOINTS, DNS, FLOW_STARTS, ANOMALIES, MODEL_EVENTS,
+];
+
+const byName = new Map(MEASUREMENTS.map((m) => [m.name, m]));
+const fieldKinds = new Map(MEASUREMENTS.map((m) => [m.name, new Map(m.fields.map((f) => [f.name, f.kind]))]));
+
+export function measurementSpec(name: string): MeasurementSpec | undefined {
+  return byName.get(name);
+}
+
+/** The declared kind of a field; unknown measurements/fields are treated as floats. */
+export function fieldKind(measurement: string, field: string): FieldKind | undefined {
+  return fieldKinds.get(measurement)?.get(field);
+}
+
+/** Retention policy names; raw is the database's default RP. */
+export const RP_RAW = 'raw';
+export const RP_ROLLUP_1M = 'rollup_1m';
+export const RP_ROLLUP_1H = 'rollup_1h';
+export const RP_EVENTS = 'events';
+
+/** Bumped when a continuous query's statement changes; it is part of every CQ name. */
+export const CQ_SCHEMA_VERSION = 1;

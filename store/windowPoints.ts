@@ -1,0 +1,176 @@
+// WindowStats ⇄ points. Everything the model needs to rebuild a window for training is stored:
+// per-direction traffic, services, top local hosts, top remotes (by rank), DNS summary with its
+// names, capture health, and the flow starts as compact JSON.
+import {
+  DIRECTIONS, SERVICES, WINDOW_STATS_VERSION, emptyWindowStats,
+  type Direction, type DnsName, type FlowStart, type L4Protocol, type Service, type WindowStats,
+} from '../capture/index.ts';
+import type { StorePoint } from './point.ts';
+
+/** InfluxDB string fields are capped at 64 KiB; lists are cut below that and the cut is counted. */
+const MAX_JSON_CHARS = 60_000;
+const PROTOS: readonly L4Protocol[] = ['tcp', 'udp', 'icmp', 'other'];
+
+type CompactFlowStart = [number, number, number, string, string, number];
+type CompactDnsName = [string, string, number, number, number];
+
+function boundedJson<T>(items: readonly T[], encode: (t: T) => unknown): { json: string; cut: number } {
+  const parts: string[] = [];
+  let size = 2;
+  for (let i = 0; i < items.length; i++) {
+    const s = JSON.stringify(encode(items[i]!));
+    if (size + s.length + 1 > MAX_JSON_CHARS) return { json: `[${parts.join(',')}]`, cut: items.length - i };
+    parts.push(s);
+    size += s.length + 1;
+  }
+  return { json: `[${parts.join(',')}]`, cut: 0 };
+}
+
+export function windowStatsToPoints(w: WindowStats): StorePoint[] {
+  const time = w.start;
+  const sensor = w.sensor;
+  const points: StorePoint[] = [];
+  for (const d of DIRECTIONS) {
+    points.push({ measurement: 'traffic', tags: { sensor, direction: d }, fields: { ...w.directions[d] }, time });
+  }
+  for (const s of SERVICES) {
+    const st = w.services[s];
+    if (st) points.push({ measurement: 'services', tags: { sensor, service: s }, fields: { ...st }, time });
+  }
+  const flows = boundedJson(w.flowStarts, (f): CompactFlowStart =>
+    [f.ts - w.start, DIRECTIONS.indexOf(f.direction), PROTOS.indexOf(f.proto), f.local, f.remote, f.port]);
+  const names = boundedJson(w.dns.names, (n): CompactDnsName => [n.name, n.client, n.queries, n.nxdomain, n.qtype]);
+  const h = w.health;
+  points.push({
+    measurement: 'capture_health',
+    tags: { sensor },
+    fields: {
+      durationMs: w.durationMs, windowVersion: w.version, flushedByClock: w.flushedByClock,
+      flowStartsDropped: w.flowStartsDropped + flows.cut,
+      packetsSeen: h.packetsSeen, packetsDropped: h.packetsDropped, packetsIfDropped: h.packetsIfDropped,
+      decodeErrors: h.decodeErrors, flowEvictions: h.flowEvictions, flowsTracked: h.flowsTracked,
+      lossRatio: h.lossRatio, storeDropped: h.storeDropped,
+    },
+    time,
+  });
+  w.topLocalHosts.forEach((lh, rank) => {
+    const { host, ...rest } = lh;
+    points.push({ measurement: 'local_hosts', tags: { sensor, host }, fields: { rank, ...rest }, time });
+  });
+  w.topRemoteEndpoints.forEach((re, rank) => {
+    points.push({ measurement: 'remote_endpoints', tags: { sensor, rank: String(rank) }, fields: { ...re }, time });
+  });
+  const d = w.dns;
+  points.push({
+    measurement: 'dns',
+    tags: { sensor },
+    fields: {
+      queries: d.queries, responses: d.responses, nxdomain: d.nxdomain, nameLengthMean: d.nameLengthMean,
+      nameLengthMax: d.nameLengthMax, labelEntropyMean: d.labelEntropyMean,
+      namesDropped: d.namesDropped + names.cut, names: names.json,
+    },
+    time,
+  });
+  if (w.flowStarts.length > 0) {
+    points.push({ measurement: 'flow_starts', tags: { sensor }, fields: { list: flows.json, truncated: flows.cut }, time });
+  }
+  return points;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+function parseList<T>(v: unknown): T[] {
+  if (typeof v !== 'string' || v === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? (parsed as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function copyNumbers<T extends object>(target: T, fields: Record<string, unknown>): void {
+  const t = target as Record<string, unknown>;
+  for (const k of Object.keys(t)) if (typeof t[k] === 'number' && k in fields) t[k] = num(fields[k]);
+}
+
+/**
+ * Points (as read back) → WindowStats, one per (sensor, time) that has a capture_health point.
+ * Roll-up points give the same shape: counts are sums over the bucket, distinct counts are maxima.
+ */
+export function pointsToWindowStats(points: Iterable<StorePoint>, defaultDurationMs = 1_000): WindowStats[] {
+  const windows = new Map<string, WindowStats>();
+  const pending: StorePoint[] = [];
+  const key = (sensor: string, time: number): string => `${sensor}\u0000${time}`;
+  for (const p of points) {
+    if (p.measurement !== 'capture_health') {
+      pending.push(p);
+      continue;
+    }
+    const sensor = p.tags.sensor ?? '';
+    const w = emptyWindowStats(sensor, p.time, num(p.fields.durationMs) || defaultDurationMs);
+    w.version = WINDOW_STATS_VERSION;
+    w.flushedByClock = p.fields.flushedByClock === true;
+    w.flowStartsDropped = num(p.fields.flowStartsDropped);
+    copyNumbers(w.health, p.fields);
+    windows.set(key(sensor, p.time), w);
+  }
+  for (const p of pending) {
+    const w = windows.get(key(p.tags.sensor ?? '', p.time));
+    if (!w) continue;
+    const f = p.fields;
+    switch (p.measurement) {
+      case 'traffic': {
+        const d = p.tags.direction as Direction;
+        if (w.directions[d]) copyNumbers(w.directions[d], f);
+        break;
+      }
+      case 'services': {
+        const s = p.tags.service as Service;
+        if (w.services[s]) copyNumbers(w.services[s], f);
+        break;
+      }
+      case 'local_hosts': {
+        const lh = { host: p.tags.host ?? '', bytesOut: 0, bytesIn: 0, packetsOut: 0, packetsIn: 0, flows: 0, flowsStarted: 0,
+          peers: 0, dstPorts: 0, tcpSyn: 0, tcpSynUnanswered: 0, tcpRstReceived: 0, dnsQueries: 0, dnsNxdomain: 0 };
+        copyNumbers(lh, f);
+        (w.topLocalHosts as (typeof lh & { rank?: number })[]).push(Object.assign(lh, { rank: num(f.rank) }));
+        break;
+      }
+      case 'remote_endpoints': {
+        const re = { host: typeof f.host === 'string' ? f.host : '', bytesOut: 0, bytesIn: 0, packets: 0, flows: 0, localHosts: 0, topPort: 0 };
+        copyNumbers(re, f);
+        (w.topRemoteEndpoints as (typeof re & { rank?: number })[]).push(Object.assign(re, { rank: Number(p.tags.rank) }));
+        break;
+      }
+      case 'dns': {
+        const { names: _names, ...summary } = w.dns;
+        copyNumbers(summary, f);
+        Object.assign(w.dns, summary);
+        w.dns.names = parseList<CompactDnsName>(f.names).map(([name, client, queries, nxdomain, qtype]): DnsName =>
+          ({ name, client, queries, nxdomain, qtype }));
+        break;
+      }
+      case 'flow_starts':
+        w.flowStarts = parseList<CompactFlowStart>(f.list).map(([dt, dir, proto, local, remote, port]): FlowStart => ({
+          ts: w.start + dt, direction: DIRECTIONS[dir] ?? 'other', proto: PROTOS[proto] ?? 'other', local, remote, port,
+        }));
+        break;
+      default:
+        break;
+    }
+  }
+  const out = [...windows.values()];
+  for (const w of out) {
+    sortByRank(w.topLocalHosts);
+    sortByRank(w.topRemoteEndpoints);
+  }
+  out.sort((a, b) => a.start - b.start || (a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : 0));
+  return out;
+}
+
+function sortByRank<T extends object>(list: T[]): void {
+  const ranked = list as (T & { rank?: number })[];
+  ranked.sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
+  for (const item of ranked) delete item.rank;
+}

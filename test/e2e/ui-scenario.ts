@@ -1,0 +1,71 @@
+// Traffic for the browser tests, made by the real components: crafted Ethernet frames go through
+// the capture pipeline into WindowStats, a model is trained on the normal part, and the detection
+// engine turns the incident windows into anomalies. The incident is a 10-second outbound burst
+// from 10.0.0.5 to 198.51.100.66 while that host asks DNS for a name that is an HTML payload.
+import { CapturePipeline, type PacketRecord, type WindowStats } from '../../capture/index.ts';
+import { dnsQuery, tcpFrame, TCP, udpFrame } from '../../datasets/index.ts';
+import { DetectionEngine, trainModel, type Anomaly } from '../../model/index.ts';
+
+export const SENSOR = 'sensor-e2e';
+export const XSS_NAME = '<img src=x onerror=window.__xss=1>.evil.example';
+export const INCIDENT_HOST = '10.0.0.5';
+export const INCIDENT_REMOTE = '198.51.100.66';
+const NORMAL_SECONDS = 600;
+const INCIDENT_SECONDS = 10;
+const AFTER_SECONDS = 20;
+
+export interface Scenario {
+  windows: WindowStats[];
+  /** anomalies the engine returned after each window (by window index) */
+  anomaliesAfter: Anomaly[][];
+  /** index of the first incident window */
+  incidentStart: number;
+  modelVersion: string;
+}
+
+/** Deterministic small PRNG so the baseline has some variance but every run is the same. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+export async function buildScenario(startMs: number): Promise<Scenario> {
+  const windows: WindowStats[] = [];
+  const pipeline = new CapturePipeline({ sensor: SENSOR, windowMs: 1000 }, (w) => windows.push(w));
+  const random = lcg(7);
+  const rec: PacketRecord = { tsSec: 0, tsNsec: 0, origLen: 0, capLen: 0, data: new Uint8Array(0), linkType: 1, iface: 0 };
+  const send = (ms: number, frame: Uint8Array): void => {
+    rec.tsSec = Math.floor(ms / 1000);
+    rec.tsNsec = (ms % 1000) * 1_000_000;
+    rec.data = frame;
+    rec.origLen = rec.capLen = frame.length;
+    pipeline.ingest(rec);
+  };
+  const total = NORMAL_SECONDS + INCIDENT_SECONDS + AFTER_SECONDS;
+  let dnsId = 1;
+  for (let s = 0; s < total; s++) {
+    const t0 = startMs + s * 1000;
+    const n = 15 + Math.floor(random() * 10);
+    for (let i = 0; i < n; i++) {
+      const t = t0 + Math.floor((i * 1000) / n);
+      send(t, tcpFrame({ src: INCIDENT_HOST, dst: '203.0.113.10', sport: 50_000 + (s % 50), dport: 443, flags: TCP.ACK | TCP.PSH, payload: 300 + Math.floor(random() * 300) }));
+      send(t + 1, tcpFrame({ src: '203.0.113.10', dst: INCIDENT_HOST, sport: 443, dport: 50_000 + (s % 50), flags: TCP.ACK | TCP.PSH, payload: 900 + Math.floor(random() * 400) }));
+      if (i % 5 === 0) send(t + 2, tcpFrame({ src: '10.0.0.7', dst: '10.0.0.20', sport: 40_000, dport: 445, flags: TCP.ACK, payload: 200 }));
+    }
+    send(t0 + 3, udpFrame({ src: INCIDENT_HOST, dst: '10.0.0.53', sport: 53_000, dport: 53, payload: dnsQuery({ id: dnsId++ & 0xffff, name: 'www.example.com' }) }));
+    const incident = s >= NORMAL_SECONDS && s < NORMAL_SECONDS + INCIDENT_SECONDS;
+    if (incident) {
+      for (let i = 0; i < 400; i++) {
+        send(t0 + 5 + Math.floor(i * 2.4), tcpFrame({ src: INCIDENT_HOST, dst: INCIDENT_REMOTE, sport: 51_515, dport: 443, flags: TCP.ACK | TCP.PSH, payload: 1400 }));
+      }
+      send(t0 + 4, udpFrame({ src: INCIDENT_HOST, dst: '10.0.0.53', sport: 53_001, dport: 53, payload: dnsQuery({ id: dnsId++ & 0xffff, name: XSS_NAME }) }));
+    }
+  }
+  pipeline.flush();
+  const model = await trainModel(windows.slice(0, NORMAL_SECONDS), { seed: 1, epochs: 4, minWindows: 300 });
+  const engine = new DetectionEngine(model);
+  const anomaliesAfter = windows.map((w) => engine.process(w));
+  anomaliesAfter[anomaliesAfter.length - 1]!.push(...engine.finish());
+  const incidentStart = windows.findIndex((w) => w.start >= startMs + NORMAL_SECONDS * 1000);
+  return { windows, anomaliesAfter, incidentStart, modelVersion: model.meta.version };
+}

@@ -1,0 +1,109 @@
+// The REST client: every call carries the bearer token; failures become ApiError with the
+// server's message so views can show it.
+import type { AnalystAction, Anomaly, AuditEntry, Role, SensorHealth, TrainingJob, WindowStats } from './types.ts';
+import { MAX_WINDOWS_PER_REQUEST, type Resolution } from './resolution.ts';
+import {
+  asArray, asAnomalyPage, asEvidence, asHostTimeline, asModels, asSensors, asTopHosts,
+  type AnomalyPage, type DatasetInfo, type Evidence, type HostPoint, type ModelVersion, type TopHost,
+} from './apiShapes.ts';
+
+export const API_BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface Me { user: string; role: Role }
+
+export interface AnomalyQuery {
+  status?: string; level?: string; kind?: string; sensor?: string; host?: string;
+  from?: number; to?: number; limit?: number; cursor?: string;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export interface ApiClient {
+  me(): Promise<Me>;
+  status(): Promise<SensorHealth[]>;
+  windows(sensor: string | undefined, from: number, to: number, resolution: Resolution): Promise<WindowStats[]>;
+  anomalies(q: AnomalyQuery): Promise<AnomalyPage>;
+  anomaly(id: string): Promise<Evidence>;
+  act(id: string, action: AnalystAction, note?: string, assignee?: string): Promise<unknown>;
+  topHosts(from?: number, to?: number): Promise<TopHost[]>;
+  hostTimeline(host: string, from: number, to: number): Promise<HostPoint[]>;
+  models(): Promise<{ models: ModelVersion[]; jobs: TrainingJob[] }>;
+  train(from: number, to: number): Promise<TrainingJob | null>;
+  promote(version: string): Promise<unknown>;
+  rollback(): Promise<unknown>;
+  audit(target?: string): Promise<AuditEntry[]>;
+  datasets(): Promise<DatasetInfo[]>;
+  replay(dataset: string, speed: number): Promise<{ id: string; channel: string }>;
+}
+
+export function apiClient(token: string): ApiClient {
+  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${API_BASE}${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = null;
+    try { parsed = text ? JSON.parse(text) : null; } catch { parsed = text; }
+    if (!res.ok) {
+      const msg = parsed && typeof parsed === 'object' && 'message' in parsed ? String(parsed.message) : res.statusText;
+      throw new ApiError(res.status, `${method} ${path} failed (${res.status}): ${msg}`);
+    }
+    return parsed;
+  }
+  return {
+    async me() {
+      const r = await call('GET', '/me') as { user?: string; name?: string; role?: Role };
+      return { user: r.user ?? r.name ?? '?', role: r.role ?? 'viewer' };
+    },
+    async status() { return asSensors(await call('GET', '/status')); },
+    async windows(sensor, from, to, resolution) {
+      const limit = MAX_WINDOWS_PER_REQUEST;
+      return asArray<WindowStats>(await call('GET', `/windows${query({ sensor, from, to, resolution, limit })}`), 'windows');
+    },
+    async anomalies(q) {
+      return asAnomalyPage(await call('GET', `/anomalies${query({ ...q })}`));
+    },
+    async anomaly(id) { return asEvidence(await call('GET', `/anomalies/${encodeURIComponent(id)}`)); },
+    act(id, action, note, assignee) {
+      return call('POST', `/anomalies/${encodeURIComponent(id)}/actions`, { action, note, assignee });
+    },
+    async topHosts(from, to) { return asTopHosts(await call('GET', `/hosts/top${query({ from, to })}`)); },
+    async hostTimeline(host, from, to) {
+      return asHostTimeline(await call('GET', `/hosts/${encodeURIComponent(host)}/timeline${query({ from, to })}`));
+    },
+    async models() {
+      const r = await call('GET', '/models');
+      return { models: asModels(r), jobs: asArray<TrainingJob>(r && typeof r === 'object' && !Array.isArray(r) ? (r as { jobs?: unknown }).jobs : [], 'jobs') };
+    },
+    async train(from, to) {
+      const r = await call('POST', '/models/train', { from, to }) as { job?: TrainingJob } | TrainingJob | null;
+      if (r && 'job' in r && r.job) return r.job;
+      return r && 'state' in r ? r : null;
+    },
+    promote(version) { return call('POST', `/models/${encodeURIComponent(version)}/promote`, {}); },
+    rollback() { return call('POST', '/models/rollback', {}); },
+    async audit(target) { return asArray<AuditEntry>(await call('GET', `/audit${query({ target })}`), 'entries'); },
+    async datasets() { return asArray<DatasetInfo>(await call('GET', '/datasets'), 'datasets'); },
+    async replay(dataset, speed) {
+      const r = await call('POST', '/replays', { dataset, speed }) as { id?: string; channel?: string };
+      const id = String(r.id ?? '');
+      return { id, channel: r.channel ?? `replay:${id}` };
+    },
+  };
+}
+
+export type { Anomaly };

@@ -1,0 +1,105 @@
+// Turns REST answers into the shapes the views draw. The server wraps lists in an object
+// ({ items }, { windows }, …) or returns them bare; both are accepted so a view never breaks on
+// an envelope, while unknown records are dropped rather than drawn wrongly.
+import type { Anomaly, AuditEntry, SensorHealth, WindowStats } from './types.ts';
+
+export interface AnomalyPage { items: Anomaly[]; nextCursor?: string }
+export interface Evidence { anomaly: Anomaly; windows: WindowStats[]; audit: AuditEntry[] }
+export interface TopHost { host: string; bytesOut: number; bytesIn: number; flows: number; peers: number }
+export interface HostPoint { t: number; bytesOut: number; bytesIn: number; expectedLow?: number; expectedHigh?: number }
+export interface ModelVersion { version: string; live: boolean; createdAt?: string; metrics: Record<string, number> }
+export interface DatasetInfo { name: string; description?: string; durationMs?: number }
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function num(v: unknown, fallback = 0): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : fallback;
+}
+
+function time(v: unknown): number {
+  if (typeof v === 'string' && Number.isNaN(Number(v))) return Date.parse(v);
+  return num(v, NaN);
+}
+
+/** A bare array, or the first array among the envelope keys. */
+export function asArray<T>(v: unknown, ...keys: string[]): T[] {
+  if (Array.isArray(v)) return v as T[];
+  if (isObj(v)) {
+    for (const k of [...keys, 'items', 'data', 'results']) if (Array.isArray(v[k])) return v[k] as T[];
+  }
+  return [];
+}
+
+export function isAnomaly(v: unknown): v is Anomaly {
+  return isObj(v) && typeof v.id === 'string' && typeof v.kind === 'string' && typeof v.level === 'string';
+}
+
+export function isWindowStats(v: unknown): v is WindowStats {
+  return isObj(v) && typeof v.start === 'number' && isObj(v.directions);
+}
+
+export function asAnomalyPage(v: unknown): AnomalyPage {
+  const items = asArray<unknown>(v, 'anomalies').filter(isAnomaly);
+  const cursor = isObj(v) ? v.nextCursor ?? v.cursor : undefined;
+  return { items, nextCursor: typeof cursor === 'string' && cursor ? cursor : undefined };
+}
+
+export function asEvidence(v: unknown): Evidence {
+  const root = isObj(v) ? v : {};
+  const anomaly = isAnomaly(root.anomaly) ? root.anomaly : isAnomaly(root) ? root : null;
+  if (!anomaly) throw new Error('the server answered without an anomaly record');
+  const windows = asArray<unknown>(root.windows ?? root.relatedWindows ?? [], 'windows').filter(isWindowStats);
+  const audit = asArray<AuditEntry>(root.audit ?? root.auditEntries ?? [], 'entries');
+  return { anomaly, windows, audit };
+}
+
+export function asSensors(v: unknown): SensorHealth[] {
+  const list = asArray<unknown>(v, 'sensors');
+  return list.filter((s): s is SensorHealth => isObj(s) && typeof s.sensor === 'string');
+}
+
+export function asTopHosts(v: unknown): TopHost[] {
+  return asArray<unknown>(v, 'hosts').filter(isObj).map((h) => ({
+    host: String(h.host ?? h.ip ?? ''),
+    bytesOut: num(h.bytesOut),
+    bytesIn: num(h.bytesIn),
+    flows: num(h.flows),
+    peers: num(h.peers ?? h.peersMax),
+  })).filter((h) => h.host !== '');
+}
+
+export function asHostTimeline(v: unknown): HostPoint[] {
+  const list = asArray<unknown>(v, 'points', 'timeline', 'windows');
+  return list.filter(isObj).map((p) => {
+    const expected = isObj(p.expected) ? p.expected : isObj(p.baseline) ? p.baseline : {};
+    const low = num(p.expectedLow ?? expected.low, NaN);
+    const high = num(p.expectedHigh ?? expected.high, NaN);
+    return {
+      t: time(p.t ?? p.time ?? p.start),
+      bytesOut: num(p.bytesOut),
+      bytesIn: num(p.bytesIn),
+      ...(Number.isFinite(low) && Number.isFinite(high) ? { expectedLow: low, expectedHigh: high } : {}),
+    };
+  }).filter((p) => Number.isFinite(p.t)).sort((a, b) => a.t - b.t);
+}
+
+export function asModels(v: unknown): ModelVersion[] {
+  const root = isObj(v) ? v : {};
+  const liveVersion = typeof root.live === 'string' ? root.live : typeof root.liveVersion === 'string' ? root.liveVersion : undefined;
+  return asArray<unknown>(v, 'versions', 'models').filter(isObj).map((m) => {
+    const metrics: Record<string, number> = {};
+    const src = isObj(m.metrics) ? m.metrics : isObj(m.evaluation) ? m.evaluation : {};
+    for (const [k, val] of Object.entries(src)) if (typeof val === 'number') metrics[k] = val;
+    const version = String(m.version ?? m.id ?? '');
+    return {
+      version,
+      live: m.live === true || version === liveVersion,
+      createdAt: typeof m.createdAt === 'string' ? m.createdAt : typeof m.created === 'string' ? m.created : undefined,
+      metrics,
+    };
+  }).filter((m) => m.version !== '');
+}

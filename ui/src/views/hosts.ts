@@ -1,0 +1,100 @@
+// #/hosts: top talkers now (from the stream) and over a range (from the store);
+// #/host/IP: one host's outbound traffic against its baseline, and its anomalies.
+import { select as d3select } from 'd3-selection';
+import { barChart } from '../charts/barChart.ts';
+import { timeChart } from '../charts/timeChart.ts';
+import type { AppContext, View } from '../context.ts';
+import { button, clear, el } from '../dom.ts';
+import { formatAge, formatBytes } from '../format.ts';
+import { channelData, anomaliesNewestFirst } from '../liveState.ts';
+import { DIRECTION_COLOUR } from '../palette.ts';
+import { routeHash } from '../router.ts';
+import { levelLabel } from '../anomalyText.ts';
+import { topTalkers } from '../hostTotals.ts';
+import type { TopHost } from '../apiShapes.ts';
+
+const NOW_SPAN_MS = 60_000;
+const RANGES = [{ label: 'Last hour', ms: 3_600_000 }, { label: 'Last 24 h', ms: 86_400_000 }, { label: 'Last 7 d', ms: 7 * 86_400_000 }];
+
+function latest(ctx: AppContext): number {
+  const w = channelData(ctx.state, 'live').windows;
+  const last = w[w.length - 1];
+  return last ? last.start + last.durationMs : Date.now();
+}
+
+function hostTable(hosts: TopHost[], label: string): HTMLElement {
+  if (hosts.length === 0) return el('p', { class: 'muted' }, 'No hosts yet.');
+  const body = el('tbody');
+  for (const h of hosts) {
+    body.append(el('tr', {},
+      el('td', {}, el('a', { attrs: { href: routeHash('host', h.host) } }, h.host)),
+      el('td', { class: 'num' }, formatBytes(h.bytesOut)), el('td', { class: 'num' }, formatBytes(h.bytesIn)),
+      el('td', { class: 'num' }, String(h.flows)), el('td', { class: 'num' }, String(h.peers))));
+  }
+  return el('table', { class: 'grid', attrs: { 'aria-label': label } },
+    el('thead', {}, el('tr', {}, ...['Host', 'Sent', 'Received', 'Flows', 'Peers'].map((h) => el('th', { attrs: { scope: 'col' } }, h)))), body);
+}
+
+export const hostsView: View = (root, ctx) => {
+  root.append(el('h1', {}, 'Hosts'));
+  const nowBox = el('section', { class: 'card', attrs: { 'aria-label': 'Top talkers now' } });
+  const rangeBox = el('section', { class: 'card', attrs: { 'aria-label': 'Top talkers over a range' } });
+  const rangeResult = el('div');
+  rangeBox.append(el('h2', {}, 'Top talkers over a range'),
+    el('div', { class: 'controls' }, ...RANGES.map((r) => button(r.label, () => {
+      const to = latest(ctx);
+      clear(rangeResult);
+      rangeResult.append(el('p', { class: 'muted' }, 'Loading…'));
+      ctx.api.topHosts(to - r.ms, to).then(
+        (hosts) => { clear(rangeResult); rangeResult.append(hostTable(hosts, `Top talkers, ${r.label}`)); },
+        (err: unknown) => { clear(rangeResult); rangeResult.append(el('p', { class: 'error' }, err instanceof Error ? err.message : String(err))); },
+      );
+    }))), rangeResult);
+  root.append(nowBox, rangeBox);
+  const svgBox = el('div');
+  const tableBox = el('div');
+  nowBox.append(el('h2', {}, 'Top talkers, last minute (by bytes sent)'), svgBox, tableBox);
+  const svg = d3select(svgBox).append('svg');
+  function draw(): void {
+    const hosts = topTalkers(channelData(ctx.state, 'live').windows, latest(ctx) - NOW_SPAN_MS);
+    barChart(svg, {
+      width: Math.min(900, Math.max(520, root.clientWidth - 40)), colour: DIRECTION_COLOUR.outbound,
+      bars: hosts.slice(0, 10).map((h) => ({ key: h.host, label: h.host, value: h.bytesOut, valueLabel: formatBytes(h.bytesOut) })),
+    });
+    clear(tableBox);
+    tableBox.append(hostTable(hosts, 'Top talkers, last minute'));
+  }
+  draw();
+  const timer = setInterval(draw, 2000);
+  return () => clearInterval(timer);
+};
+
+export const hostView: View = (root, ctx, host) => {
+  root.append(el('h1', {}, 'Host ', el('span', { class: 'subject' }, host)));
+  const chartBox = el('section', { class: 'card wide', attrs: { 'aria-label': 'Outbound baseline' } }, el('h2', {}, 'Outbound traffic against its baseline, last 24 h'));
+  const status = el('p', { class: 'muted' }, 'Loading…');
+  chartBox.append(status);
+  const list = el('ul', { class: 'plain' });
+  root.append(chartBox, el('section', { class: 'card', attrs: { 'aria-label': 'Anomalies for this host' } }, el('h2', {}, 'Anomalies involving this host'), list));
+  const now = Date.now();
+  for (const a of anomaliesNewestFirst(ctx.state, 'live').filter((x) => x.subject.localHost === host || x.subject.remote === host)) {
+    list.append(el('li', {}, el('a', { attrs: { href: routeHash('anomaly', a.id) } }, `${levelLabel(a.level)} ${a.kind} — ${a.summary}`), ` (${formatAge(a.detectedAt, now)})`));
+  }
+  if (!list.firstChild) list.append(el('li', { class: 'muted' }, 'None known.'));
+  const to = latest(ctx);
+  const from = to - 86_400_000;
+  ctx.api.hostTimeline(host, from, to).then((points) => {
+    status.textContent = points.length ? `${points.length} points` : 'The store has no traffic for this host in the last 24 h.';
+    const bands = points.filter((p) => p.expectedLow !== undefined && p.expectedHigh !== undefined).map((p, i, all) => ({
+      from: p.t, to: all[i + 1]?.t ?? p.t + 60_000, low: p.expectedLow ?? 0, high: p.expectedHigh ?? 0,
+    }));
+    timeChart(d3select(chartBox).append('svg'), {
+      width: Math.max(560, Math.min(1300, root.clientWidth - 40)), height: 240, domain: points.length ? [points[0].t, points[points.length - 1].t] : [from, to],
+      lines: [
+        { key: 'out', label: 'bytes out', colour: DIRECTION_COLOUR.outbound, width: 2.5, points: points.map((p) => ({ t: p.t, v: p.bytesOut })) },
+        { key: 'in', label: 'bytes in', colour: DIRECTION_COLOUR.inbound, width: 1.25, points: points.map((p) => ({ t: p.t, v: p.bytesIn })) },
+      ],
+      bands, markers: [], yLabel: 'bytes', yFormat: formatBytes,
+    });
+  }, (err: unknown) => { status.textContent = err instanceof Error ? err.message : String(err); status.className = 'error'; });
+};
