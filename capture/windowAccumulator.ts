@@ -87,7 +87,7 @@ export class WindowAccumulator {
   readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
   readonly localHosts = new Map<number, LocalHostAccumulator>();
   readonly remotes = new Map<number, RemoteEndpointAccumulator>();
-  readonly flowStarts: FlowStart[] = [];
+  flowStarts: FlowStart[] = [];
   flowStartsDropped = 0;
   dnsQueries = 0;
   dnsResponses = 0;
@@ -100,7 +100,37 @@ export class WindowAccumulator {
   packetsSeen = 0;
   decodeErrors = 0;
 
-  constructor(readonly index: number, readonly start: number, readonly durationMs: number) {}
+  constructor(public index: number, public start: number, public durationMs: number) {}
+
+  /** Makes this accumulator a fresh one for another window (saves allocating sets and maps per window). */
+  reuseFor(index: number, start: number): void {
+    this.index = index;
+    this.start = start;
+    for (const d of this.dirs) {
+      d.packets = 0; d.bytes = 0; d.flowsStarted = 0; d.flowsActive = 0; d.remoteHosts = 0; d.remotePorts = 0;
+      d.tcpSyn = 0; d.tcpSynAck = 0; d.tcpRst = 0; d.tcpSynUnanswered = 0; d.icmpUnreachable = 0;
+      d.dnsQueries = 0; d.dnsResponses = 0; d.dnsNxdomain = 0;
+    }
+    for (const set of this.remoteHostSets) set.clear();
+    for (const set of this.remotePortSets) set.clear();
+    this.svcPackets.fill(0);
+    this.svcBytes.fill(0);
+    this.svcFlows.fill(0);
+    this.localHosts.clear();
+    this.remotes.clear();
+    this.flowStarts = [];
+    this.flowStartsDropped = 0;
+    this.dnsQueries = 0;
+    this.dnsResponses = 0;
+    this.dnsNxdomain = 0;
+    this.dnsNameLengthSum = 0;
+    this.dnsNameLengthMax = 0;
+    this.dnsEntropySum = 0;
+    this.dnsNames.clear();
+    this.dnsNamesDropped = 0;
+    this.packetsSeen = 0;
+    this.decodeErrors = 0;
+  }
 
   toStats(sensor: string, topK: number): WindowStats {
     const w = emptyWindowStats(sensor, this.start, this.durationMs);
@@ -108,7 +138,7 @@ export class WindowAccumulator {
       const s = this.dirs[d]!;
       s.remoteHosts = this.remoteHostSets[d]!.size;
       s.remotePorts = this.remotePortSets[d]!.size;
-      w.directions[DIRECTION_NAMES[d]!] = s;
+      w.directions[DIRECTION_NAMES[d]!] = { ...s };
     }
     for (let i = 0; i < SERVICE_NAMES.length; i++) {
       w.services[SERVICE_NAMES[i]!] = { packets: this.svcPackets[i]!, bytes: this.svcBytes[i]!, flows: this.svcFlows[i]! };

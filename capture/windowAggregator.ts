@@ -6,7 +6,7 @@
 // exact. On a quiet live link flushIdle() closes windows on the wall clock (flushedByClock = true).
 // Windows without packets between two emitted ones are emitted empty (bounded by maxGapWindows).
 import type { SourceCounters } from './packet.ts';
-import type { WindowStats } from './windowStats.ts';
+import { emptyWindowStats, type WindowStats } from './windowStats.ts';
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
 import type { FlowTable } from './flowTable.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OTHER, DIR_OUTBOUND, type LocalNetworks } from './localNetworks.ts';
@@ -28,6 +28,8 @@ export interface WindowAggregatorOptions {
 
 export class WindowAggregator {
   private readonly open: WindowAccumulator[] = [];
+  /** accumulators of emitted windows, kept for reuse */
+  private readonly spare: WindowAccumulator[] = [];
   /** index of the next window to emit; NaN before the first packet */
   private nextToEmit = Number.NaN;
   private lastEvictions = 0;
@@ -125,7 +127,7 @@ export class WindowAggregator {
       for (let i = n - 1; i >= 0; i--) if (open[i]!.index === index) return open[i]!;
       // within the grace window but not yet open (it was an empty gap): open it in order
       if (index === last.index - 1 && index >= this.nextToEmit) {
-        const acc = new WindowAccumulator(index, index * this.opts.windowMs, this.opts.windowMs);
+        const acc = this.accumulator(index);
         open.splice(n - 1, 0, acc);
         return acc;
       }
@@ -133,7 +135,7 @@ export class WindowAggregator {
     }
     if (Number.isNaN(this.nextToEmit)) this.nextToEmit = index;
     const at = Math.max(index, this.nextToEmit);
-    const acc = new WindowAccumulator(at, at * this.opts.windowMs, this.opts.windowMs);
+    const acc = this.accumulator(at);
     open.push(acc);
     return acc;
   }
@@ -141,8 +143,15 @@ export class WindowAggregator {
   private advanceTo(index: number): WindowAccumulator {
     const open = this.open;
     while (open.length > 0 && open[0]!.index < index - 1) this.emitWindow(open.shift()!, false);
-    const acc = new WindowAccumulator(index, index * this.opts.windowMs, this.opts.windowMs);
+    const acc = this.accumulator(index);
     open.push(acc);
+    return acc;
+  }
+
+  private accumulator(index: number): WindowAccumulator {
+    const acc = this.spare.pop();
+    if (!acc) return new WindowAccumulator(index, index * this.opts.windowMs, this.opts.windowMs);
+    acc.reuseFor(index, index * this.opts.windowMs);
     return acc;
   }
 
@@ -152,6 +161,7 @@ export class WindowAggregator {
     w.flushedByClock = byClock;
     this.fillHealth(w);
     this.nextToEmit = acc.index + 1;
+    this.spare.push(acc);
     this.emit(w);
   }
 
@@ -160,7 +170,7 @@ export class WindowAggregator {
     if (Number.isNaN(this.nextToEmit) || index <= this.nextToEmit) return;
     const from = Math.max(this.nextToEmit, index - this.opts.maxGapWindows);
     for (let i = from; i < index; i++) {
-      const w = new WindowAccumulator(i, i * this.opts.windowMs, this.opts.windowMs).toStats(this.opts.sensor, 0);
+      const w = emptyWindowStats(this.opts.sensor, i * this.opts.windowMs, this.opts.windowMs);
       w.flushedByClock = byClock;
       this.fillHealth(w);
       this.emit(w);

@@ -1,5 +1,6 @@
 // Asset criticality: a JSON file mapping CIDR prefixes (or single addresses) to a criticality,
-// e.g. {"10.0.0.0/24": "high", "10.0.9.5": "critical"}. The most specific prefix wins.
+// e.g. {"10.0.0.0/24": "high", "10.0.9.5": "critical"}, or the same as a list of
+// {"cidr", "criticality"} entries. The most specific prefix wins.
 import { readFileSync } from 'node:fs';
 import { ipToBigInt, parsePrefix, prefixContains, type IpPrefix } from './ipPrefix.ts';
 
@@ -28,8 +29,20 @@ export class CriticalityMap {
     } catch (err) {
       throw new Error(`criticality file ${path} cannot be read as JSON: ${(err as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new Error(`criticality file ${path} must be a JSON object like {"10.0.0.0/24": "high"}`);
+    if (Array.isArray(parsed)) {
+      // the list form: [{"cidr": "10.0.0.0/24", "criticality": "high", "name": "servers"}, …]
+      const map: Record<string, string> = {};
+      parsed.forEach((e: unknown, i) => {
+        const o = e as { cidr?: unknown; criticality?: unknown };
+        if (typeof o?.cidr !== 'string' || typeof o.criticality !== 'string') {
+          throw new Error(`criticality file ${path}: entry ${i} needs "cidr" and "criticality" strings`);
+        }
+        map[o.cidr] = o.criticality;
+      });
+      return new CriticalityMap(map, path);
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new Error(`criticality file ${path} must be a JSON object like {"10.0.0.0/24": "high"} or a list of {"cidr", "criticality"}`);
     }
     return new CriticalityMap(parsed as Record<string, string>, path);
   }

@@ -53,7 +53,7 @@ export class DetectionEngine {
       { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline) },
       { kind: 'scan', detector: new ScanDetector(meta.limits) },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
-      { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts) },
+      { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
       { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },
       { kind: 'dns-tunnel', detector: new DnsTunnelDetector(meta.limits) },
       { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },

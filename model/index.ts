@@ -2,7 +2,7 @@ export * from './anomaly.ts';
 export { FEATURE_VERSION, FEATURE_NAMES, NETWORK_FEATURES, HOST_FEATURES, extractFeatures } from './features.ts';
 export type { FeatureSpec } from './features.ts';
 export { DetectionEngine, type DetectionOptions } from './detectionEngine.ts';
-export { trainModel, TrainingDataError, DEFAULT_MIN_WINDOWS, type TrainOptions, type TrainProgress, type TimeRange } from './train.ts';
+export { trainModel, ModelTrainer, TrainingDataError, DEFAULT_MIN_WINDOWS, type TrainOptions, type TrainProgress, type TimeRange } from './train.ts';
 export {
   DEFAULT_MODELS_DIR, ModelArtifactError, saveModel, loadModel, readMeta, resolveModelDir, listModels, liveVersion,
   promoteModel, rollbackModel, type ModelListing,
@@ -11,3 +11,5 @@ export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.t
 export { CriticalityMap, CRITICALITIES, type Criticality } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
 export { severityOf, levelOf } from './severity.ts';
+export { evaluate, EvaluationRun, formatEvaluation, MATCH_TOLERANCE_MS, type EvaluationLabels, type EvaluationReport, type SystemMetrics, type KindMetrics, type LabelledIncident } from './evaluation.ts';
+export { ThreeSigmaDetector, kindOfFeature } from './threeSigma.ts';

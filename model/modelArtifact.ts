@@ -40,6 +40,8 @@ export interface ModelMeta {
   periodicPairs: string[];
   /** local hosts with their own baseline */
   hosts: string[];
+  /** per host, per hour of day (UTC): the longest absence seen in training, ms */
+  hostMaxGapMs: Record<string, number[]>;
   limits: DetectorLimits;
   /** mean and standard deviation of every feature over the training windows (the 3-sigma peer) */
   moments: { mean: number[]; std: number[] };

@@ -50,17 +50,39 @@ export class TrainingDataError extends Error {
 }
 
 export async function trainModel(windows: AsyncIterable<WindowStats> | Iterable<WindowStats>, opts: TrainOptions = {}): Promise<ModelArtifact> {
+  const trainer = new ModelTrainer(opts);
+  for await (const w of windows) trainer.add(w);
+  return trainer.finish();
+}
+
+/** Push-style training for sources that call back per window (the capture pipeline). */
+export class ModelTrainer {
+  private readonly set: TrainingSet;
+  private readonly began = Date.now();
+  constructor(private readonly opts: TrainOptions = {}) {
+    this.set = new TrainingSet(opts.seed ?? 1, opts.exclude ?? []);
+  }
+
+  add(w: WindowStats): void {
+    this.set.add(w);
+    if (this.set.count > 0 && this.set.count % 10_000 === 0) this.opts.onProgress?.({ phase: 'reading', done: this.set.count });
+  }
+
+  get windows(): number {
+    return this.set.count;
+  }
+
+  finish(): Promise<ModelArtifact> {
+    return fit(this.set, this.opts, this.began);
+  }
+}
+
+async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise<ModelArtifact> {
   const seed = opts.seed ?? 1;
   const epochs = opts.epochs ?? 10;
   const hidden = opts.hidden ?? [20, 8, 20];
   const minWindows = opts.minWindows ?? DEFAULT_MIN_WINDOWS;
   const now = opts.now ?? Date.now;
-  const began = Date.now();
-  const set = new TrainingSet(seed, opts.exclude ?? []);
-  for await (const w of windows) {
-    set.add(w);
-    if (set.count % 10_000 === 0 && set.count > 0) opts.onProgress?.({ phase: 'reading', done: set.count });
-  }
   opts.onProgress?.({ phase: 'reading', done: set.count });
   if (set.count < minWindows) {
     const have = set.count === 0 ? 'no windows' : `only ${set.count} windows (${describeSpan(set.last - set.first)})`;
@@ -141,6 +163,7 @@ export async function trainModel(windows: AsyncIterable<WindowStats> | Iterable<
     knownRemotes: set.knownRemotes(),
     periodicPairs: set.periodicPairs(),
     hosts,
+    hostMaxGapMs: set.hostMaxGaps(hosts),
     limits: set.detectorLimits(),
     moments: set.moments(),
   };

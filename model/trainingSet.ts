@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
+import { hourOfDay } from './timeSlots.ts';
 import { coarsePrefix } from './ipPrefix.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
 import { DnsNameCounter } from './detectors/dnsTunnel.ts';
@@ -32,6 +33,8 @@ export class TrainingSet {
   private readonly sumSq = new Float64Array(FEATURE_COUNT);
   private readonly remoteBytes = new Map<string, number>();
   private readonly hostPresence = new Map<string, number>();
+  /** per host: when it was last seen, and per hour of day the longest absence that began in that hour (capped at the hour's end) */
+  private readonly hostGaps = new Map<string, { last: number; maxGap: number[] }>();
   private readonly periodic = new Set<string>();
   private readonly limits = emptyLimits();
   private scans: ScanCounter | null = null;
@@ -93,6 +96,19 @@ export class TrainingSet {
     for (const host of present) {
       this.baseline.add(`presence:${host}`, w.start, 1, false);
       this.hostPresence.set(host, (this.hostPresence.get(host) ?? 0) + 1);
+      const g = this.hostGaps.get(host);
+      if (!g) {
+        this.hostGaps.set(host, { last: w.start, maxGap: new Array<number>(24).fill(0) });
+        continue;
+      }
+      const gapStart = g.last + w.durationMs;
+      if (w.start > gapStart) {
+        const hourEnd = (Math.floor(gapStart / 3_600_000) + 1) * 3_600_000;
+        const gap = Math.min(w.start, hourEnd) - gapStart;
+        const h = hourOfDay(gapStart);
+        if (gap > g.maxGap[h]!) g.maxGap[h] = gap;
+      }
+      g.last = w.start;
     }
     for (const r of w.topRemoteEndpoints) {
       const b = this.remoteBytes.get(r.host);
@@ -152,6 +168,13 @@ export class TrainingSet {
       .slice(0, MAX_BASELINE_HOSTS)
       .map(([h]) => h)
       .sort();
+  }
+
+  /** Longest absence per hour of day for the given hosts, ms. */
+  hostMaxGaps(hosts: readonly string[]): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const h of hosts) out[h] = [...(this.hostGaps.get(h)?.maxGap ?? new Array<number>(24).fill(0))];
+    return out;
   }
 
   periodicPairs(): string[] {

@@ -15,3 +15,5 @@ export type { AlertSink } from './alerts/alertDispatcher.ts';
 export type { AlertPayload } from './alerts/alertPayload.ts';
 export type { LiveFeed } from './liveFeed.ts';
 export * from './protocol.ts';
+export { InfluxHistory, InfluxAnomalyWriter } from './adapters/influxHistory.ts';
+export { ModelDirectory } from './adapters/modelDirectory.ts';

@@ -4,8 +4,15 @@ import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly } from '../model/index.ts';
 import type { AnomalyView } from './protocol.ts';
 
-export type Resolution = '1s' | '10s' | '60s';
-export const RESOLUTIONS: readonly Resolution[] = ['1s', '10s', '60s'];
+/** 1 s windows, 1 min and 1 h roll-ups; `auto` picks by range length (≤ 6 h: 1s, ≤ 14 d: 1m, else 1h). */
+export type Resolution = '1s' | '1m' | '1h' | 'auto';
+export const RESOLUTIONS: readonly Resolution[] = ['1s', '1m', '1h', 'auto'];
+
+export function resolveResolution(r: Resolution, from: number, to: number): Exclude<Resolution, 'auto'> {
+  if (r !== 'auto') return r;
+  const span = to - from;
+  return span <= 6 * 3_600_000 ? '1s' : span <= 14 * 86_400_000 ? '1m' : '1h';
+}
 
 export interface WindowQuery {
   from: number;
@@ -26,6 +33,8 @@ export interface AnomalyQuery {
 export interface HistorySource {
   windows(q: WindowQuery): Promise<WindowStats[]>;
   anomalies(q: AnomalyQuery): Promise<Anomaly[]>;
+  /** one anomaly by id, when the source can look it up directly */
+  anomaly?(id: string): Promise<Anomaly | undefined>;
 }
 
 /** Where analyst status changes are written back (the store's anomaly measurement). */

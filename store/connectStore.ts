@@ -3,6 +3,7 @@
 // says what to fix — a sensor with a wrong URL or password must not sit in a retry loop.
 import type { InfluxDB } from 'influx';
 import { classifyError, influxClient, parseInfluxUrl, StoreError, type InfluxEndpoint } from './connection.ts';
+import { httpStatus } from './httpProbe.ts';
 import type { PointTarget } from './point.ts';
 import { DEFAULT_RETENTION, ensureRetention, type RetentionDurations } from './retention.ts';
 import { RP_EVENTS, RP_RAW } from './schema.ts';
@@ -38,8 +39,7 @@ export interface StoreConnection {
 
 async function ping(ep: InfluxEndpoint, database: string, timeoutMs: number): Promise<void> {
   try {
-    const res = await fetch(`${ep.base}/ping`, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
+    await httpStatus(`${ep.base}/ping`, timeoutMs);
   } catch (err) {
     throw classifyError(err, ep, database);
   }

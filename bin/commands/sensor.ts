@@ -9,6 +9,8 @@ import { CliError } from '../cliError.ts';
 import { parseDuration, parseFlags } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 import { JsonlSink } from '../sinks/jsonl.ts';
+import { openServerSink } from '../sinks/server.ts';
+import { openStoreSink, storeFlags, storeHelp } from '../sinks/store.ts';
 
 export const help = `usage: spanwatch sensor (--pcap FILE... | --interface IF) [options] [FILE...]
 
@@ -30,6 +32,10 @@ aggregation:
 
 output:
   --jsonl OUT          JSON lines, one {"type":"window","data":{...}} per window; - = stdout
+  --server URL         forward windows and anomalies to a spanwatch server (e.g. http://10.0.0.2:8080)
+  --server-token T     a token of role sensor (or env SPANWATCH_SENSOR_TOKEN)
+
+${storeHelp}
 
 Ctrl-C (SIGINT) or SIGTERM stops the capture, emits the windows still open and closes the outputs.
 Exit status: 0 on success, 1 when a capture file was damaged (the rest is still read), 2 on bad usage.
@@ -52,6 +58,9 @@ export const options = {
   'local-net': { type: 'string', multiple: true },
   sensor: { type: 'string' },
   jsonl: { type: 'string' },
+  server: { type: 'string' },
+  'server-token': { type: 'string' },
+  ...storeFlags,
 } as const;
 
 type SensorValues = ReturnType<typeof parseSensorFlags>['values'];
@@ -74,6 +83,8 @@ export interface SensorContext {
 async function openSinks(values: SensorValues, _ctx: SensorContext): Promise<RecordSink[]> {
   const sinks: RecordSink[] = [];
   if (values.jsonl !== undefined) sinks.push(await JsonlSink.open(values.jsonl));
+  if (values.server !== undefined) sinks.push(openServerSink(values.server, values['server-token']));
+  if (!values['no-store']) sinks.push(await openStoreSink(values, _ctx.sensor));
   return sinks;
 }
 

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import type { IngestAckMessage, IngestReadyMessage, SensorHealth } from '../../server/index.ts';
+import { CliError } from '../cliError.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export interface ServerSinkOptions {
@@ -177,5 +178,16 @@ export class ServerSink implements RecordSink {
         ws.close(1000, 'sensor stopping');
       });
     }
+  }
+}
+
+/** The sink for `--server URL`: the token comes from --server-token or SPANWATCH_SENSOR_TOKEN. */
+export function openServerSink(url: string, token: string | undefined): ServerSink {
+  const t = token ?? process.env.SPANWATCH_SENSOR_TOKEN;
+  if (!t) throw new CliError('--server needs a token of role sensor: --server-token TOKEN or env SPANWATCH_SENSOR_TOKEN (create one with `spanwatch user add NAME --role sensor`)');
+  try {
+    return new ServerSink({ url, token: t, onError: (m) => process.stderr.write(`spanwatch sensor: ${m}\n`) });
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
 }

@@ -53,10 +53,21 @@ export class StoreSink implements RecordSink {
         url: o.url ?? embedded!.url, database: o.database, createDatabase: o.createDatabase,
         manageRetention: o.manageRetention, retention: o.retention,
       });
-      const writer = new InfluxWriter({
+      const spoolDir = o.spoolDir ?? defaultSpoolDir(o.varDir, o.sensor);
+      const writerFor = (dir: string): InfluxWriter => new InfluxWriter({
         endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies,
-        spoolDir: o.spoolDir ?? defaultSpoolDir(o.varDir, o.sensor), spoolMaxBytes: o.spoolMaxBytes,
+        spoolDir: dir, spoolMaxBytes: o.spoolMaxBytes,
       });
+      let writer: InfluxWriter;
+      try {
+        writer = writerFor(spoolDir);
+      } catch (err) {
+        if (!/is in use by process/.test((err as Error).message)) throw err;
+        // Two live processes under one sensor name: keep this one's data safe in a private spool.
+        const own = `${spoolDir}.${process.pid}`;
+        process.stderr.write(`spanwatch store warn: ${(err as Error).message} Spooling to ${own} instead; points of two sensors with one name overwrite each other.\n`);
+        writer = writerFor(own);
+      }
       return new StoreSink(conn, writer, embedded);
     } catch (err) {
       await embedded?.stop();
@@ -107,4 +118,74 @@ export class StoreSink implements RecordSink {
       await this.embedded?.stop();
     }
   }
+}
+
+/** The sensor's store flags (spread into its options). */
+export const storeFlags = {
+  'no-store': { type: 'boolean' },
+  influx: { type: 'string' },
+  'influx-db': { type: 'string' },
+  'no-create-db': { type: 'boolean' },
+  'no-retention-setup': { type: 'boolean' },
+  'retention-raw': { type: 'string' },
+  'retention-1m': { type: 'string' },
+  'retention-1h': { type: 'string' },
+  'retention-events': { type: 'string' },
+  'spool-dir': { type: 'string' },
+  'spool-max': { type: 'string' },
+} as const;
+
+export const storeHelp = `store (InfluxDB; on by default):
+  --no-store           do not write to InfluxDB
+  --influx URL         InfluxDB 1.x URL, credentials allowed: http://user:pass@host:8086
+                       (env INFLUX_URL); without it spanwatch runs its own influxd on loopback
+                       with data under var/influxdb (or $SPANWATCH_VAR/influxdb)
+  --influx-db NAME     database (default spanwatch)
+  --no-create-db       fail instead of creating a missing database
+  --no-retention-setup do not create retention policies / continuous queries (InfluxDB 2.x/3.x
+                       v1 endpoints, users without admin rights)
+  --retention-raw D    raw 1 s points (default 7d); --retention-1m D (90d), --retention-1h D (2y),
+                       --retention-events D (anomalies, model events; 2y); inf = keep forever
+  --spool-dir DIR      spool while InfluxDB is down (default var/spool/<sensor>)
+  --spool-max SIZE     spool disk limit (default 1GiB); beyond it points are dropped and counted`;
+
+export interface StoreFlagValues {
+  influx?: string;
+  'influx-db'?: string;
+  'no-create-db'?: boolean;
+  'no-retention-setup'?: boolean;
+  'retention-raw'?: string;
+  'retention-1m'?: string;
+  'retention-1h'?: string;
+  'retention-events'?: string;
+  'spool-dir'?: string;
+  'spool-max'?: string;
+}
+
+function parseSize(text: string, key: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(text.trim());
+  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 512MB, 1GiB or a number of bytes`);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+/** Opens the store sink from the sensor's flags (INFLUX_URL when --influx is absent). */
+export function openStoreSink(values: StoreFlagValues, sensor: string): Promise<StoreSink> {
+  const url = values.influx ?? (process.env.INFLUX_URL || undefined);
+  const retention: Partial<RetentionDurations> = {};
+  if (values['retention-raw'] !== undefined) retention.raw = values['retention-raw'];
+  if (values['retention-1m'] !== undefined) retention.rollup1m = values['retention-1m'];
+  if (values['retention-1h'] !== undefined) retention.rollup1h = values['retention-1h'];
+  if (values['retention-events'] !== undefined) retention.events = values['retention-events'];
+  return StoreSink.open({
+    sensor,
+    url,
+    database: values['influx-db'] ?? 'spanwatch',
+    createDatabase: !values['no-create-db'],
+    manageRetention: !values['no-retention-setup'],
+    retention,
+    varDir: defaultVarDir(),
+    spoolDir: values['spool-dir'],
+    spoolMaxBytes: values['spool-max'] !== undefined ? parseSize(values['spool-max'], '--spool-max') : undefined,
+  });
 }

@@ -56,6 +56,13 @@ function interfaceDrops(iface: string): number {
   return total;
 }
 
+/**
+ * cap 0.2.1 stops its libuv poll handle on close() but never uv_close()s it, so once the closed
+ * handle is garbage-collected the loop's handle list points into freed memory and the next capture
+ * crashes the process. Closed handles are therefore kept alive (a few hundred bytes each).
+ */
+const closedHandles: CapHandle[] = [];
+
 class LiveSource implements PacketSource {
   readonly live = true;
   private handle: CapHandle | null = null;
@@ -91,21 +98,33 @@ class LiveSource implements PacketSource {
         rec.tsNsec = ns - carry * 1e9;
         rec.origLen = nbytes;
         rec.capLen = nbytes < snaplen ? nbytes : snaplen;
-        rec.data = buffer.subarray(0, rec.capLen);
-        onPacket(rec);
+        rec.data = new Uint8Array(buffer.buffer, buffer.byteOffset, rec.capLen);
+        try {
+          onPacket(rec);
+        } catch (err) {
+          // A throw must not unwind into the addon's libuv callback: end the capture and report it.
+          reject(err);
+          this.stop();
+        }
       });
       let linkName: string;
       try {
         linkName = handle.open(this.name, this.bpf, this.bufferBytes, buffer);
       } catch (err) {
         handle.removeAllListeners('packet');
+        closedHandles.push(handle);
         reject(this.openError(err));
         return;
       }
-      rec.linkType = linkTypeNumber(linkName);
-      this.ifDropBase = interfaceDrops(this.name);
       this.handle = handle;
       this.finish = resolve;
+      this.ifDropBase = interfaceDrops(this.name);
+      try {
+        rec.linkType = linkTypeNumber(linkName);
+      } catch (err) {
+        reject(err);
+        this.stop();
+      }
     });
   }
 
@@ -116,6 +135,7 @@ class LiveSource implements PacketSource {
     this.handle = null;
     handle.close();
     handle.removeAllListeners('packet');
+    closedHandles.push(handle);
     const finish = this.finish;
     this.finish = null;
     if (finish !== null) finish();

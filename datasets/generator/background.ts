@@ -16,7 +16,7 @@ import { dnsLookup, LAN_RTT, type Script, type TcpExchange, tcpSession } from '.
 type Source = Generator<Emission, void, undefined>;
 
 /** Busiest-moment start rates per workstation, per second, at scale 1. */
-const WEB_VISITS_PER_S = 1 / 40;
+const WEB_VISITS_PER_S = 1 / 70;
 const SMB_SESSIONS_PER_S = 1 / 900;
 const PRINT_JOBS_PER_S = 4 / 3600;
 const SSH_SESSIONS_PER_S = 0.5 / 3600;
@@ -92,7 +92,7 @@ function* smbSession(ctx: TrafficContext, rnd: Random, ws: LocalHost, t: Micros)
   ];
   const files = rnd.int(1, 4);
   for (let i = 0; i < files; i++) {
-    const size = Math.min(Math.round(rnd.logNormal(150_000 * ctx.scale + 20_000, 1.3)), 40_000_000);
+    const size = Math.min(Math.round(rnd.logNormal(50_000, 1.2)), 40_000_000);
     const write = rnd.chance(0.2);
     ex.push({ fromClient: true, bytes: write ? size : 220, kept: smb2Header(write ? size : 220), pause: rnd.int(5_000, 2 * US_PER_S) });
     ex.push({ fromClient: false, bytes: write ? 90 : size, kept: smb2Header(write ? 90 : size) });
@@ -183,9 +183,9 @@ function* officeServices(ctx: TrafficContext): Source {
   const sessions = rnd.fork('sessions');
   const admin = net.workstations[0]!;
   const printing = arrivals(rnd.fork('print'), ctx.startAt, ctx.endAt, PRINT_JOBS_PER_S * ctx.scale, officeActivity);
-  const ssh = arrivals(rnd.fork('ssh'), ctx.startAt, ctx.endAt, SSH_SESSIONS_PER_S, officeActivity);
+  const ssh = arrivals(rnd.fork('ssh'), ctx.startAt, ctx.endAt, SSH_SESSIONS_PER_S * ctx.scale, officeActivity);
   const mdns = periodic(rnd.fork('mdns'), ctx.startAt, ctx.endAt, 120 * US_PER_S, 10 * US_PER_S);
-  const arp = periodic(rnd.fork('arp'), ctx.startAt, ctx.endAt, 45 * US_PER_S, 30 * US_PER_S);
+  const arp = periodic(rnd.fork('arp'), ctx.startAt, ctx.endAt, 120 * US_PER_S, 60 * US_PER_S);
   const mdnsGroup: Endpoint = { ip: '224.0.0.251', mac: '01:00:5e:00:00:fb', ttl: 255, ipId: 0, nextPort: 5353 };
   yield* merge([
     mapSpawn(printing, (at) => printJob(ctx, sessions, sessions.pick(net.workstations), at)),
@@ -222,14 +222,14 @@ function* timeSync(ctx: TrafficContext, host: LocalHost): Source {
   }
 }
 
-/** The application server's regular pattern: syslog every 5 s, a monitoring check-in every minute. */
+/** The application server's regular pattern: syslog every 10 s, a monitoring check-in every 5 minutes. */
 function* appServerChatter(ctx: TrafficContext): Source {
   const net = ctx.net;
   const app = net.appServer;
   const rnd = ctx.random('app-server');
   const sessions = rnd.fork('sessions');
-  const syslog = periodic(rnd.fork('syslog'), ctx.startAt, ctx.endAt, 5 * US_PER_S, US_PER_S / 2);
-  const checkin = periodic(rnd.fork('checkin'), ctx.startAt, ctx.endAt, 60 * US_PER_S, US_PER_S);
+  const syslog = periodic(rnd.fork('syslog'), ctx.startAt, ctx.endAt, 10 * US_PER_S, US_PER_S / 2);
+  const checkin = periodic(rnd.fork('checkin'), ctx.startAt, ctx.endAt, 300 * US_PER_S, US_PER_S);
   let line = 0;
   const live = (times: Generator<Micros>): Generator<Micros> => filterTimes(times, (at) => !ctx.silent(app, at));
   yield* merge([

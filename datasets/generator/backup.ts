@@ -12,7 +12,7 @@ export const BACKUP_HOUR = 2;
 const BACKUP_MINUTES = 20;
 /** bytes uploaded per run at scale 1 */
 const BACKUP_BYTES = 80e6;
-const MIN_BACKUP_BYTES = 16e6;
+const MIN_BACKUP_BYTES = 8e6;
 
 export function backupBytes(scale: number): number {
   return Math.round(Math.max(BACKUP_BYTES * scale, MIN_BACKUP_BYTES));

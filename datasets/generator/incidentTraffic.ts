@@ -64,12 +64,12 @@ export function tunnelName(rnd: Random, domain: string): string {
   return `${labels.join('.')}.${domain}`;
 }
 
-/** Beacons `period` ± `jitter` apart: each a short TLS check-in; the first one resolves the name. */
+/** Beacons `period` ± `jitter` apart (never before `t`): each a short TLS check-in; the first one resolves the name. */
 export function* beacons(
   ctx: TrafficContext, rnd: Random, host: LocalHost, remote: RemoteService, t: Micros, count: number, period: Micros, jitter: Micros,
 ): Source {
   for (let i = 0; i < count; i++) {
-    const at = t + i * period + Math.round((rnd.next() * 2 - 1) * jitter);
+    const at = t + i * period + Math.round(rnd.next() * 2 * jitter);
     const session = tcpSession(rnd, {
       client: host, server: remote, dport: remote.port, rtt: remoteRtt(rnd), bps: 5e6,
       exchanges: webExchanges(rnd, remote, 1, 180),

@@ -10,7 +10,7 @@ import type { IncidentLabel, LabelledKind, LookAlikeLabel } from './labels.ts';
 import { incidentRemote, type LocalHost } from './network.ts';
 import { HOUR_MS } from './profile.ts';
 import type { Random } from './random.ts';
-import type { Micros, TrafficScript } from './schedule.ts';
+import type { Emission, Micros, TrafficScript } from './schedule.ts';
 import { type Probe, shuffled, synScan } from './scans.ts';
 import { emptySpan, type ObservedSpan, tracked } from './tracked.ts';
 
@@ -19,6 +19,7 @@ const MINUTE = 60 * US_PER_S;
 
 export interface PlannedTraffic {
   span: ObservedSpan;
+  /** starts at its planned time: nothing of it runs before (it shares hosts with the normal traffic) */
   script: TrafficScript;
 }
 
@@ -72,9 +73,11 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
   const actor = (): LocalHost => actors[nextActor++ % actors.length]!;
   const scaled = (bytes: number, min: number): number => Math.round(Math.max(bytes * ctx.scale, min));
   const incidents: PlannedIncident[] = [];
-  const add = (slot: Slot, label: Omit<IncidentLabel, 'start' | 'end' | 'id' | 'kind'>, script: TrafficScript, range?: PlannedIncident['range']): void => {
+  const add = (
+    slot: Slot, label: Omit<IncidentLabel, 'start' | 'end' | 'id' | 'kind'>, start: Micros, script: TrafficScript, range?: PlannedIncident['range'],
+  ): void => {
     const span = emptySpan();
-    incidents.push({ label: { id: slot.id, kind: slot.kind, ...label }, span, script: tracked(script, span), range });
+    incidents.push({ label: { id: slot.id, kind: slot.kind, ...label }, span, script: startingAt(start, tracked(script, span)), range });
   };
   const streams = (id: string): Random => ctx.random(`incident:${id}`);
 
@@ -86,7 +89,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: net.backupServer.ip, remote: net.offsiteBackup.ip,
           description: 'the backup upload runs at an hour it never runs (a copy of the data leaving outside its window)',
-        }, backupRun(ctx, r, t, backupBytes(ctx.scale)));
+        }, t, backupRun(ctx, r, t, backupBytes(ctx.scale)));
         break;
       case 'scan-vertical': {
         const scanner = actor();
@@ -99,7 +102,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: scanner.ip, remote: target.ip,
           description: `SYN scan of ports 1-1000 on the ${target.name}; most probes unanswered or reset`,
-        }, synScan(r, scanner, shuffled(r, probes), t, 45_000));
+        }, t, synScan(r, scanner, shuffled(r, probes), t, 45_000));
         break;
       }
       case 'scan-horizontal': {
@@ -116,7 +119,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: scanner.ip, remote: net.localNet,
           description: 'sweep of port 445 (SMB) across the office /24, as a worm spreading',
-        }, synScan(r, scanner, shuffled(r, probes), t, 60_000));
+        }, t, synScan(r, scanner, shuffled(r, probes), t, 60_000));
         break;
       }
       case 'rst-storm': {
@@ -125,7 +128,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, remote: service.ip,
           description: `a client retries ${service.domain}:${service.port}, which refuses every connection with a reset, in a tight loop`,
-        }, resetStorm(r, host, service, t, 180, 25_000));
+        }, t, resetStorm(r, host, service, t, 180, 25_000));
         break;
       }
       case 'host-silent': {
@@ -136,18 +139,18 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         ctx.silences.push({ host: app, from, to });
         add(slot, {
           host: app.ip,
-          description: `the ${app.name}, which logs every 5 s, goes silent for ${minutes.toFixed(1)} minutes (an unexpected reboot) and comes back`,
-        }, hostReturns(ctx, r, app, to), { start: from / 1_000, end: to / 1_000 });
+          description: `the ${app.name}, which logs every 10 s, goes silent for ${minutes.toFixed(1)} minutes (an unexpected reboot) and comes back`,
+        }, to, hostReturns(ctx, r, app, to), { start: from / 1_000, end: to / 1_000 });
         break;
       }
       case 'exfiltration': {
         const host = actor();
         const drop = incidentRemote('198.51.100.166', 'upload.filedrop.example', 443);
-        const bytes = scaled(200 * MB, 40 * MB);
+        const bytes = scaled(200 * MB, 15 * MB);
         add(slot, {
           host: host.ip, remote: drop.ip, domain: drop.domain,
           description: `a workstation uploads ${(bytes / MB).toFixed(0)} MB over TLS to a server it has never used, in about four minutes`,
-        }, resolveThenBulk(ctx, r, host, drop, t, bytes, 400_000, 240));
+        }, t, resolveThenBulk(ctx, r, host, drop, t, bytes, 400_000, 240));
         break;
       }
       case 'new-destination': {
@@ -156,7 +159,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, remote: partner.ip, domain: partner.domain,
           description: 'steady two-way traffic to a server never seen before, for ten minutes',
-        }, resolveThenBulk(ctx, r, host, partner, t, scaled(3 * MB, 1 * MB), scaled(8 * MB, 2 * MB), 600));
+        }, t, resolveThenBulk(ctx, r, host, partner, t, scaled(3 * MB, 0.5 * MB), scaled(8 * MB, 1 * MB), 600));
         break;
       }
       case 'dns-tunnel': {
@@ -165,7 +168,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, domain,
           description: `dnscat2-like tunnel: long hex labels under ${domain}, about 8 queries a second for ten minutes`,
-        }, queryStream(ctx, r, host, t, 600, 125_000, () => ({ name: tunnelName(r, domain), qtype: 16 })));
+        }, t, queryStream(ctx, r, host, t, 600, 125_000, () => ({ name: tunnelName(r, domain), qtype: 16 })));
         break;
       }
       case 'beaconing': {
@@ -174,7 +177,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, remote: c2.ip, domain: c2.domain,
           description: 'a short TLS check-in to the same server every 30 s (± 1 s) for an hour',
-        }, beacons(ctx, r, host, c2, t, 120, 30 * US_PER_S, US_PER_S / 2));
+        }, t, beacons(ctx, r, host, c2, t, 120, 30 * US_PER_S, US_PER_S / 2));
         break;
       }
       case 'nxdomain-storm': {
@@ -182,7 +185,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip,
           description: 'a misconfigured application looks up names that do not exist, 15 a second for three minutes',
-        }, queryStream(ctx, r, host, t, 180, 66_000, () => ({
+        }, t, queryStream(ctx, r, host, t, 180, 66_000, () => ({
           name: `${r.pick(['fileserver-old', 'print', 'wpad', 'sql', 'share', 'intranet'])}${r.int(1, 40)}.corp.example`,
           rcode: 3,
         })));
@@ -194,7 +197,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, remote: c2.ip, domain: c2.domain,
           description: 'lookup of a listed domain and a TLS session to its listed address',
-        }, resolveThenBulk(ctx, r, host, c2, t, 40_000, 600_000, 20));
+        }, t, resolveThenBulk(ctx, r, host, c2, t, 40_000, 600_000, 20));
         break;
       }
       case 'threat-intel-address': {
@@ -203,7 +206,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, remote: c2.ip,
           description: 'a session to port 4444 of an address inside a listed network, without a DNS lookup',
-        }, bulkTls(ctx, r, host, c2, t, 60_000, 120_000, 90));
+        }, t, bulkTls(ctx, r, host, c2, t, 60_000, 120_000, 90));
         break;
       }
     }
@@ -213,14 +216,20 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
   const downloader = actor();
   const cdn = net.web[2]!;
   const span = emptySpan();
-  const bytes = scaled(250 * MB, 50 * MB);
+  const bytes = scaled(250 * MB, 20 * MB);
+  const dlStart = at(LOOK_ALIKE_HOUR);
   const lookAlikes: PlannedLookAlike[] = [{
     span,
     label: {
       id: 'large-download', resembles: 'outbound-spike', host: downloader.ip, remote: cdn.ip,
       description: `a ${(bytes / MB).toFixed(0)} MB download from a known CDN in about four minutes: inbound, so not exfiltration`,
     },
-    script: tracked(bulkTls(ctx, dl, downloader, cdn, at(LOOK_ALIKE_HOUR), 0, bytes, 240), span),
+    script: startingAt(dlStart, tracked(bulkTls(ctx, dl, downloader, cdn, dlStart, 0, bytes, 240), span)),
   }];
   return { incidents, lookAlikes };
+}
+
+/** Holds a script back until `at`: generators run up to their first packet as soon as they are scheduled. */
+function* startingAt(at: Micros, script: TrafficScript): Generator<Emission, void, undefined> {
+  yield { at, spawn: script };
 }

@@ -1,5 +1,5 @@
 // The seasonal band test every baseline-driven detector uses: a value fires when it exceeds
-// both the slot's upper range plus one spread and the largest value the slot ever saw (plus a
+// both the slot's upper range plus two spreads and the largest value the slot ever saw (plus a
 // margin), so a recurring peak at its usual hour stays quiet and the same peak elsewhere does not.
 import type { Expectation, SeasonalBaseline } from '../seasonalBaseline.ts';
 import { toDisplay, type FeatureSpec } from '../features.ts';
@@ -15,12 +15,13 @@ export interface BandResult {
   median: number;
 }
 
-const MAX_MARGIN: Record<FeatureSpec['scale'], number> = { 'log1p-rate': 0.3, share: 0.1, plain: 0.5, cyclic: 0 };
+/** log1p features must go past ×2 the slot's largest value; shares and plain values by a fixed step */
+const MAX_MARGIN: Record<FeatureSpec['scale'], number> = { 'log1p-rate': Math.LN2, share: 0.1, plain: 0.5, cyclic: 0 };
 
 export function upperBand(baseline: SeasonalBaseline, key: string, spec: FeatureSpec, value: number, start: number, slotOnly = false): BandResult | null {
   const exp = baseline.expect(key, start, slotOnly);
   if (!exp) return null;
-  const bound = Math.max(exp.high + exp.spread, exp.max + MAX_MARGIN[spec.scale]);
+  const bound = Math.max(exp.high + 2 * exp.spread, exp.max + MAX_MARGIN[spec.scale]);
   const strength = spec.scale === 'log1p-rate' ? Math.exp(value - bound) : 1 + (value - bound) / Math.max(exp.spread, 1e-6);
   return {
     exp, bound, strength,

@@ -1,16 +1,20 @@
-// host-silent: a local host that is normally present in nearly every window at this time stops
+// host-silent: a local host that shows up regularly at this time (never absent long in training) stops
 // appearing — powered off, crashed, rebooted or unplugged — while the rest of the network keeps
 // talking. When it shows up again the incident closes with a "returned" update.
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { hourOfDay } from '../timeSlots.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
-/** A host counts as regular at an hour when it appeared in at least this share of its windows. */
-export const REGULAR_PRESENCE = 0.6;
+/** A host counts as regular at an hour when it appeared in at least this share of its windows… */
+export const REGULAR_PRESENCE = 0.1;
+/** …and was never absent longer than this during that hour in training. */
+export const REGULAR_MAX_GAP_MS = 600_000;
 /** Silence shorter than this never counts. */
 export const MIN_SILENCE_MS = 20_000;
-/** Chance of such a silence under the host's usual presence, below which it is reported. */
-const SILENCE_TAIL = 1e-4;
+/** A silence must also last this many times the host's longest absence at this hour in training. */
+export const GAP_HEADROOM = 3;
+/** Expected false reports per day across all regular hosts under the independence model. */
+const FALSE_REPORTS_PER_DAY = 0.02;
 
 interface HostState { silentSince: number | null; reported: boolean }
 
@@ -20,7 +24,11 @@ export class HostSilentDetector implements Detector {
   private regularHour = -1;
   private readonly present = new Set<string>();
 
-  constructor(private readonly baseline: SeasonalBaseline, private readonly hosts: readonly string[]) {}
+  constructor(
+    private readonly baseline: SeasonalBaseline,
+    private readonly hosts: readonly string[],
+    private readonly maxGapMs: Readonly<Record<string, readonly number[]>>,
+  ) {}
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
@@ -33,6 +41,7 @@ export class HostSilentDetector implements Detector {
     for (const d of w.dns.names) this.present.add(d.client);
     const networkQuiet = w.health.packetsSeen === 0 && w.directions.outbound.packets + w.directions.inbound.packets + w.directions.internal.packets === 0;
     const end = w.start + w.durationMs;
+    const tail = FALSE_REPORTS_PER_DAY / (Math.max(1, this.regular.length) * (86_400_000 / w.durationMs));
     for (const { host, ratio } of this.regular) {
       let s = this.state.get(host);
       if (!s) { s = { silentSince: null, reported: false }; this.state.set(host, s); }
@@ -46,7 +55,8 @@ export class HostSilentDetector implements Detector {
       s.silentSince ??= w.start;
       const silentMs = end - s.silentSince;
       const k = silentMs / w.durationMs;
-      if (silentMs >= MIN_SILENCE_MS && Math.pow(1 - ratio, k) < SILENCE_TAIL) {
+      const usualGap = this.maxGapMs[host]?.[hour] ?? 0;
+      if (silentMs >= MIN_SILENCE_MS && silentMs > GAP_HEADROOM * usualGap && Math.pow(1 - Math.min(ratio, 0.999), k) < tail) {
         s.reported = true;
         out.push(this.finding(host, ratio, s.silentSince, end, false));
       }
@@ -66,7 +76,8 @@ export class HostSilentDetector implements Detector {
     this.regular = [];
     for (const host of this.hosts) {
       const p = this.baseline.presence(`presence:${host}`, start);
-      if (p && p.ratio >= REGULAR_PRESENCE) this.regular.push({ host, ratio: p.ratio, windows: p.windows });
+      const gap = this.maxGapMs[host]?.[hour];
+      if (p && p.ratio >= REGULAR_PRESENCE && gap !== undefined && gap <= REGULAR_MAX_GAP_MS) this.regular.push({ host, ratio: p.ratio, windows: p.windows });
     }
   }
 
@@ -86,6 +97,8 @@ export class HostSilentDetector implements Detector {
         ? `${host} was silent for ${silentS} s and is back`
         : `${host}, normally present in ${Math.round(ratio * 100)}% of windows at this hour, has been silent for ${silentS} s`,
       closes: returned,
+      // windows without any traffic (a quiet link) must not end the incident; the return does
+      holdMs: 300_000,
     };
   }
 }

@@ -6,7 +6,7 @@ import { contributionsFrom, formatBytes, round, type Detector, type Finding, typ
 import type { WindowStats } from '../../capture/index.ts';
 
 /** Volume to one unknown remote within the horizon that always counts as significant. */
-export const MIN_NEW_DESTINATION_BYTES = 1_000_000;
+export const MIN_NEW_DESTINATION_BYTES = 150_000;
 export const NEW_DESTINATION_HORIZON_MS = 60_000;
 const MAX_TRACKED = 10_000;
 

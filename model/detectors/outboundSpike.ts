@@ -1,14 +1,14 @@
 // outbound-spike: local hosts (or the network as a whole) send far more payload out than the
 // baseline knows for this time. Only outbound payload counts — bytes beyond headers — so the
 // acknowledgement stream of a big download never looks like an upload.
-import { HOST_FEATURES, NETWORK_FEATURES, featureIndex, hostFeatures, hostPayloadOut } from '../features.ts';
+import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, featureIndex, hostFeatures, hostPayloadOut } from '../features.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import { describeSlot } from '../timeSlots.ts';
 
 /** An upload must exceed what is expected by at least this much per second to count. */
-export const MIN_SPIKE_EXCESS_BYTES_PER_S = 250_000;
+export const MIN_SPIKE_EXCESS_BYTES_PER_S = 3_000;
 
 const PAYLOAD = featureIndex('outbound.payload');
 const PAYLOAD_SPEC = NETWORK_FEATURES[PAYLOAD]!;
@@ -22,11 +22,15 @@ export class OutboundSpikeDetector implements Detector {
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
     const perSec = 1000 / Math.max(1, w.durationMs);
+    // a host's bytes out include what it sends to other local hosts; only what left the network counts
+    const o = w.directions.outbound;
+    const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET) * perSec;
     let hostFired = false;
     for (const h of w.topLocalHosts) {
-      const payload = hostPayloadOut(h) * perSec;
+      const payload = Math.min(hostPayloadOut(h) * perSec, leftNetwork);
       if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) continue;
       hostFeatures(h, w.durationMs, this.hostVec);
+      this.hostVec[0] = Math.log1p(payload);
       const key = `host:${h.host}:${HOST_PAYLOAD_SPEC.name}`;
       // a host with no history at this hour is held against what the busiest host usually sends now
       const ownBand = upperBand(this.baseline, key, HOST_PAYLOAD_SPEC, this.hostVec[0]!, w.start, true);

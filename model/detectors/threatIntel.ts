@@ -11,7 +11,7 @@ export class ThreatIntelDetector implements Detector {
     const { w } = ctx;
     const hits = new Map<string, { indicator: string; subject: Finding['subject']; count: number; what: string }>();
     const hit = (indicator: string, subject: Finding['subject'], what: string): void => {
-      const key = `${indicator}|${subject.localHost ?? ''}`;
+      const key = indicator;
       const h = hits.get(key);
       if (h) h.count++;
       else hits.set(key, { indicator, subject, count: 1, what });
@@ -23,7 +23,7 @@ export class ThreatIntelDetector implements Detector {
     }
     for (const r of w.topRemoteEndpoints) {
       const m = this.iocs.matchAddress(r.host);
-      if (m && ![...hits.values()].some((h) => h.subject.remote === r.host)) hit(m, { remote: r.host }, `traffic with ${r.host}`);
+      if (m && !hits.has(m)) hit(m, { remote: r.host }, `traffic with ${r.host}`);
     }
     for (const d of w.dns.names) {
       const m = this.iocs.matchDomain(d.name);
@@ -32,7 +32,7 @@ export class ThreatIntelDetector implements Detector {
     for (const h of hits.values()) {
       out.push({
         kind: 'threat-intel',
-        key: `threat-intel|${h.indicator}|${h.subject.localHost ?? ''}`,
+        key: `threat-intel|${h.indicator}`,
         subject: h.subject,
         strength: 1 + Math.log2(h.count),
         score: h.count,

@@ -1,10 +1,28 @@
 // The append-only audit log (`<var>/audit.log`): one JSON line per entry, hash-chained, appended
 // one at a time and fsync'd before the append resolves.
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEntry, AuditVerifyResult } from '../protocol.ts';
 import { GENESIS_HASH, entryHash, parseAuditText, verifyAuditText } from './auditChain.ts';
+
+const TAIL_BYTES = 64 * 1024;
+
+/** The last entry of the log, read from its tail (another process may have appended meanwhile). */
+function lastEntry(file: string): AuditEntry | null {
+  if (!existsSync(file)) return null;
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const entries = parseAuditText(buf.toString('utf8').split('\n').slice(size > len ? 1 : 0).join('\n'));
+    return entries[entries.length - 1] ?? null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface AuditInput {
   user: string;
@@ -14,20 +32,10 @@ export interface AuditInput {
 }
 
 export class AuditLog {
-  private seq = 0;
-  private lastHash = GENESIS_HASH;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
-    if (existsSync(file)) {
-      const entries = parseAuditText(readFileSync(file, 'utf8'));
-      const last = entries[entries.length - 1];
-      if (last) {
-        this.seq = last.seq;
-        this.lastHash = last.hash;
-      }
-    }
   }
 
   /** Appends one entry; concurrent calls are serialized so the chain stays linear. */
@@ -38,14 +46,15 @@ export class AuditLog {
   }
 
   private async write(input: AuditInput): Promise<AuditEntry> {
+    const last = lastEntry(this.file);
     const body = {
-      seq: this.seq + 1,
+      seq: (last?.seq ?? 0) + 1,
       time: new Date().toISOString(),
       user: input.user,
       action: input.action,
       target: input.target,
       details: input.details ?? {},
-      prevHash: this.lastHash,
+      prevHash: last?.hash ?? GENESIS_HASH,
     };
     const entry: AuditEntry = { ...body, hash: entryHash(body) };
     const fh = await open(this.file, 'a', 0o600);
@@ -55,8 +64,6 @@ export class AuditLog {
     } finally {
       await fh.close();
     }
-    this.seq = entry.seq;
-    this.lastHash = entry.hash;
     return entry;
   }
 

@@ -1,5 +1,5 @@
 // Users and their token hashes in `<var>/users.json` (mode 0600). The file never holds a token.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Role } from '../protocol.ts';
 import { generateToken, hashToken, tokenMatches } from './tokens.ts';
@@ -22,6 +22,8 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 export class UserStore {
   private users: UserRecord[] = [];
+  private loadedMtime = 0;
+  private checkedAt = 0;
 
   constructor(readonly file: string) {
     this.load();
@@ -32,6 +34,7 @@ export class UserStore {
       this.users = [];
       return;
     }
+    this.loadedMtime = statSync(this.file).mtimeMs;
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(this.file, 'utf8'));
@@ -51,6 +54,7 @@ export class UserStore {
     writeFileSync(tmp, JSON.stringify({ users: this.users }, null, 2) + '\n', { mode: 0o600 });
     renameSync(tmp, this.file);
     chmodSync(this.file, 0o600);
+    this.loadedMtime = statSync(this.file).mtimeMs;
   }
 
   isEmpty(): boolean {
@@ -84,13 +88,24 @@ export class UserStore {
 
   /** The user a token belongs to; compares against every user so timing doesn't reveal which matched. */
   authenticate(token: string): PublicUser | null {
+    this.reloadIfChanged();
     let found: UserRecord | null = null;
     for (const u of this.users) if (tokenMatches(token, u.tokenHash)) found = u;
     return found ? { name: found.name, role: found.role, createdAt: found.createdAt } : null;
   }
 
-  /** Reloads after another process (`spanwatch user add`) changed the file. */
-  reload(): void {
-    this.load();
+  /** Picks up changes by another process (`spanwatch user add/remove`), checking at most once a second. */
+  private reloadIfChanged(now = Date.now()): void {
+    if (now - this.checkedAt < 1_000) return;
+    this.checkedAt = now;
+    const mtime = existsSync(this.file) ? statSync(this.file).mtimeMs : 0;
+    if (mtime !== this.loadedMtime) {
+      try {
+        this.load();
+      } catch {
+        // a half-written or broken file keeps the users already loaded; the CLI reports the error
+      }
+      if (mtime === 0) this.users = [];
+    }
   }
 }

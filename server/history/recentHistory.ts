@@ -3,10 +3,10 @@
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import type { AnomalyBook } from '../anomalies/anomalyBook.ts';
-import type { AnomalyQuery, HistorySource, WindowQuery } from '../ports.ts';
+import { resolveResolution, type AnomalyQuery, type HistorySource, type WindowQuery } from '../ports.ts';
 import { rollUp } from './rollUp.ts';
 
-const BUCKET_MS = { '1s': 0, '10s': 10_000, '60s': 60_000 } as const;
+const BUCKET_MS = { '1s': 0, '1m': 60_000, '1h': 3_600_000 } as const;
 
 export class RecentHistory implements HistorySource {
   private readonly bySensor = new Map<string, WindowStats[]>();
@@ -25,11 +25,11 @@ export class RecentHistory implements HistorySource {
     const out: WindowStats[] = [];
     for (const s of sensors) {
       const inRange = (this.bySensor.get(s) ?? []).filter((w) => w.start >= q.from && w.start < q.to);
-      const bucket = BUCKET_MS[q.resolution];
+      const bucket = BUCKET_MS[resolveResolution(q.resolution, q.from, q.to)];
       out.push(...(bucket ? rollUp(inRange, bucket) : inRange));
     }
     out.sort((a, b) => a.start - b.start || a.sensor.localeCompare(b.sensor));
-    return out.slice(-q.limit);
+    return out.slice(0, q.limit);
   }
 
   async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {

@@ -1,4 +1,4 @@
-// 10 s and 60 s views of 1 s windows for the in-memory history: counters summed, tops merged by host.
+// 1 min and 1 h views of 1 s windows for the in-memory history: counters summed, tops merged by host.
 import { DIRECTIONS, SERVICES, emptyWindowStats, type WindowStats } from '../../capture/index.ts';
 
 const DIRECTION_KEYS = Object.keys(emptyWindowStats('x', 0, 1).directions.outbound) as (keyof WindowStats['directions']['outbound'])[];

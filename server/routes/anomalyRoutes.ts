@@ -12,7 +12,9 @@ export async function findAnomaly(ctx: ServerContext, id: string): Promise<Anoma
   const held = ctx.book.get(id);
   if (held) return held;
   if (ctx.history === ctx.recent) return undefined;
-  const found = (await ctx.history.anomalies({ from: 0, to: Date.now() + 86_400_000, limit: HISTORY_LIMIT })).find((a) => a.id === id);
+  const found = ctx.history.anomaly
+    ? await ctx.history.anomaly(id)
+    : (await ctx.history.anomalies({ from: 0, to: Date.now() + 86_400_000, limit: HISTORY_LIMIT })).find((a) => a.id === id);
   return found ? ctx.book.remember(found) : undefined;
 }
 

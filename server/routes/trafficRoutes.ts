@@ -1,6 +1,6 @@
 // /windows, /hosts/top and /hosts/:host/timeline: traffic history for the charts.
 import type { FastifyInstance } from 'fastify';
-import type { Resolution } from '../ports.ts';
+import { resolveResolution, type Resolution } from '../ports.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
 
@@ -24,7 +24,7 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     config: { access: 'viewer' },
     schema: {
       tags: ['traffic'],
-      summary: 'WindowStats for a time range (default: the last two days), one sensor or all, at 1s/10s/60s',
+      summary: 'WindowStats for a time range (default: the last two days), one sensor or all, at 1s, 1m, 1h or auto',
       querystring: rangeQuery({ limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 3_600 } }),
       response: {
         200: { type: 'object', properties: { resolution: { type: 'string' }, windows: { type: 'array', items: ref('WindowStats') } } },
@@ -33,8 +33,9 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     },
   }, async (req) => {
     const q = req.query;
-    const windows = await ctx.history.windows({ ...range(q), sensor: q.sensor, resolution: q.resolution, limit: q.limit });
-    return { resolution: q.resolution, windows };
+    const r = range(q);
+    const windows = await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit });
+    return { resolution: resolveResolution(q.resolution, r.from, r.to), windows };
   });
 
   app.get<{ Querystring: RangeQuery }>('/hosts/top', {

@@ -1,6 +1,7 @@
 // Small process probes shared by the embedded-influxd lifecycle.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { httpStatus } from '../httpProbe.ts';
 
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -49,9 +50,8 @@ export function findInfluxd(): string | undefined {
 /** GET /ping answers 204 when influxd is up. */
 export async function pingOk(url: string, timeoutMs = 1_000): Promise<boolean> {
   try {
-    const res = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return res.status === 204 || res.status === 200;
+    const status = await httpStatus(new URL('/ping', url).toString(), timeoutMs);
+    return status === 204 || status === 200;
   } catch {
     return false;
   }

@@ -85,6 +85,7 @@ export class InfluxWriter {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private memoryPoints = 0;
+  private rejectedBatches = 0;
   private readonly c: Omit<WriterCounters, 'queued' | 'spooled'> = {
     written: 0, retried: 0, dropped: 0, rejected: 0, spooledTotal: 0,
   };
@@ -289,8 +290,15 @@ export class InfluxWriter {
   private onFailure(batch: Batch, err: WriteFailure): void {
     if (!this.inFlight.delete(batch) && this.closed) return;
     if (!err.retryable) {
-      this.c.rejected += batch.lines.length;
-      this.log('error', `InfluxDB refused ${batch.lines.length} points as malformed (${err.message}); they cannot be written`);
+      // A partial write keeps the valid points and says how many it dropped.
+      const partial = /dropped=(\d+)/.exec(err.message);
+      const refused = partial ? Math.min(batch.lines.length, Number(partial[1])) : batch.lines.length;
+      this.c.rejected += refused;
+      this.c.written += batch.lines.length - refused;
+      const tooOld = /beyond retention policy/.test(err.message)
+        ? ' — points older than the retention policy are discarded by InfluxDB; to keep an old capture, start with a longer raw retention (e.g. --retention-raw inf)'
+        : '';
+      if (this.rejectedBatches++ % 100 === 0) this.log('error', `InfluxDB refused ${refused} of ${batch.lines.length} points (${err.message}); they cannot be written${tooOld}`);
       if (batch.segment) this.replay!.outstanding--;
       else this.memoryPoints -= batch.lines.length;
       this.pump();

@@ -7,7 +7,8 @@ import { dnsQuery, tcpFrame, TCP, udpFrame } from '../../datasets/index.ts';
 import { DetectionEngine, trainModel, type Anomaly } from '../../model/index.ts';
 
 export const SENSOR = 'sensor-e2e';
-export const XSS_NAME = '<img src=x onerror=window.__xss=1>.evil.example';
+/** survives the decoder's escaping of spaces, and would run if it were ever parsed as HTML */
+export const XSS_NAME = '<img/src/onerror=window.__xss=1>.evil.example';
 export const INCIDENT_HOST = '10.0.0.5';
 export const INCIDENT_REMOTE = '198.51.100.66';
 const NORMAL_SECONDS = 600;

@@ -40,6 +40,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
     problems,
     async newPage() {
       const page = await context.newPage();
+      // fail with the locator's name well before the test's own timeout
+      page.setDefaultTimeout(15_000);
       watch(page);
       return page;
     },

@@ -2,7 +2,7 @@
 // writer made into one end, the live source on the other end must see every packet and byte.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWriter, listInterfaces, openLiveSource } from '../../capture/index.ts';
@@ -128,8 +128,42 @@ describe('live capture on a veth pair', () => {
     expect(wrong).toBe(0);
   });
 
+  it('a callback that throws ends the capture and run() rejects with its error', async () => {
+    const replay = buildReplay();
+    const source = openLiveSource({ iface: captureEnd, bpf: `ether src ${srcMacText}` });
+    let calls = 0;
+    const running = source.run(() => {
+      calls++;
+      throw new Error('consumer failed');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    execFileSync('tcpreplay', ['-i', sendEnd, ...replaySpeed, replay.path], { stdio: 'ignore' });
+    await expect(running).rejects.toThrow('consumer failed');
+    expect(calls).toBe(1);
+  });
+
   it('an interface that does not exist: the message lists those that do', () => {
     expect(() => openLiveSource({ iface: 'nosuch0' })).toThrow(/^interface 'nosuch0' not found; available: .*\blo\b/);
+  });
+
+  it('without CAP_NET_RAW: the message says to run as root or grant the capability', () => {
+    chmodSync(dir.path, 0o755);
+    const script = join(dir.path, 'unprivileged.mts');
+    const index = join(import.meta.dirname, '../../capture/io/index.ts');
+    writeFileSync(
+      script,
+      `import { openLiveSource } from ${JSON.stringify(index)};\n` +
+        `await openLiveSource({ iface: ${JSON.stringify(captureEnd)} }).run(() => undefined).then(() => console.log('opened'), (e) => console.log(e.message));\n`,
+    );
+    chmodSync(script, 0o644);
+    const out = execFileSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--import', 'tsx', script],
+      { encoding: 'utf8', cwd: join(import.meta.dirname, '../..'), env: { ...process.env, HOME: dir.path } },
+    );
+    expect(out.trim()).toBe(
+      `cannot capture on ${captureEnd}: permission denied — run as root or grant CAP_NET_RAW (setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node)))`,
+    );
   });
 
   it('an invalid BPF filter is reported by run()', async () => {

@@ -195,10 +195,13 @@ describe('server stream and ingest', () => {
     const c = openStream(srv.url, 'stream', { type: 'auth', token: tokens.viewer, sensors: ['slow-anom'] });
     await c.waitFor((m) => m.some((x) => x.type === 'hello'), 'hello');
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    for (let i = 0; i < 2000; i++) {
-      srv.app.spanwatch.feed.anomaly(makeAnomaly({ id: `flood-${i}`, sensor: 'slow-anom', summary: 'x'.repeat(500) }));
+    const server = srv.app.spanwatch.hub.clientList().find((x) => x.filter.sensors?.has('slow-anom'))!;
+    // far more than the loopback socket buffers absorb, so the backlog lands in the client's queue
+    for (let i = 0; i < 8000 && !server.closed; i++) {
+      srv.app.spanwatch.feed.anomaly(makeAnomaly({ id: `flood-${i}`, sensor: 'slow-anom', summary: 'x'.repeat(4000) }));
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
+    expect(server.closed).toBe(true);
     (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     const { code, reason } = await c.closed;
     expect(code).toBe(4429);

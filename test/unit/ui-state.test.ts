@@ -33,6 +33,15 @@ describe('ui live state', () => {
     expect(w[w.length - 1].start).toBe(10_000 + (MAX_WINDOWS_PER_CHANNEL + 9) * 1000);
   });
 
+  it('follows a restarted server\'s numbering after hello', () => {
+    const s = createLiveState();
+    applyMessage(s, { type: 'window', id: 500, channel: 'live', data: windowAt(1000) });
+    applyMessage(s, { type: 'hello', user: 'u', role: 'viewer', serverTime: 0, lastId: 520 });
+    expect(s.lastId).toBe(500);
+    applyMessage(s, { type: 'hello', user: 'u', role: 'viewer', serverTime: 0, lastId: 3 });
+    expect(s.lastId).toBe(3);
+  });
+
   it('keeps channels apart: a replay never shows in live', () => {
     const s = createLiveState();
     applyMessage(s, { type: 'anomaly', id: 1, channel: 'replay:r1', data: anomaly('a1') });

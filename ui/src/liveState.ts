@@ -89,6 +89,8 @@ export function applyMessage(state: LiveState, msg: ServerMessage): Change {
   if ('id' in msg && typeof msg.id === 'number') state.lastId = Math.max(state.lastId, msg.id);
   switch (msg.type) {
     case 'hello':
+      // a server that restarted counts from 1 again: resume from its numbering from now on
+      if (msg.lastId < state.lastId) state.lastId = msg.lastId;
       return { kind: 'hello' };
     case 'window':
       insertWindow(channelData(state, msg.channel).windows, msg.data);

@@ -90,7 +90,7 @@ function startApp(token: string, me: Me): void {
   clear(who);
   who.append(
     el('span', { class: 'user' }, me.user), ' ', el('span', { class: `role role-${me.role}` }, me.role), ' ',
-    el('span', { class: 'unseen', attrs: { id: 'unseen-count', 'aria-live': 'polite' } }), ' ',
+    el('span', { class: 'unseen-count', attrs: { id: 'unseen-count', 'aria-live': 'polite' } }), ' ',
     button('Log out', () => { forgetToken(); stream?.close(); location.hash = ''; location.reload(); }, 'link'),
   );
   const nav = byId('nav');

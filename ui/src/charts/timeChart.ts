@@ -7,6 +7,7 @@ import { scaleLinear, scaleUtc } from 'd3-scale';
 import type { Selection } from 'd3-selection';
 import { line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, type SymbolType } from 'd3-shape';
 import 'd3-transition';
+import { utcTick } from './timeFormat.ts';
 import { LEVEL_COLOUR, LEVEL_SHAPE, type LevelShape } from '../palette.ts';
 import type { SeverityLevel } from '../types.ts';
 
@@ -58,8 +59,9 @@ export function timeChart(svg: Selection<SVGSVGElement, unknown, null, undefined
   const y = scaleLinear().domain([0, yMax * 1.1]).nice().range([innerH, 0]);
 
   const plot = layer(svg, 'g', 'plot').attr('transform', `translate(${MARGIN.left},${MARGIN.top})`);
-  layer(plot, 'g', 'x-axis').attr('transform', `translate(0,${innerH})`).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 110))));
+  layer(plot, 'g', 'x-axis').attr('transform', `translate(0,${innerH})`).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 110))).tickFormat(utcTick));
   layer(plot, 'g', 'y-axis').transition().duration(200).call(axisLeft(y).ticks(5).tickFormat((v) => data.yFormat(Number(v))));
+  layer(plot, 'text', 'x-unit').attr('x', innerW).attr('y', innerH + 32).attr('text-anchor', 'end').text('UTC');
   layer(svg, 'text', 'y-label')
     .attr('transform', `translate(12,${MARGIN.top + innerH / 2}) rotate(-90)`)
     .attr('text-anchor', 'middle')

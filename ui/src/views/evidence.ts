@@ -164,9 +164,9 @@ export const evidenceView: View = (root, ctx, id) => {
       key: c.feature, label: c.feature, value: c.share,
       valueLabel: `${formatPercent(c.share)} (${formatCount(c.observed)} vs ${formatCount(c.expected)})`,
     }));
-    if (bars.length) barChart(d3select(contribBox).append('svg'), { width: Math.min(width, 640), bars, colour: DIRECTION_COLOUR.outbound });
+    if (bars.length) barChart(d3select(contribBox).append('svg'), { width: Math.max(360, contribBox.clientWidth - 28), bars, colour: DIRECTION_COLOUR.outbound });
     else contribBox.append(el('p', { class: 'muted' }, 'The model reported no per-feature contributions.'));
-    hostTimelineChart(hostBox, ctx, a, windows.length ? windows : ev.windows, Math.min(width, 640));
+    hostTimelineChart(hostBox, ctx, a, windows.length ? windows : ev.windows, Math.max(360, hostBox.clientWidth - 28));
     const allowed = actionsFor(ctx.me.role);
     if (allowed.length === 0) actionBox.append(el('p', { class: 'muted' }, `Your role (${ctx.me.role}) can view but not act.`));
     else mountActions(actionBox, allowed, (action: AnalystAction, note?: string, assignee?: string) =>

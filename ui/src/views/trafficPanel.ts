@@ -24,7 +24,7 @@ interface HistoryMode { kind: 'history'; from: number; to: number; windows: Wind
 export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channel, allowHistory: boolean): () => void {
   let mode: LiveMode | HistoryMode = { kind: 'live' };
   let sensor = '';
-  let frame = 0;
+  let frame: ReturnType<typeof setTimeout> | null = null;
 
   const status = el('span', { class: 'muted', attrs: { 'aria-live': 'polite' } });
   const backToLive = button('Back to live', () => { mode = { kind: 'live' }; draw(); }, 'primary');
@@ -53,11 +53,13 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     return last ? last.start + last.durationMs : undefined;
   }
 
-  async function loadHistory(from: number, to: number): Promise<void> {
+  async function loadHistory(fromMs: number, toMs: number): Promise<void> {
+    const from = Math.round(fromMs);
+    const to = Math.round(toMs);
     const resolution = resolutionFor(from, to);
     status.textContent = `loading ${resolution} history…`;
     try {
-      const windows = await ctx.api.windows(sensor || undefined, Math.round(from), Math.round(to), resolution);
+      const windows = await ctx.api.windows(sensor || undefined, from, to, resolution);
       mode = { kind: 'history', from, to, windows };
       status.textContent = `history ${formatTime(from)} – ${formatTime(to)} at ${resolution} (${windows.length} windows)`;
     } catch (err) {
@@ -78,7 +80,7 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
   }
 
   function draw(): void {
-    frame = 0;
+    frame = null;
     const windows = mode.kind === 'live' ? channelData(ctx.state, channel).windows : mode.windows;
     const points = ratesFromWindows(windows, sensor || undefined);
     const end = mode.kind === 'live' ? (latestTime() ?? Date.now()) : mode.to;
@@ -92,6 +94,8 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     timeChart(packetsChart, { width, height: 200, domain, lines: lines(points, 'packets'), bands: bandsFor(anomalies, 'packets'), markers, yLabel: 'packets/s', yFormat: formatCount, onBrush, onMarker });
     const last = points[points.length - 1];
     bytesBox.dataset.points = String(points.length);
+    bytesBox.dataset.from = String(domain[0]);
+    bytesBox.dataset.to = String(domain[1]);
     bytesBox.dataset.lastWindow = last ? String(last.t) : '';
     backToLive.hidden = mode.kind === 'live';
     root.dataset.mode = mode.kind;
@@ -106,8 +110,9 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     if (mode.kind !== 'live') return;
     if ((c.kind === 'window' || c.kind === 'anomaly' || c.kind === 'status') && c.channel !== channel) return;
     if (c.kind === 'training' || c.kind === 'health') return;
-    if (!frame) frame = requestAnimationFrame(draw);
+    // coalesce bursts of windows into one redraw; a timer (unlike an animation frame) also runs in a background tab
+    frame ??= setTimeout(draw, 30);
   });
   draw();
-  return () => { off(); if (frame) cancelAnimationFrame(frame); };
+  return () => { off(); if (frame) clearTimeout(frame); };
 }

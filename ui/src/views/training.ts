@@ -14,7 +14,7 @@ function toLocalInput(ms: number): string {
 function jobLine(job: TrainingJob): HTMLElement {
   const pct = Math.round(job.progress * 100);
   return el('li', { attrs: { 'data-job': job.id, 'data-state': job.state } },
-    `${job.id}: ${job.state} — ${job.message}${job.version ? ` → version ${job.version}` : ''} `,
+    `${job.id.slice(0, 8)}: ${job.state} — ${job.message} `,
     el('progress', { attrs: { max: '100', value: String(pct), 'aria-label': `training ${job.id} progress` } }), ` ${pct}%`);
 }
 

@@ -1,0 +1,103 @@
+// Capture pipeline throughput (read + decode + flows + windows) against tcpdump and tshark on the
+// same files, measured in the same run, plus RSS with ~1 M concurrent flows.
+//   A: realistic traffic (../shared/captures/benign/ndpi_alexa-app.pcapng repeated with shifted
+//      timestamps when present, else generated), ~1 M packets
+//   B: spoofed SYN flood, ~1 M packets, nearly every packet a new flow
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CaptureFileWriter, CapturePipeline, openFileSource, type PacketRecord } from '../capture/index.ts';
+import { TCP, sampleTraffic, tcpFrame } from '../datasets/index.ts';
+
+const TARGET_PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
+const SHARED_ALEXA = join(import.meta.dirname, '..', '..', 'shared', 'captures', 'benign', 'ndpi_alexa-app.pcapng');
+const dir = mkdtempSync(join(tmpdir(), 'spanwatch-bench-'));
+
+async function buildRealistic(path: string): Promise<string> {
+  const base: Array<{ tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }> = [];
+  let source: string;
+  if (existsSync(SHARED_ALEXA)) {
+    source = 'ndpi_alexa-app.pcapng repeated';
+    await openFileSource([SHARED_ALEXA]).run((r: PacketRecord) => {
+      if (r.linkType === 1) base.push({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen });
+    });
+  } else {
+    source = 'generated traffic mix';
+    for (let k = 0; k < 200; k++) {
+      for (const f of sampleTraffic({ startSec: 1_700_000_000 + k * 4 })) base.push({ tsSec: f.tsSec, tsNsec: f.tsNsec, data: f.frame, origLen: f.frame.length });
+    }
+  }
+  const span = base[base.length - 1]!.tsSec - base[0]!.tsSec + 1;
+  const w = new CaptureFileWriter(path, { format: 'pcap', linkType: 1, nanosecond: true });
+  let n = 0;
+  for (let rep = 0; n < TARGET_PACKETS; rep++) {
+    for (const p of base) {
+      if (n++ >= TARGET_PACKETS) break;
+      w.packet(p.tsSec + rep * span, p.tsNsec, p.data, p.origLen);
+    }
+  }
+  await w.close();
+  return source;
+}
+
+async function buildSynFlood(path: string): Promise<void> {
+  const w = new CaptureFileWriter(path, { format: 'pcap', linkType: 1, nanosecond: true });
+  const frame = tcpFrame({ src: '1.0.0.1', dst: '10.0.0.5', sport: 1024, dport: 80, flags: TCP.SYN, seq: 1 });
+  let x = 0x12345678;
+  for (let i = 0; i < TARGET_PACKETS; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    // random public source address and port; checksums are not recomputed (nothing checks them)
+    frame[26] = 1 + (x % 223); frame[27] = (x >>> 8) & 255; frame[28] = (x >>> 16) & 255; frame[29] = (x >>> 24) & 255;
+    frame[34] = 4 + ((x >>> 4) & 0xfb); frame[35] = x & 255;
+    w.packet(1_700_000_000 + Math.floor(i / 100_000), (i % 100_000) * 10_000, frame);
+  }
+  await w.close();
+}
+
+async function pipelineRate(path: string): Promise<{ pps: number; packets: number; flows: number; windows: number; rssMb: number }> {
+  let windows = 0;
+  const pipeline = new CapturePipeline({ sensor: 'bench' }, () => { windows++; });
+  const t = process.hrtime.bigint();
+  await pipeline.run(openFileSource([path]));
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const totals = pipeline.totals();
+  global.gc?.();
+  return { pps: totals.packets / s, packets: totals.packets, flows: totals.flows, windows, rssMb: process.memoryUsage().rss / 2 ** 20 };
+}
+
+function toolRate(cmd: string, args: string[], packets: number): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+  if (r.status !== 0) return Number.NaN;
+  return packets / (Number(process.hrtime.bigint() - t) / 1e9);
+}
+
+function fmt(pps: number): string {
+  return Number.isNaN(pps) ? 'n/a' : `${(pps / 1e6).toFixed(2)} M/s`;
+}
+
+async function main(): Promise<void> {
+  const a = join(dir, 'realistic.pcap');
+  const b = join(dir, 'synflood.pcap');
+  const aSource = await buildRealistic(a);
+  await buildSynFlood(b);
+  const rows: string[][] = [];
+  for (const [name, path] of [[`A realistic (${aSource})`, a], ['B SYN flood (new flow per packet)', b]] as const) {
+    const ours = await pipelineRate(path);
+    const tcpdump = toolRate('tcpdump', ['-nr', path], ours.packets);
+    const tshark = toolRate('tshark', ['-r', path, '-q', '-z', 'conv,ip'], ours.packets);
+    rows.push([
+      name, String(ours.packets), String(ours.flows), fmt(ours.pps), fmt(tcpdump), fmt(tshark),
+      `${(ours.pps / tcpdump).toFixed(2)}×`, `${(ours.pps / tshark).toFixed(2)}×`, `${ours.rssMb.toFixed(0)} MB`,
+    ]);
+  }
+  const header = ['input', 'packets', 'flows', 'spanwatch', 'tcpdump -nr', 'tshark conv,ip', 'vs tcpdump', 'vs tshark', 'RSS after'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n');
+  process.stdout.write(`targets (one core): A ≥ 2 M pkt/s, B ≥ 1 M pkt/s; B holds ~${TARGET_PACKETS.toLocaleString('en')} concurrent flows (RSS after B)\n`);
+  process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores\n`);
+}
+
+main().finally(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,235 @@
+// `spanwatch train`: windows from InfluxDB history, capture files or WindowStats JSON lines → a
+// new model version under the models folder. The live version changes only with --promote.
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
+import {
+  DEFAULT_MODELS_DIR, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
+  type TimeRange, type TrainProgress,
+} from '../../model/index.ts';
+import { InfluxReader, connectStore } from '../../store/index.ts';
+import { CliError } from '../cliError.ts';
+import { fromEnv, parseDuration, parseFlags } from '../options.ts';
+
+export const help = `usage: spanwatch train (--jsonl FILE... | --pcap FILE... | --influx URL --from T --to T) [options]
+
+Learns the normal profile from windows of normal traffic and writes a new model version
+(a folder under the models directory). The live version changes only with --promote.
+
+input (one of):
+  --jsonl FILE         WindowStats JSON lines as written by \`spanwatch sensor --jsonl\`
+                       ({"type":"window","data":...}; other lines are skipped); repeatable
+  --pcap FILE          capture files (pcap/pcapng), cut into windows like the sensor does; repeatable
+  --influx URL         InfluxDB history (or INFLUX_URL); needs --from and --to
+  --from T, --to T     ISO-8601 time or ms since the epoch (history range)
+  --sensor NAME        the sensor whose history to read (default: all)
+
+windows (for --pcap):
+  --window DURATION    window length (default 1s)
+  --local-net CIDR,... local networks (default RFC 1918, RFC 4193, link-local)
+
+training:
+  --exclude FILE       JSON list of {"start": ms|ISO, "end": ms|ISO} ranges to leave out
+                       (incidents analysts confirmed); extra fields are ignored
+  --seed N             seed for sampling and initial weights (default 1)
+  --epochs N           autoencoder epochs (default 10)
+  --min-windows N      fewer windows is an error (default 300)
+
+models:
+  --models DIR         models directory (default ${DEFAULT_MODELS_DIR}, or SPANWATCH_MODELS)
+  --promote            make the new version live
+  --list               list versions (the live one marked *) and exit
+  --rollback           make the previously live version live again and exit
+
+Progress goes to stderr (a bar on a terminal, lines otherwise); the new version's folder is
+printed on stdout.
+
+examples:
+  spanwatch train --jsonl week1.jsonl --promote
+  spanwatch train --pcap day1.pcap day2.pcap day3.pcap --window 1s
+  spanwatch train --influx http://localhost:8086 --sensor office --from 2026-11-01 --to 2026-11-08 --exclude confirmed.json
+  spanwatch train --list
+`;
+
+const options = {
+  jsonl: { type: 'string', multiple: true },
+  pcap: { type: 'string', multiple: true },
+  influx: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  sensor: { type: 'string' },
+  window: { type: 'string' },
+  'local-net': { type: 'string', multiple: true },
+  exclude: { type: 'string' },
+  seed: { type: 'string' },
+  epochs: { type: 'string' },
+  'min-windows': { type: 'string' },
+  models: { type: 'string' },
+  promote: { type: 'boolean' },
+  list: { type: 'boolean' },
+  rollback: { type: 'boolean' },
+} as const;
+
+export function parseTime(text: string, key: string): number {
+  const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) throw new CliError(`${key}: '${text}' is not a time; use ISO-8601 (2026-11-20T08:00:00Z) or ms since the epoch`);
+  return t;
+}
+
+function positiveInt(text: string | undefined, key: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${key}: '${text}' is not a whole number`);
+  return n;
+}
+
+/** Reads the --exclude file: a JSON list of {start, end} (ms or ISO strings). */
+export function readExcludeRanges(path: string): TimeRange[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CliError(`--exclude ${path}: ${(err as Error).message}; give a JSON list like [{"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T10:30:00Z"}]`);
+  }
+  if (!Array.isArray(parsed)) throw new CliError(`--exclude ${path}: expected a JSON list of {"start", "end"} ranges`);
+  return parsed.map((r: unknown, i) => {
+    const o = r as { start?: unknown; end?: unknown };
+    const start = typeof o?.start === 'number' ? o.start : parseTime(String(o?.start), `--exclude ${path} [${i}].start`);
+    const end = typeof o?.end === 'number' ? o.end : parseTime(String(o?.end), `--exclude ${path} [${i}].end`);
+    if (!(end > start)) throw new CliError(`--exclude ${path} [${i}]: end must be after start`);
+    return { start, end };
+  });
+}
+
+/** WindowStats from JSON lines (the sensor's --jsonl output). */
+export async function* readWindowsJsonl(path: string): AsyncGenerator<WindowStats> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (!line.trim()) continue;
+      let rec: { type?: string; data?: WindowStats };
+      try {
+        rec = JSON.parse(line) as { type?: string; data?: WindowStats };
+      } catch {
+        throw new CliError(`${path}:${n}: not JSON; expected lines like {"type":"window","data":{...}} from \`spanwatch sensor --jsonl\``, 1);
+      }
+      if (rec.type === 'window' && rec.data) yield rec.data;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${path}: no such file`, 1);
+    throw err;
+  }
+}
+
+/** Runs capture files through the capture pipeline, handing each window to `onWindow`. */
+export async function windowsFromCaptures(paths: string[], opts: { windowMs: number; localNets?: string[]; sensor: string }, onWindow: (w: WindowStats) => void): Promise<void> {
+  const pipeline = new CapturePipeline({ sensor: opts.sensor, windowMs: opts.windowMs, localNets: opts.localNets }, onWindow);
+  await pipeline.run(openFileSource(paths, { speed: 'max' }));
+}
+
+export function progressReporter(): (p: TrainProgress) => void {
+  const tty = process.stderr.isTTY;
+  let lastLine = '';
+  return (p) => {
+    let line: string;
+    if (p.phase === 'training' && p.total) {
+      const width = 30;
+      const filled = Math.round((p.done / p.total) * width);
+      line = tty
+        ? `training [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] epoch ${p.done}/${p.total} loss ${p.loss?.toFixed(4)}`
+        : `training: epoch ${p.done}/${p.total}, loss ${p.loss?.toFixed(4)}`;
+    } else {
+      line = `${p.phase}: ${p.done} ${p.phase === 'calibrating' ? 'held-out windows' : 'windows'}`;
+    }
+    if (line === lastLine) return;
+    lastLine = line;
+    if (tty) process.stderr.write(`\r\x1b[K${line}${p.phase === 'done' ? '\n' : ''}`);
+    else process.stderr.write(`${line}\n`);
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags('train', argv, options);
+  const modelsDir = fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR)!;
+  if (values.list) {
+    const models = listModels(modelsDir);
+    if (models.length === 0) process.stdout.write(`no models in ${modelsDir}\n`);
+    for (const m of models) {
+      process.stdout.write(`${m.live ? '*' : ' '} ${m.version}  ${m.createdAt}  ${m.windows} windows  ${new Date(m.trainingStart).toISOString()} – ${new Date(m.trainingEnd).toISOString()}  ${m.backend}\n`);
+    }
+    return 0;
+  }
+  if (values.rollback) {
+    try {
+      process.stdout.write(`${rollbackModel(modelsDir)} is live again\n`);
+    } catch (err) {
+      throw new CliError(`train --rollback: ${(err as Error).message}`, 1);
+    }
+    return 0;
+  }
+  const influx = fromEnv(values.influx, 'INFLUX_URL');
+  const sources = [values.jsonl?.length ? 'jsonl' : null, values.pcap?.length ? 'pcap' : null, values.influx !== undefined || (values.from !== undefined && influx) ? 'influx' : null].filter(Boolean);
+  if (sources.length !== 1) {
+    throw new CliError('train: give exactly one input: --jsonl FILE..., --pcap FILE..., or --influx URL with --from/--to. See `spanwatch train --help`.');
+  }
+  const onProgress = progressReporter();
+  const trainer = new ModelTrainer({
+    seed: positiveInt(values.seed, '--seed', 1),
+    epochs: Math.max(1, positiveInt(values.epochs, '--epochs', 10)),
+    minWindows: positiveInt(values['min-windows'], '--min-windows', 300),
+    exclude: values.exclude ? readExcludeRanges(values.exclude) : [],
+    onProgress,
+    sources: [
+      ...(values.jsonl ?? []).map((f) => `jsonl:${f}`),
+      ...(values.pcap ?? []).map((f) => `pcap:${f}`),
+      ...(sources[0] === 'influx' ? [`influx:${values.sensor ?? '*'}@${values.from}..${values.to}`] : []),
+    ],
+  });
+  const add = (w: WindowStats): void => {
+    try {
+      trainer.add(w);
+    } catch (err) {
+      throw new CliError(`train: ${(err as Error).message}`, 1);
+    }
+  };
+  if (values.jsonl?.length) {
+    for (const f of values.jsonl) for await (const w of readWindowsJsonl(f)) add(w);
+  } else if (values.pcap?.length) {
+    const windowMs = parseDuration(values.window ?? '1s', '--window');
+    try {
+      await windowsFromCaptures(values.pcap, { windowMs, localNets: values['local-net']?.flatMap((v) => v.split(',')), sensor: values.sensor ?? 'train' }, add);
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`train --pcap: ${(err as Error).message}`, 1);
+    }
+  } else {
+    if (values.from === undefined || values.to === undefined) throw new CliError('train: reading history needs --from and --to');
+    const from = parseTime(values.from, '--from');
+    const to = parseTime(values.to, '--to');
+    if (!(to > from)) throw new CliError('train: --to must be after --from');
+    let conn;
+    try {
+      conn = await connectStore({ url: influx!, createDatabase: false });
+    } catch (err) {
+      throw new CliError(`train --influx: ${(err as Error).message}`, 1);
+    }
+    const reader = new InfluxReader(conn);
+    for await (const page of reader.iterateWindows({ from, to, sensor: values.sensor, resolution: '1s' })) for (const w of page) add(w);
+  }
+  let artifact;
+  try {
+    artifact = await trainer.finish();
+  } catch (err) {
+    throw new CliError(`train: ${(err as Error).message}`, 1);
+  }
+  const dir = await saveModel(artifact, modelsDir);
+  if (values.promote) promoteModel(modelsDir, artifact.meta.version);
+  const t = artifact.meta.training;
+  process.stderr.write(
+    `trained ${artifact.meta.version} on ${t.windows} windows (${new Date(t.start).toISOString()} – ${new Date(t.end).toISOString()}, ${t.excludedWindows} excluded) in ${(t.durationMs / 1000).toFixed(1)} s on ${artifact.meta.backend}${values.promote ? '; now live' : '; not live (use --promote)'}\n`,
+  );
+  process.stdout.write(`${dir}\n`);
+  return 0;
+}

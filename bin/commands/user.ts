@@ -1,0 +1,79 @@
+// `spanwatch user`: add, list and remove API users. Tokens are printed once and stored hashed.
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AuditLog, UserStore, isRole } from '../../server/index.ts';
+import { CliError } from '../cliError.ts';
+import { parseFlags } from '../options.ts';
+
+export const help = `usage: spanwatch user add NAME --role viewer|analyst|admin|sensor
+       spanwatch user list
+       spanwatch user remove NAME
+
+Manages the API users in <var>/users.json (only SHA-256 hashes of tokens are kept there).
+\`add\` prints the new token once; adding an existing name replaces its token and role (the old
+token stops working). Every change is written to the audit log.
+
+roles:
+  viewer    read everything, follow the live stream
+  analyst   viewer + act on anomalies (acknowledge, escalate, resolve, comment, assign), replays
+  admin     analyst + models, suppressions, users
+  sensor    machine account for \`spanwatch sensor --server\`: may only push data
+
+options:
+  --role R      the role for \`add\`
+  --var DIR     where users.json and audit.log live (default ./var, env SPANWATCH_VAR)
+
+examples:
+  spanwatch user add alice --role analyst
+  spanwatch user add dmz-sensor --role sensor
+  spanwatch user remove alice
+`;
+
+export const options = {
+  role: { type: 'string' },
+  var: { type: 'string' },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('user', argv, options, true);
+  const [verb, name, ...extra] = positionals;
+  const varDir = resolve(values.var ?? (process.env.SPANWATCH_VAR || 'var'));
+  if (extra.length > 0) throw new CliError(`user: unexpected '${extra.join(' ')}'. See \`spanwatch user --help\`.`);
+  let users: UserStore;
+  try {
+    users = new UserStore(join(varDir, 'users.json'));
+  } catch (err) {
+    throw new CliError(`user: ${(err as Error).message}`, 1);
+  }
+  const audit = new AuditLog(join(varDir, 'audit.log'));
+  const actor = `cli:${userInfo().username}`;
+  switch (verb) {
+    case 'add': {
+      if (!name) throw new CliError('user add: give a NAME, e.g. `spanwatch user add alice --role analyst`');
+      if (!values.role || !isRole(values.role)) throw new CliError(`user add: --role must be viewer, analyst, admin or sensor${values.role ? ` (got '${values.role}')` : ''}`);
+      let token: string;
+      try {
+        token = users.add(name, values.role);
+      } catch (err) {
+        throw new CliError(`user add: ${(err as Error).message}`);
+      }
+      await audit.append({ user: actor, action: 'user.add', target: `user:${name}`, details: { role: values.role } });
+      process.stdout.write(`${token}\n`);
+      process.stderr.write(`user '${name}' (${values.role}): the token above is shown only now; store it safely.\n`);
+      return 0;
+    }
+    case 'list': {
+      for (const u of users.list()) process.stdout.write(`${u.name.padEnd(24)} ${u.role.padEnd(8)} ${u.createdAt}\n`);
+      return 0;
+    }
+    case 'remove': {
+      if (!name) throw new CliError('user remove: give the NAME to remove');
+      if (!users.remove(name)) throw new CliError(`user remove: no user '${name}' in ${join(varDir, 'users.json')}`, 1);
+      await audit.append({ user: actor, action: 'user.remove', target: `user:${name}`, details: {} });
+      process.stderr.write(`user '${name}' removed; its token no longer works.\n`);
+      return 0;
+    }
+    default:
+      throw new CliError(`user: expected add, list or remove${verb ? ` (got '${verb}')` : ''}. See \`spanwatch user --help\`.`);
+  }
+}

@@ -1,0 +1,91 @@
+// `spanwatch sensor --jsonl -` and `spanwatch stats --json` on a generated capture: their totals equal
+// tshark's; a damaged file is reported with exit status 1 and the packets before the damage count;
+// SIGTERM flushes the open windows and exits 0.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CaptureWriter, DIRECTIONS, type WindowStats } from '../../capture/index.ts';
+import { sampleTraffic } from '../../datasets/index.ts';
+import { compareTotals, tsharkTotals } from '../../scripts/conformanceCheck.ts';
+
+const run = promisify(execFile);
+const SPANWATCH = join(import.meta.dirname, '..', '..', 'bin', 'spanwatch');
+const dir = mkdtempSync(join(tmpdir(), 'spanwatch-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function captureBytes(): Buffer {
+  const w = new CaptureWriter({ format: 'pcapng', linkType: 1 });
+  for (let k = 0; k < 5; k++) {
+    for (const f of sampleTraffic({ startSec: 1_700_000_000 + 30 * k })) w.packet(f.tsSec, f.tsNsec, f.frame);
+  }
+  return w.toBuffer();
+}
+
+const capture = join(dir, 'mix.pcapng');
+const bytes = captureBytes();
+writeFileSync(capture, bytes);
+
+function windowsOf(stdout: string): WindowStats[] {
+  return stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: WindowStats })
+    .filter((r) => r.type === 'window').map((r) => r.data);
+}
+
+describe('spanwatch sensor and stats against tshark', () => {
+  it('stats --json equals tshark', async () => {
+    const [{ stdout }, ref] = await Promise.all([run(SPANWATCH, ['stats', '--json', capture]), tsharkTotals(capture)]);
+    const ours = JSON.parse(stdout);
+    expect(compareTotals(ours, ref).filter((c) => !c.equal)).toEqual([]);
+    expect(ours.damaged).toEqual([]);
+  });
+
+  it('sensor --jsonl -: the windows add up to tshark\'s packets, bytes and conversations', async () => {
+    const [{ stdout }, ref] = await Promise.all([
+      run(SPANWATCH, ['sensor', '--pcap', capture, '--jsonl', '-', '--sensor', 'cli-test', '--window', '10s'], { maxBuffer: 1 << 26 }),
+      tsharkTotals(capture),
+    ]);
+    const windows = windowsOf(stdout);
+    // 5 bursts 30 s apart, each under 10 s long: every 10 s window from the first to the last
+    expect(windows.length).toBe(13);
+    expect(windows.every((w) => w.sensor === 'cli-test' && w.durationMs === 10_000)).toBe(true);
+    const sum = (f: (w: WindowStats) => number): number => windows.reduce((s, w) => s + f(w), 0);
+    expect(sum((w) => w.health.packetsSeen)).toBe(ref.packets);
+    expect(sum((w) => DIRECTIONS.reduce((s, d) => s + w.directions[d].bytes, 0))).toBe(ref.bytes);
+    const l4Starts = sum((w) => w.flowStarts.filter((f) => f.proto === 'tcp' || f.proto === 'udp').length);
+    expect(l4Starts).toBe(ref.tcpConversations + ref.udpConversations);
+  });
+
+  it('a damaged file: reported, exit status 1, packets before the damage still counted', async () => {
+    const cut = join(dir, 'cut.pcapng');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const result = await run(SPANWATCH, ['sensor', '--jsonl', '-', cut, capture], { maxBuffer: 1 << 26 }).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cut.pcapng');
+    const seen = windowsOf(result.stdout).reduce((s, w) => s + w.health.packetsSeen, 0);
+    const whole = (await tsharkTotals(capture)).packets;
+    expect(seen).toBeGreaterThan(whole);
+    expect(seen).toBeLessThan(2 * whole);
+  });
+
+  it('SIGTERM while reading stdin: the open windows are written and the exit status is 0', async () => {
+    const child = spawn(SPANWATCH, ['sensor', '--pcap', '-', '--jsonl', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdin.write(bytes);
+    // wait until the sensor has read the packets: the first windows appear once later ones close them
+    await new Promise<void>((resolve) => {
+      const check = (): void => { if (stdout.includes('"type":"window"')) resolve(); else setTimeout(check, 50); };
+      check();
+    });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    const windows = windowsOf(stdout);
+    expect(windows.reduce((s, w) => s + w.health.packetsSeen, 0)).toBe((await tsharkTotals(capture)).packets);
+  });
+});

@@ -1,0 +1,104 @@
+// spanwatch's capture totals equal tshark's: on generated captures of every link type and file
+// format the decoder reads, and on the real captures in ../shared/captures when that folder exists.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CaptureWriter, captureTotals, type CaptureWriterOptions } from '../../capture/index.ts';
+import { LINKTYPE, sampleTraffic, type TimedFrame } from '../../datasets/index.ts';
+import { compareTotals, tsharkTotals } from '../../scripts/conformanceCheck.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'spanwatch-conformance-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, opts: CaptureWriterOptions, frames: Array<TimedFrame & { iface?: number }>): string {
+  const w = new CaptureWriter(opts);
+  for (const f of frames) w.packet(f.tsSec, f.tsNsec, f.frame, f.frame.length, f.iface ?? 0);
+  const path = join(dir, name);
+  writeFileSync(path, w.toBuffer());
+  return path;
+}
+
+function generatedCaptures(): Array<{ name: string; path: string }> {
+  const eth = LINKTYPE.ETHERNET;
+  const list: Array<[string, CaptureWriterOptions, TimedFrame[]]> = [
+    ['ethernet-us-le.pcap', { format: 'pcap', linkType: eth }, sampleTraffic()],
+    ['ethernet-us-be.pcap', { format: 'pcap', linkType: eth, bigEndian: true }, sampleTraffic()],
+    ['vlan-ns-le.pcap', { format: 'pcap', linkType: eth, nanosecond: true }, sampleTraffic({ vlan: [100] })],
+    ['qinq-ns-be.pcap', { format: 'pcap', linkType: eth, nanosecond: true, bigEndian: true }, sampleTraffic({ vlan: [10, 200] })],
+    ['sll.pcap', { format: 'pcap', linkType: LINKTYPE.LINUX_SLL }, sampleTraffic({ linkType: LINKTYPE.LINUX_SLL })],
+    ['sll2.pcap', { format: 'pcap', linkType: LINKTYPE.LINUX_SLL2, nanosecond: true }, sampleTraffic({ linkType: LINKTYPE.LINUX_SLL2 })],
+    ['raw.pcap', { format: 'pcap', linkType: LINKTYPE.RAW }, sampleTraffic({ linkType: LINKTYPE.RAW })],
+    ['ipv4.pcap', { format: 'pcap', linkType: LINKTYPE.IPV4 }, sampleTraffic({ linkType: LINKTYPE.IPV4 })],
+    ['ipv6.pcap', { format: 'pcap', linkType: LINKTYPE.IPV6 }, sampleTraffic({ linkType: LINKTYPE.IPV6 })],
+    ['null.pcap', { format: 'pcap', linkType: LINKTYPE.NULL }, sampleTraffic({ linkType: LINKTYPE.NULL })],
+    ['ethernet.pcapng', { format: 'pcapng', linkType: eth }, sampleTraffic()],
+  ];
+  const out = list.map(([name, opts, frames]) => ({ name, path: write(name, opts, frames) }));
+  // one pcapng with three interfaces of different link types and timestamp resolutions, interleaved
+  const ifaces = [LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.RAW];
+  const mixed = ifaces.flatMap((linkType, iface) =>
+    sampleTraffic({ linkType, startSec: 1_700_000_000 + iface }).map((f) => ({ ...f, iface })));
+  mixed.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
+  out.push({
+    name: 'multi-interface.pcapng',
+    path: write('multi-interface.pcapng', {
+      format: 'pcapng', linkType: eth,
+      interfaces: [{ linkType: ifaces[0]! }, { linkType: ifaces[1]!, tsresol: 9 }, { linkType: ifaces[2]!, tsresol: 3 }],
+    }, mixed),
+  });
+  return out;
+}
+
+async function expectEqualToTshark(path: string): Promise<void> {
+  const [ours, ref] = await Promise.all([captureTotals([path]), tsharkTotals(path)]);
+  expect(ours.damaged).toEqual([]);
+  expect(ref.packets).toBeGreaterThan(0);
+  const mismatches = compareTotals(ours, ref).filter((c) => !c.equal);
+  expect(mismatches, `${path}: ${JSON.stringify(mismatches)}`).toEqual([]);
+}
+
+describe.concurrent('capture totals equal tshark on generated captures', () => {
+  for (const { name, path } of generatedCaptures()) {
+    it(name, async () => {
+      await expectEqualToTshark(path);
+    });
+  }
+
+  it('counts the truncated frame as a decode error and the rest as decoded', async () => {
+    const t = await captureTotals([join(dir, 'ethernet-us-le.pcap')]);
+    expect(t.decodeErrors).toBe(1);
+    expect(t.directions.internal.packets).toBeGreaterThan(0);
+    expect(t.directions.outbound.packets).toBeGreaterThan(0);
+    expect(t.directions.inbound.packets).toBeGreaterThan(0);
+  });
+});
+
+const SHARED = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures');
+
+function sharedCaptures(): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(pcap|pcapng)$/.test(n)) out.push(p);
+    }
+  };
+  walk(SHARED);
+  return out;
+}
+
+describe.concurrent('capture totals equal tshark on ../shared/captures', () => {
+  if (!existsSync(SHARED)) {
+    it('is skipped: ../shared/captures is absent (real third-party captures are not part of the project)', () => {
+      expect(existsSync(SHARED)).toBe(false);
+    });
+    return;
+  }
+  for (const path of sharedCaptures()) {
+    it(path.slice(SHARED.length + 1), async () => {
+      await expectEqualToTshark(path);
+    });
+  }
+});

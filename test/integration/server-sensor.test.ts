@@ -1,0 +1,112 @@
+// The server with its real neighbours: `spanwatch sensor --server` replaying a capture into a
+// running server and out to a stream client; analyst status written back to a real InfluxDB and
+// read again by a fresh server.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CaptureFileWriter } from '../../capture/index.ts';
+import { sampleTraffic, tcpFrame, TCP } from '../../datasets/index.ts';
+import {
+  InfluxAnomalyWriter, InfluxHistory, buildServer, startServer, type ServerMessage, type StartedServer,
+} from '../../server/index.ts';
+import { InfluxReader, InfluxWriter, anomalyToPoint, connectStore, type StoreConnection } from '../../store/index.ts';
+import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
+import { makeAnomaly } from '../unit/server-fixtures.ts';
+
+const bin = join(import.meta.dirname, '../../bin/spanwatch');
+let dir: string;
+let db: FreshDatabase;
+let conn: StoreConnection;
+let writer: InfluxWriter;
+let srv: StartedServer;
+let sensorToken: string;
+let viewerToken: string;
+let analystToken: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'spanwatch-server-sensor-'));
+  db = await freshDatabase('server_sensor');
+  conn = await connectStore({ url: db.url, database: db.name });
+  writer = new InfluxWriter({ endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies, spoolDir: join(dir, 'spool'), flushIntervalMs: 50 });
+  srv = await startServer({
+    varDir: join(dir, 'var'), uiDir: null, port: 0, announceToken: () => {},
+    history: new InfluxHistory(new InfluxReader(conn)), anomalyWriter: new InfluxAnomalyWriter(writer),
+  });
+  sensorToken = srv.app.spanwatch.users.add('probe', 'sensor');
+  viewerToken = srv.app.spanwatch.users.add('watcher', 'viewer');
+  analystToken = srv.app.spanwatch.users.add('ann', 'analyst');
+});
+
+afterAll(async () => {
+  await srv?.close();
+  await writer?.close();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('server with a sensor process and InfluxDB', () => {
+  it('a sensor replaying a capture with --server reaches a stream client window for window', async () => {
+    const capture = join(dir, 'office.pcap');
+    const startSec = Math.floor(Date.now() / 1000) - 600;
+    const w = new CaptureFileWriter(capture, { format: 'pcap', linkType: 1, nanosecond: true });
+    for (const f of sampleTraffic({ startSec })) w.packet(f.tsSec, f.tsNsec, f.frame);
+    for (let i = 0; i < 600; i++) {
+      const t = startSec + 5 + i * 0.05;
+      w.packet(Math.floor(t), Math.round((t % 1) * 1e9), tcpFrame({ src: '192.168.1.20', dst: '198.51.100.7', sport: 40_000 + (i % 50), dport: 443, flags: TCP.ACK, payload: 400 }));
+    }
+    await w.close();
+
+    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/api/v1/stream`);
+    const received: ServerMessage[] = [];
+    ws.on('message', (d) => received.push(JSON.parse(String(d)) as ServerMessage));
+    await new Promise<void>((r) => ws.on('open', () => { ws.send(JSON.stringify({ type: 'auth', token: viewerToken, sensors: ['e2e'] })); r(); }));
+
+    const jsonl = join(dir, 'windows.jsonl');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(bin, ['sensor', '--pcap', capture, '--no-store', '--sensor', 'e2e', '--jsonl', jsonl, '--server', srv.url],
+        { env: { ...process.env, SPANWATCH_SENSOR_TOKEN: sensorToken, SPANWATCH_VAR: join(dir, 'var') }, stdio: ['ignore', 'ignore', 'inherit'] });
+      child.once('exit', resolve);
+    });
+    expect(code).toBe(0);
+    const written = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: { start: number; directions: { outbound: { packets: number } } } })
+      .filter((r) => r.type === 'window');
+    expect(written.length).toBeGreaterThan(30);
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => { if (received.filter((m) => m.type === 'window').length >= written.length) { clearInterval(t); resolve(); } }, 50);
+    });
+    const windows = received.filter((m): m is Extract<ServerMessage, { type: 'window' }> => m.type === 'window');
+    expect(windows.map((m) => m.data.start)).toEqual(written.map((r) => r.data.start));
+    expect(windows.map((m) => m.data.directions.outbound.packets)).toEqual(written.map((r) => r.data.directions.outbound.packets));
+    ws.close();
+  });
+
+  it('writes analyst status back to InfluxDB; a fresh server reading the store sees it', async () => {
+    const a = makeAnomaly({ id: 'stored-1', sensor: 'influx-s', start: Date.now() - 60_000, end: Date.now() - 59_000 });
+    writer.write([anomalyToPoint(a)]);
+    await writer.flush();
+    srv.app.spanwatch.feed.anomaly(a);
+    const res = await fetch(`${srv.url}/api/v1/anomalies/stored-1/actions`, {
+      method: 'POST', headers: { authorization: `Bearer ${analystToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'acknowledge', note: 'mine' }),
+    });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    await writer.flush();
+    const reader = new InfluxReader(conn);
+    expect((await reader.anomaly('stored-1'))?.status).toBe('acknowledged');
+
+    const fresh = await buildServer({ varDir: join(dir, 'var'), uiDir: null, history: new InfluxHistory(reader) });
+    try {
+      const auth = { authorization: `Bearer ${viewerToken}` };
+      const one = await fresh.inject({ url: '/api/v1/anomalies/stored-1', headers: auth });
+      expect(one.json().anomaly).toMatchObject({ id: 'stored-1', status: 'acknowledged', sensor: 'influx-s' });
+      expect(one.json().audit.map((e: { action: string }) => e.action)).toEqual(['anomaly.acknowledge']);
+      const list = await fresh.inject({ url: '/api/v1/anomalies?sensor=influx-s&status=acknowledged', headers: auth });
+      expect(list.json().anomalies.map((x: { id: string }) => x.id)).toEqual(['stored-1']);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { FlowTable, LocalNetworks, PacketDecoder, TCP_STATE, type DecodedPacket, type PacketRecord } from '../../capture/index.ts';
+import { TCP, icmpFrame, ipv4Fragments, tcpFrame, udpFrame } from '../../datasets/index.ts';
+import { parseIpv6Words } from '../../capture/localNetworks.ts';
+
+const decoder = new PacketDecoder();
+function decoded(frame: Uint8Array, tsMs = 1_700_000_000_000): DecodedPacket {
+  const rec: PacketRecord = {
+    tsSec: Math.floor(tsMs / 1000), tsNsec: (tsMs % 1000) * 1e6, origLen: frame.length, capLen: frame.length,
+    data: frame, linkType: 1, iface: 0,
+  };
+  return decoder.decode(rec);
+}
+
+describe('LocalNetworks: direction', () => {
+  const nets = new LocalNetworks();
+  const dir = (src: string, dst: string): number => {
+    const p = decoded(udpFrame({ src, dst, sport: 1, dport: 2 }));
+    return nets.direction(p.network === 6, p.src, p.dst);
+  };
+  it('defaults: RFC 1918, link-local, loopback, RFC 4193, fe80::/10, ::1', () => {
+    expect(dir('192.168.1.1', '8.8.8.8')).toBe(0);
+    expect(dir('8.8.8.8', '10.1.2.3')).toBe(1);
+    expect(dir('172.16.0.1', '172.31.255.255')).toBe(2);
+    expect(dir('172.32.0.1', '8.8.8.8')).toBe(3);
+    expect(dir('169.254.1.1', '127.0.0.1')).toBe(2);
+    expect(dir('fd12::1', '2001:db8::1')).toBe(0);
+    expect(dir('2001:db8::1', 'fe80::1')).toBe(1);
+    expect(dir('::1', 'fc00::5')).toBe(2);
+    expect(dir('2001:db8::1', '2001:db8::2')).toBe(3);
+  });
+  it('configured networks replace the defaults; a bad CIDR names itself', () => {
+    const custom = new LocalNetworks(['203.0.113.0/24', '2001:db8:1::/48']);
+    expect(custom.isLocalV4(0xcb007105)).toBe(true);
+    expect(custom.isLocalV4(0xc0a80101)).toBe(false);
+    expect(custom.isLocalV6(parseIpv6Words('2001:db8:1:ffff::1')!)).toBe(true);
+    expect(custom.isLocalV6(parseIpv6Words('2001:db8:2::1')!)).toBe(false);
+    expect(() => new LocalNetworks(['10.0.0.0/33'])).toThrow(/10\.0\.0\.0\/33/);
+    expect(() => new LocalNetworks(['nonsense'])).toThrow(/nonsense/);
+  });
+});
+
+describe('FlowTable', () => {
+  const t0 = 1_700_000_000_000;
+  const syn = (sport: number, tsMs = t0, seq = 1): DecodedPacket =>
+    decoded(tcpFrame({ src: '192.168.1.10', dst: '93.184.216.34', sport, dport: 443, flags: TCP.SYN, seq }), tsMs);
+
+  it('both directions of a connection are one flow; the SYN sender is the initiator', () => {
+    const t = new FlowTable(16);
+    const a = t.track(syn(40000));
+    expect(t.isNew && t.fromInitiator).toBe(true);
+    const b = t.track(decoded(tcpFrame({ src: '93.184.216.34', dst: '192.168.1.10', sport: 443, dport: 40000, flags: TCP.SYN | TCP.ACK, payload: 100 })));
+    expect(b).toBe(a);
+    expect([t.isNew, t.fromInitiator]).toEqual([false, false]);
+    expect([t.packetsInit[a], t.packetsResp[a], t.serverPort[a]]).toEqual([1, 1, 443]);
+    expect(t.bytesResp[a]).toBe(54 + 100);
+    expect(t.tcpState[a]! & (TCP_STATE.SYN | TCP_STATE.SYN_ACK)).toBe(TCP_STATE.SYN | TCP_STATE.SYN_ACK);
+    expect(t.size).toBe(1);
+  });
+
+  it('without a SYN, the well-known or lower port is the server side', () => {
+    const t = new FlowTable(16);
+    const f = t.track(decoded(udpFrame({ src: '8.8.8.8', dst: '192.168.1.10', sport: 53, dport: 53000 })));
+    expect([t.fromInitiator, t.serverPort[f]]).toEqual([false, 53]);
+    const g = t.track(decoded(tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5000, dport: 40000, flags: TCP.ACK })));
+    expect([t.fromInitiator, t.serverPort[g]]).toEqual([false, 5000]);
+  });
+
+  it('idle timeouts per protocol, on packet time', () => {
+    const t = new FlowTable(16, { tcpEstablishedMs: 300_000, tcpClosedMs: 10_000, udpMs: 60_000, icmpMs: 30_000, otherMs: 60_000 });
+    t.track(decoded(udpFrame({ src: '10.0.0.1', dst: '8.8.8.8', sport: 1000, dport: 53 }), t0));
+    t.track(decoded(icmpFrame({ src: '10.0.0.1', dst: '8.8.8.8', type: 8, code: 0 }), t0));
+    t.track(syn(40000, t0));
+    expect(t.size).toBe(3);
+    t.expire(t0 + 30_001);
+    expect(t.size).toBe(2); // ICMP gone
+    t.expire(t0 + 60_001);
+    expect(t.size).toBe(1); // UDP gone
+    t.expire(t0 + 300_001);
+    expect([t.size, t.expirations]).toEqual([0, 3]);
+  });
+
+  it('a closed TCP flow uses the short timeout', () => {
+    const t = new FlowTable(16);
+    t.track(syn(40000, t0));
+    t.track(decoded(tcpFrame({ src: '93.184.216.34', dst: '192.168.1.10', sport: 443, dport: 40000, flags: TCP.RST | TCP.ACK }), t0 + 1));
+    t.expire(t0 + 10_002);
+    expect(t.size).toBe(0);
+  });
+
+  it('a SYN with a new initial sequence number on the same ports starts a new flow; a retransmitted SYN does not', () => {
+    const t = new FlowTable(16);
+    const a = t.track(syn(40000, t0, 1000));
+    t.track(syn(40000, t0 + 1, 1000));
+    expect([t.isNew, t.created]).toEqual([false, 1]);
+    t.track(syn(40000, t0 + 2, 99999));
+    expect([t.isNew, t.created, t.size]).toEqual([true, 2, 1]);
+    expect(a).toBeGreaterThanOrEqual(0);
+  });
+
+  it('when full, the oldest-idle flow is evicted and counted', () => {
+    const t = new FlowTable(4);
+    for (let i = 0; i < 4; i++) t.track(syn(1000 + i, t0 + i));
+    t.track(syn(1000, t0 + 10)); // refresh the oldest
+    t.track(syn(2000, t0 + 11));
+    expect([t.size, t.evictions]).toEqual([4, 1]);
+    // 1001 was the oldest idle: it is new again, 1000 is still known
+    t.track(syn(1000, t0 + 12));
+    expect(t.isNew).toBe(false);
+    t.track(syn(1001, t0 + 13));
+    expect(t.isNew).toBe(true);
+  });
+
+  it('later fragments join the flow of their first fragment', () => {
+    const t = new FlowTable(16);
+    const frags = ipv4Fragments(udpFrame({ src: '10.0.0.1', dst: '8.8.4.4', sport: 5555, dport: 9999, payload: 3000, ipId: 99 }), 1400);
+    const ids = frags.map((f) => t.track(decoded(f)));
+    expect(new Set(ids).size).toBe(1);
+    expect(t.packetsInit[ids[0]!]! + t.packetsResp[ids[0]!]!).toBe(3);
+  });
+
+  it('stays consistent under heavy churn (insert, expire, evict)', () => {
+    const t = new FlowTable(1000, { tcpEstablishedMs: 50, tcpClosedMs: 10, udpMs: 50, icmpMs: 50, otherMs: 50 });
+    let ts = t0;
+    for (let i = 0; i < 20_000; i++) {
+      ts += 0.01;
+      const f = t.track(decoded(udpFrame({ src: `10.0.${(i * 7) & 255}.${i & 255}`, dst: '8.8.8.8', sport: 1024 + (i % 3000), dport: 53 }), ts));
+      expect(f).toBeGreaterThanOrEqual(0);
+    }
+    expect(t.size).toBeLessThanOrEqual(1000);
+    expect(t.created).toBe(t.size + t.expirations + t.evictions);
+  });
+});
