@@ -68,7 +68,9 @@ async function main(): Promise<void> {
         const m = JSON.parse(String(d)) as { type: string; data?: { id: string } };
         if (m.type === 'hello') resolve(ws);
         else if (m.type === 'anomaly') {
-          latencies.push(performance.now() - sentAt.get(m.data!.id)!);
+          const sent = sentAt.get(m.data!.id);
+          if (sent === undefined) return;
+          latencies.push(performance.now() - sent);
           received++;
         }
       });
@@ -87,21 +89,27 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (received < ANOMALIES * CLIENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await sink.close();
-    for (const c of clients) c.close();
+    for (const c of clients) c.terminate();
     latencies.sort((a, b) => a - b);
 
     // ---- 2. API under load, against a bare fastify route ----
     for (let i = 0; i < 500; i++) ctx.feed.anomaly(anomaly(10_000 + i, t0 + i * 1000));
     const auth = { authorization: `Bearer ${viewer}` };
-    const anomaliesLoad = await loadLoop(`${srv.url}/api/v1/anomalies?limit=50`, auth);
-    const healthLoad = await loadLoop(`${srv.url}/api/v1/health`, {});
-    const statusLoad = await loadLoop(`${srv.url}/api/v1/status`, auth);
+    const gc = (globalThis as { gc?: () => void }).gc;
     const bare = Fastify();
     bare.get('/api/v1/health', async () => ({ status: 'ok', version: '0', time: Date.now() }));
     await bare.listen({ host: '127.0.0.1', port: 0 });
     const bareAddr = bare.server.address() as { port: number };
+    await loadLoop(`http://127.0.0.1:${bareAddr.port}/api/v1/health`, {});
+    gc?.();
     const bareLoad = await loadLoop(`http://127.0.0.1:${bareAddr.port}/api/v1/health`, {});
     await bare.close();
+    gc?.();
+    const healthLoad = await loadLoop(`${srv.url}/api/v1/health`, {});
+    gc?.();
+    const statusLoad = await loadLoop(`${srv.url}/api/v1/status`, auth);
+    gc?.();
+    const anomaliesLoad = await loadLoop(`${srv.url}/api/v1/anomalies?limit=50`, auth);
 
     const f = (n: number) => n.toFixed(2).padStart(8);
     process.stdout.write(`\ningest → stream: ${ANOMALIES} anomalies × ${CLIENTS} clients, ${received} deliveries (expected ${ANOMALIES * CLIENTS})\n`);

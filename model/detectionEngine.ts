@@ -50,7 +50,7 @@ export class DetectionEngine {
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: opts.ioc ? new ThreatIntelDetector(new IocList(opts.ioc, opts.now)) : { detect: () => {} } },
-      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline) },
+      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, meta.limits) },
       { kind: 'scan', detector: new ScanDetector(meta.limits) },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },

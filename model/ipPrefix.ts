@@ -47,11 +47,3 @@ export function prefixContains(p: IpPrefix, ip: { v6: boolean; value: bigint }):
   const mask = p.bits === 0 ? 0n : ((1n << BigInt(p.bits)) - 1n) << BigInt(width - p.bits);
   return (ip.value & mask) === p.network;
 }
-
-/** The /24 (IPv4) or /48 (IPv6) an address belongs to, as text: the unit of "known network". */
-export function coarsePrefix(ip: string): string | null {
-  if (isIPv4(ip)) return ip.slice(0, ip.lastIndexOf('.')) + '.0/24';
-  const v = ipToBigInt(ip);
-  if (!v) return null;
-  return `${(v.value >> 80n).toString(16)}::/48`;
-}

@@ -35,7 +35,8 @@ export interface ModelMeta {
   normalisation: Normalisation;
   autoencoder: { hidden: number[]; threshold: ErrorThreshold };
   baseline: BaselineJson;
-  knownRemotes: { addresses: string[]; prefixes: string[] };
+  /** remote addresses seen in training (the busiest first when the list had to be cut) */
+  knownRemotes: { addresses: string[] };
   /** local|remote|port triples that connected at regular intervals during training */
   periodicPairs: string[];
   /** local hosts with their own baseline */

@@ -164,7 +164,7 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     periodicPairs: set.periodicPairs(),
     hosts,
     hostMaxGapMs: set.hostMaxGaps(hosts),
-    limits: set.detectorLimits(),
+    limits: set.detectorLimits(hosts),
     moments: set.moments(),
   };
   opts.onProgress?.({ phase: 'done', done: n });

@@ -6,17 +6,16 @@ import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { hourOfDay } from './timeSlots.ts';
-import { coarsePrefix } from './ipPrefix.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
 import { DnsNameCounter } from './detectors/dnsTunnel.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
+import { RollingUpload } from './detectors/uploadVolume.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
 
 export interface TimeRange { start: number; end: number }
 
 const MAX_REMOTES_TRACKED = 200_000;
 const MAX_KNOWN_ADDRESSES = 50_000;
-const MAX_KNOWN_PREFIXES = 50_000;
 const MAX_PERIODIC_PAIRS = 10_000;
 export const MAX_BASELINE_HOSTS = 200;
 
@@ -38,6 +37,8 @@ export class TrainingSet {
   private readonly periodic = new Set<string>();
   private readonly limits = emptyLimits();
   private scans: ScanCounter | null = null;
+  private uploads: RollingUpload | null = null;
+  private readonly uploadMax = new Map<string, number[]>();
   private readonly dns = new DnsNameCounter();
   private readonly beacons = new BeaconTracker();
   private readonly f = new Float64Array(FEATURE_COUNT);
@@ -118,6 +119,14 @@ export class TrainingSet {
     for (const fs of w.flowStarts) {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
+    this.uploads ??= new RollingUpload(w.durationMs);
+    const hour = hourOfDay(w.start);
+    for (const [host, bytes] of this.uploads.add(w)) {
+      let m = this.uploadMax.get(host);
+      if (!m) { m = new Array<number>(24).fill(0); this.uploadMax.set(host, m); }
+      if (bytes > m[hour]!) m[hour] = bytes;
+      if (bytes > this.limits.uploadMinuteMaxAnyHost[hour]!) this.limits.uploadMinuteMaxAnyHost[hour] = bytes;
+    }
     this.scans ??= ScanCounter.forWindow(w.durationMs);
     this.scans.add(w);
     this.dns.add(w);
@@ -140,25 +149,25 @@ export class TrainingSet {
     return { mean, std };
   }
 
-  detectorLimits(): DetectorLimits {
+  detectorLimits(hosts: readonly string[]): DetectorLimits {
+    const uploadMinuteMax: Record<string, number[]> = {};
+    for (const h of hosts) {
+      const m = this.uploadMax.get(h);
+      if (m) uploadMinuteMax[h] = [...m];
+    }
     return {
       ...this.limits,
+      uploadMinuteMaxAnyHost: [...this.limits.uploadMinuteMaxAnyHost],
+      uploadMinuteMax,
       scanVerticalMax: this.scans?.maxVertical ?? 0,
       scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
       dnsDistinctNamesMax: this.dns.max,
     };
   }
 
-  knownRemotes(): { addresses: string[]; prefixes: string[] } {
+  knownRemotes(): { addresses: string[] } {
     const ranked = [...this.remoteBytes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    const addresses = ranked.slice(0, MAX_KNOWN_ADDRESSES).map(([h]) => h).sort();
-    const prefixes = new Set<string>();
-    for (const [h] of ranked) {
-      if (prefixes.size >= MAX_KNOWN_PREFIXES) break;
-      const p = coarsePrefix(h);
-      if (p) prefixes.add(p);
-    }
-    return { addresses, prefixes: [...prefixes].sort() };
+    return { addresses: ranked.slice(0, MAX_KNOWN_ADDRESSES).map(([h]) => h).sort() };
   }
 
   /** The local hosts seen most often, which get their own baseline. */

@@ -17,3 +17,4 @@ export type { LiveFeed } from './liveFeed.ts';
 export * from './protocol.ts';
 export { InfluxHistory, InfluxAnomalyWriter } from './adapters/influxHistory.ts';
 export { ModelDirectory } from './adapters/modelDirectory.ts';
+export { DatasetReplays, type DetectorFactory } from './adapters/datasetReplays.ts';

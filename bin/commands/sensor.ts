@@ -178,6 +178,8 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await Promise.all(sinks.map((s) => s.close()));
+    // a stopped read from stdin leaves the stream open, which would keep the process alive
+    if (files.includes('-')) process.stdin.destroy();
   }
   return damaged > 0 ? 1 : 0;
 }

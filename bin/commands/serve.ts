@@ -7,7 +7,7 @@ import {
 } from '../../capture/index.ts';
 import { DetectionEngine, SEVERITY_LEVELS, loadModel, type SeverityLevel } from '../../model/index.ts';
 import {
-  InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
+  DatasetReplays, InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
 import {
   InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, startEmbeddedInflux,
@@ -29,6 +29,7 @@ server:
                        (default ./var, env SPANWATCH_VAR)
   --ui-dir DIR         the built UI (default ui/dist; build it with \`npm run build:ui\`)
   --models DIR         model versions (default <var>/models)
+                       datasets for training-mode replays are the folders under <var>/datasets
 
 store:
   --influx URL         InfluxDB 1.x URL (env INFLUX_URL); default: an embedded influxd under <var>/influxdb
@@ -164,6 +165,14 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['ui-dir'] !== undefined ? { uiDir: resolve(values['ui-dir']) } : {}),
     logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
     alerts: { level: alertLevel, webhook: values.webhook, syslog: values.syslog },
+    replays: new DatasetReplays(varDir, async () => {
+      try {
+        const engine = new DetectionEngine(await loadModel('latest', { modelsDir }));
+        return (w) => engine.process(w);
+      } catch {
+        return null;
+      }
+    }, (m) => process.stderr.write(`spanwatch serve: ${m}\n`)),
     ...(store ? {
       history: new InfluxHistory(store.reader),
       anomalyWriter: new InfluxAnomalyWriter(store.writer),

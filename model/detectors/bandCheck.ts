@@ -16,12 +16,14 @@ export interface BandResult {
 }
 
 /** log1p features must go past ×2 the slot's largest value; shares and plain values by a fixed step */
+const MAX_SPREAD_STEP = 2;
 const MAX_MARGIN: Record<FeatureSpec['scale'], number> = { 'log1p-rate': Math.LN2, share: 0.1, plain: 0.5, cyclic: 0 };
 
 export function upperBand(baseline: SeasonalBaseline, key: string, spec: FeatureSpec, value: number, start: number, slotOnly = false): BandResult | null {
   const exp = baseline.expect(key, start, slotOnly);
   if (!exp) return null;
-  const bound = Math.max(exp.high + 2 * exp.spread, exp.max + MAX_MARGIN[spec.scale]);
+  // the spread term is capped: in sparse slots (mostly empty windows) high − median is huge
+  const bound = Math.max(exp.high + Math.min(2 * exp.spread, MAX_SPREAD_STEP), exp.max + MAX_MARGIN[spec.scale]);
   const strength = spec.scale === 'log1p-rate' ? Math.exp(value - bound) : 1 + (value - bound) / Math.max(exp.spread, 1e-6);
   return {
     exp, bound, strength,

@@ -1,7 +1,6 @@
-// new-destination: local hosts send a significant volume to a remote address whose network
-// (/24 or /48) never appeared in the baseline. Downloads from new places are normal and are
+// new-destination: local hosts send a significant volume to a remote address that never
+// appeared in the baseline (addresses, not networks: one cloud /24 hosts unrelated services). Downloads from new places are normal and are
 // not counted; only bytes sent out are.
-import { coarsePrefix } from '../ipPrefix.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import type { WindowStats } from '../../capture/index.ts';
 
@@ -12,15 +11,11 @@ const MAX_TRACKED = 10_000;
 
 export class KnownRemotes {
   private readonly addresses: Set<string>;
-  private readonly prefixes: Set<string>;
-  constructor(known: { addresses: string[]; prefixes: string[] }) {
+  constructor(known: { addresses: string[] }) {
     this.addresses = new Set(known.addresses);
-    this.prefixes = new Set(known.prefixes);
   }
   has(ip: string): boolean {
-    if (this.addresses.has(ip)) return true;
-    const p = coarsePrefix(ip);
-    return p !== null && this.prefixes.has(p);
+    return this.addresses.has(ip);
   }
 }
 
@@ -69,7 +64,7 @@ export class NewDestinationDetector implements Detector {
         expected: { low: 0, high: 0, median: 0 },
         contributions: contributionsFrom([{ feature: 'remote.bytesOut', observed: v.bytes, expected: 0, excess: v.bytes }]),
         maturity: 1,
-        summary: `${formatBytes(v.bytes)} sent to ${v.remote}${v.local ? ` by ${v.local}` : ''}, a network never seen in the baseline`,
+        summary: `${formatBytes(v.bytes)} sent to ${v.remote}${v.local ? ` by ${v.local}` : ''}, an address never seen in the baseline`,
         holdMs: NEW_DESTINATION_HORIZON_MS / 2,
       });
     }

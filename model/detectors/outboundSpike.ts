@@ -5,7 +5,9 @@ import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, featureIndex,
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
-import { describeSlot } from '../timeSlots.ts';
+import { describeSlot, hourOfDay } from '../timeSlots.ts';
+import type { DetectorLimits } from '../detectorLimits.ts';
+import { RollingUpload } from './uploadVolume.ts';
 
 /** An upload must exceed what is expected by at least this much per second to count. */
 export const MIN_SPIKE_EXCESS_BYTES_PER_S = 3_000;
@@ -15,9 +17,15 @@ const PAYLOAD_SPEC = NETWORK_FEATURES[PAYLOAD]!;
 const HOST_PAYLOAD_SPEC = HOST_FEATURES[0]!;
 const HOSTS_MAX_SPEC = NETWORK_FEATURES[featureIndex('hosts.maxPayloadOut')]!;
 
+/** A minute's upload by one host must reach this many bytes to count. */
+export const MIN_MINUTE_UPLOAD_BYTES = 200_000;
+/** …and this many times the largest minute seen at this hour in training. */
+export const UPLOAD_HEADROOM = 2;
+
 export class OutboundSpikeDetector implements Detector {
   private readonly hostVec = new Float64Array(HOST_FEATURES.length);
-  constructor(private readonly baseline: SeasonalBaseline) {}
+  private rolling: RollingUpload | null = null;
+  constructor(private readonly baseline: SeasonalBaseline, private readonly limits: DetectorLimits) {}
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
@@ -26,6 +34,7 @@ export class OutboundSpikeDetector implements Detector {
     const o = w.directions.outbound;
     const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET) * perSec;
     let hostFired = false;
+    const fired = new Set<string>();
     for (const h of w.topLocalHosts) {
       const payload = Math.min(hostPayloadOut(h) * perSec, leftNetwork);
       if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) continue;
@@ -38,6 +47,7 @@ export class OutboundSpikeDetector implements Detector {
       const band = ownBand ?? upperBand(this.baseline, HOSTS_MAX_SPEC.name, HOSTS_MAX_SPEC, this.hostVec[0]!, w.start);
       if (!band || !fires(band, payload)) continue;
       hostFired = true;
+      fired.add(h.host);
       const remote = topReceiver(ctx);
       out.push(this.finding(`host:${h.host}`, { localHost: h.host, ...(remote ? { remote } : {}) }, payload, band, own ? 'host.payloadOut' : 'hosts.maxPayloadOut',
         `${h.host} sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}${remote ? `, mostly to ${remote}` : ''}`,
@@ -45,6 +55,7 @@ export class OutboundSpikeDetector implements Detector {
           { feature: 'host.payloadOut', observed: payload, expected: band.median, excess: this.hostVec[0]! - band.exp.high },
         ]));
     }
+    hostFired = this.minuteVolumes(ctx, out, fired) || hostFired;
     if (hostFired) return;
     const v = ctx.features[PAYLOAD]!;
     const payload = Math.expm1(v);
@@ -55,6 +66,37 @@ export class OutboundSpikeDetector implements Detector {
     out.push(this.finding('network', remote ? { remote } : {}, payload, band, 'outbound.payload',
       `the network sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}`,
       [{ feature: 'outbound.payload', observed: payload, expected: band.median, excess: v - band.exp.high }]));
+  }
+
+  /** Sustained uploads: a host's outbound payload over the last minute against its usual minute. */
+  private minuteVolumes(ctx: WindowContext, out: Finding[], fired: Set<string>): boolean {
+    const { w } = ctx;
+    this.rolling ??= new RollingUpload(w.durationMs);
+    const hour = hourOfDay(w.start);
+    const anyHost = this.limits.uploadMinuteMaxAnyHost[hour] ?? 0;
+    let any = false;
+    for (const [host, bytes] of this.rolling.add(w)) {
+      if (fired.has(host) || bytes < MIN_MINUTE_UPLOAD_BYTES) continue;
+      const usual = Math.max(this.limits.uploadMinuteMax[host]?.[hour] ?? 0, anyHost / 2);
+      const limit = Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
+      if (bytes < limit) continue;
+      any = true;
+      const remote = topReceiver(ctx);
+      out.push({
+        kind: 'outbound-spike',
+        key: `outbound-spike|host:${host}`,
+        subject: { localHost: host, ...(remote ? { remote } : {}) },
+        strength: (bytes / limit) * UPLOAD_HEADROOM,
+        score: round(Math.log2(bytes / limit) + 1),
+        observed: { feature: 'host.payloadOutPerMinute', value: round(bytes), unit: 'bytes/min' },
+        expected: { low: 0, high: round(usual), median: 0 },
+        contributions: contributionsFrom([{ feature: 'host.payloadOutPerMinute', observed: bytes, expected: usual, excess: bytes - usual }]),
+        maturity: this.baseline.expect(HOSTS_MAX_SPEC.name, w.start)?.maturity ?? 0,
+        summary: `${host} sent ${formatBytes(bytes)} out in the last minute, more than ${UPLOAD_HEADROOM}× the most any ${this.limits.uploadMinuteMax[host] ? 'minute of this host' : 'host sent in a minute'} at this hour (${formatBytes(usual)})${remote ? `; top receiver ${remote}` : ''}`,
+        holdMs: 10_000,
+      });
+    }
+    return any;
   }
 
   private finding(subjectKey: string, subject: Finding['subject'], payload: number, band: BandResult, feature: string, summary: string,

@@ -165,6 +165,9 @@ describe('the analyst view in Chromium', () => {
     expect(expected).toBeGreaterThan(10);
     expect(await status.textContent()).toContain(`(${expected} windows)`);
     await saveScreenshot(pageA, 'live-history');
+    // a preset range: ten-second roll-ups from the store
+    await pageA.getByRole('button', { name: '6 h' }).click();
+    await expect.poll(() => status.textContent(), WAIT).toMatch(/^history .* at 10s \(\d+ windows\)$/);
     await pageA.getByRole('button', { name: 'Back to live' }).click();
     await pageA.locator('section.traffic[data-mode="live"]').waitFor();
   });
@@ -252,6 +255,8 @@ describe('the analyst view in Chromium', () => {
   it('renders the top talkers and the sensor health', async () => {
     await pageA.goto(`${server.url}/#/hosts`);
     await expect.poll(() => pageA.locator('section[aria-label="Top talkers now"] table a').allTextContents(), WAIT).toContain(INCIDENT_HOST);
+    await pageA.getByRole('button', { name: 'Last hour' }).click();
+    await expect.poll(() => pageA.locator('section[aria-label="Top talkers over a range"] table a').allTextContents(), WAIT).toContain(INCIDENT_HOST);
     await saveScreenshot(pageA, 'hosts');
     await pageA.goto(`${server.url}/#/health`);
     const row = pageA.locator(`tr[data-sensor="${SENSOR}"]`);

@@ -68,7 +68,7 @@ export function openStream(opts: StreamOptions): StreamHandle {
         return;
       }
       const delay = backoffDelay(attempt++);
-      opts.onState('disconnected', `stream disconnected${ev.reason ? ` (${ev.reason})` : ''}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      opts.onState('disconnected', `retrying in ${(delay / 1000).toFixed(1)} s${ev.reason ? ` (${ev.reason})` : ''}`);
       timer = setTimeout(connect, delay);
     });
   }

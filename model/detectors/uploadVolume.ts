@@ -1,0 +1,41 @@
+// Outbound payload per local host summed over a sliding minute: a sustained upload that never
+// stands out in any single second (15 MB over four minutes) still stands out over a minute.
+// Training records the largest minute per host and hour of day; detection compares against it.
+import type { WindowStats } from '../../capture/index.ts';
+import { HEADER_BYTES_PER_PACKET, hostPayloadOut } from '../features.ts';
+
+export const UPLOAD_HORIZON_MS = 60_000;
+
+export class RollingUpload {
+  private readonly ring: Array<Map<string, number>> = [];
+  private readonly sums = new Map<string, number>();
+  private readonly horizon: number;
+
+  constructor(durationMs: number) {
+    this.horizon = Math.max(1, Math.round(UPLOAD_HORIZON_MS / Math.max(1, durationMs)));
+  }
+
+  /** Adds a window; returns the minute sums (bytes) of the hosts that sent something in it. */
+  add(w: WindowStats): Map<string, number> {
+    const o = w.directions.outbound;
+    // a host's bytes out include what it sends to other local hosts; only what left the network counts
+    const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET);
+    const now = new Map<string, number>();
+    for (const h of w.topLocalHosts) {
+      const p = Math.min(hostPayloadOut(h), leftNetwork);
+      if (p > 0) now.set(h.host, p);
+    }
+    this.ring.push(now);
+    for (const [h, p] of now) this.sums.set(h, (this.sums.get(h) ?? 0) + p);
+    if (this.ring.length > this.horizon) {
+      for (const [h, p] of this.ring.shift()!) {
+        const s = (this.sums.get(h) ?? 0) - p;
+        if (s <= 1e-6) this.sums.delete(h);
+        else this.sums.set(h, s);
+      }
+    }
+    const out = new Map<string, number>();
+    for (const h of now.keys()) out.set(h, this.sums.get(h)!);
+    return out;
+  }
+}
