@@ -29,6 +29,11 @@ export function retentionToInfluxQl(text: string, key: string): string {
   return `${hours}h`;
 }
 
+function retentionMs(text: string): number {
+  const d = retentionToInfluxQl(text, 'retention');
+  return d === 'INF' ? Infinity : Number(d.slice(0, -1)) * 3_600_000;
+}
+
 const q = (s: string): string => `"${s.replace(/"/g, '\\"')}"`;
 
 function rolledUpFields(m: MeasurementSpec): string {
@@ -104,10 +109,15 @@ export async function ensureRetention(client: InfluxDB, db: string, durations: R
  * past, so history written late (a replayed capture, a long outage drained from the spool) is
  * rolled up here. Idempotent: a bucket written again overwrites itself.
  */
-export async function backfillRollups(client: InfluxDB, db: string, from: number, to: number): Promise<void> {
+export async function backfillRollups(
+  client: InfluxDB, db: string, from: number, to: number, durations: RetentionDurations = DEFAULT_RETENTION,
+): Promise<void> {
+  const now = Date.now();
   for (const step of ROLLUP_STEPS) {
     const unit = step.name === '1m' ? 60_000 : 3_600_000;
-    const lo = Math.floor(from / unit) * unit;
+    // InfluxDB refuses roll-up points older than the target RP keeps; leave that part out.
+    const kept = retentionMs(step.name === '1m' ? durations.rollup1m : durations.rollup1h);
+    const lo = Math.floor(Math.max(from, now - kept + unit) / unit) * unit;
     const hi = Math.ceil(to / unit) * unit;
     if (hi <= lo) continue;
     const where = ` WHERE time >= ${lo}ms AND time < ${hi}ms`;

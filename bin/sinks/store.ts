@@ -106,7 +106,7 @@ export class StoreSink implements RecordSink {
       const c = this.writer.counters;
       if (this.conn.managed && c.spooled === 0 && this.historyTo > this.historyFrom) {
         try {
-          await backfillRollups(this.conn.client, this.conn.database, this.historyFrom, this.historyTo);
+          await backfillRollups(this.conn.client, this.conn.database, this.historyFrom, this.historyTo, this.conn.retention);
         } catch (err) {
           process.stderr.write(`spanwatch store warn: rolling up the replayed range failed: ${(err as Error).message}\n`);
         }

@@ -138,12 +138,12 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
     localNets: [net.localNet],
     trainRange: { start: p.start, end: p.incidents ? p.start + (p.days - 1) * DAY_MS : endMs },
     incidents: plan.incidents.map((inc): IncidentLabel => ({
-      ...inc.label, ...(inc.range ? roundRange(inc.range) : spanRange(inc.span, inc.label.id)),
+      id: inc.label.id, kind: inc.label.kind, ...(inc.range ? roundRange(inc.range) : spanRange(inc.span, inc.label.id)), ...inc.label,
     })),
     normalPeaks: backupSpans.map((s, i): NormalPeakLabel => ({
       ...spanRange(s, `nightly backup ${i + 1}`), host: net.backupServer.ip, description: 'nightly backup upload to the offsite vault',
     })),
-    lookAlikes: plan.lookAlikes.map((la): LookAlikeLabel => ({ ...la.label, ...spanRange(la.span, la.label.id) })),
+    lookAlikes: plan.lookAlikes.map((la): LookAlikeLabel => ({ id: la.label.id, ...spanRange(la.span, la.label.id), ...la.label })),
     iocFile: IOC_FILE,
     criticalityFile: CRITICALITY_FILE,
   };

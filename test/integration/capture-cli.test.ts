@@ -77,11 +77,11 @@ describe('spanwatch sensor and stats against tshark', () => {
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stdin.write(bytes);
-    // wait until the sensor has read into the last second of the capture: window 22 s closes only
-    // when a packet of second 24 (the last) has been read; windows 23 and 24 are still open
+    // wait until the sensor has read into the last second of the capture: window 21 s closes only
+    // when a packet of second 23 (the last) has been read; windows 22 and 23 are still open
     await new Promise<void>((resolve) => {
       const check = (): void => {
-        if (stdout.includes(`"start":${1_700_000_022_000},`)) resolve();
+        if (stdout.includes(`"start":${1_700_000_021_000},`)) resolve();
         else setTimeout(check, 50);
       };
       check();
@@ -90,7 +90,7 @@ describe('spanwatch sensor and stats against tshark', () => {
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
     const windows = windowsOf(stdout);
-    expect(windows[windows.length - 1]!.start).toBe(1_700_000_024_000);
+    expect(windows[windows.length - 1]!.start).toBe(1_700_000_023_000);
     expect(windows.reduce((s, w) => s + w.health.packetsSeen, 0)).toBe((await tsharkTotals(capture)).packets);
   });
 });

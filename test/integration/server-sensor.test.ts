@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CaptureFileWriter } from '../../capture/index.ts';
+import { mkdirSync } from 'node:fs';
+import { CaptureFileWriter, CapturePipeline, openFileSource } from '../../capture/index.ts';
 import { sampleTraffic, tcpFrame, TCP } from '../../datasets/index.ts';
 import {
-  InfluxAnomalyWriter, InfluxHistory, buildServer, startServer, type ServerMessage, type StartedServer,
+  DatasetReplays, InfluxAnomalyWriter, InfluxHistory, buildServer, startServer, type ServerMessage, type StartedServer,
 } from '../../server/index.ts';
 import { InfluxReader, InfluxWriter, anomalyToPoint, connectStore, type StoreConnection } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
@@ -107,6 +108,59 @@ describe('server with a sensor process and InfluxDB', () => {
       expect(list.json().anomalies.map((x: { id: string }) => x.id)).toEqual(['stored-1']);
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('training-mode replays', () => {
+  it('replays a dataset on its own channel, leaving the live channel and history untouched', async () => {
+    const varDir = join(dir, 'replay-var');
+    const dsDir = join(varDir, 'datasets', 'mini');
+    mkdirSync(dsDir, { recursive: true });
+    const capture = join(dsDir, 'mini.pcap');
+    const w = new CaptureFileWriter(capture, { format: 'pcap', linkType: 1, nanosecond: true });
+    for (const f of sampleTraffic({ startSec: 1_700_000_000 })) w.packet(f.tsSec, f.tsNsec, f.frame);
+    await w.close();
+    const reference: number[] = [];
+    await new CapturePipeline({ sensor: 'ref' }, (x) => reference.push(x.start)).run(openFileSource([capture]));
+
+    const rs = await startServer({ varDir, uiDir: null, port: 0, announceToken: () => {}, replays: new DatasetReplays(varDir, async () => null) });
+    try {
+      const token = rs.app.spanwatch.users.add('trainee', 'analyst');
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const list = await (await fetch(`${rs.url}/api/v1/datasets`, { headers: auth })).json() as { datasets: { name: string; files: number }[] };
+      expect(list.datasets).toEqual([{ name: 'mini', description: '1 capture file(s) without labels', files: 1, labelled: false }]);
+      expect((await fetch(`${rs.url}/api/v1/replays`, { method: 'POST', headers: auth, body: JSON.stringify({ dataset: 'nope' }) })).status).toBe(404);
+
+      const ws = new WebSocket(`${rs.url.replace('http', 'ws')}/api/v1/stream`);
+      const got: ServerMessage[] = [];
+      ws.on('message', (d) => got.push(JSON.parse(String(d)) as ServerMessage));
+      await new Promise<void>((r) => ws.on('open', () => r()));
+      ws.send(JSON.stringify({ type: 'auth', token }));
+      while (!got.some((m) => m.type === 'hello')) await new Promise((r) => setTimeout(r, 10));
+      const res = await fetch(`${rs.url}/api/v1/replays`, { method: 'POST', headers: auth, body: JSON.stringify({ dataset: 'mini', speed: 10_000 }) });
+      expect(res.status).toBe(201);
+      const replay = await res.json() as { id: string; channel: string };
+      expect(replay.channel).toBe(`replay:${replay.id}`);
+      ws.send(JSON.stringify({ type: 'subscribe', channels: [replay.channel] }));
+      for (;;) {
+        const st = await (await fetch(`${rs.url}/api/v1/replays/${replay.id}`, { headers: auth })).json() as { state: string; windows: number };
+        if (st.state !== 'running') {
+          expect(st).toMatchObject({ state: 'done', windows: reference.length });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const windows = got.filter((m): m is Extract<ServerMessage, { type: 'window' }> => m.type === 'window');
+      // the subscription may start after the first windows went out; what arrives is in order and on the replay channel
+      expect(windows.length).toBeGreaterThan(0);
+      expect(windows.every((m) => m.channel === replay.channel)).toBe(true);
+      expect(windows.map((m) => m.data.start)).toEqual(reference.slice(reference.length - windows.length));
+      expect(rs.app.spanwatch.feed.windowsIn).toBe(0);
+      ws.close();
+    } finally {
+      await rs.close();
     }
   });
 });

@@ -89,4 +89,17 @@ describe(`real third-party captures${shared.length === 0 ? ' (skipped: ../shared
       expect({ path, n, sum }).toEqual({ path, n: Number(packets), sum: Number(bytes) });
     }
   });
+
+  it.skipIf(shared.length === 0)('pcapng captures: every frame time (to the ns) and length equal to tshark', async () => {
+    const pcapng = shared.filter((f) => f.endsWith('.pcapng'));
+    expect(pcapng.length).toBeGreaterThan(0);
+    for (const path of pcapng) {
+      const theirs = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.cap_len'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const ours = (await readAll(openFileSource([path]))).map((p) => `${p.tsSec}.${String(p.tsNsec).padStart(9, '0')}\t${p.origLen}\t${p.capLen}\n`);
+      expect(ours.join(''), path).toBe(theirs);
+    }
+  });
 });
