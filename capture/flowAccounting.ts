@@ -103,8 +103,7 @@ export class FlowAccounting {
     const d = this.dir[flow]!;
     acc.dirs[d]!.flowsActive++;
     acc.svcFlows[this.service[flow]!]!++;
-    const ports = acc.remotePortSets[d]!;
-    if (ports.size < this.limits.distinct) ports.add(this.table.serverPort[flow]!);
+    acc.remotePortSets[d]!.add(this.table.serverPort[flow]!);
   }
 
   /** A SYN-ACK arrived: un-count the flow's unanswered SYN if its start window is still open. */

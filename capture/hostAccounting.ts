@@ -1,5 +1,4 @@
 // Per-packet accounting of the local hosts and remote endpoints a window ranks.
-import { addressText } from './addressText.ts';
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
 import type { FlowAccounting } from './flowAccounting.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from './localNetworks.ts';
@@ -11,7 +10,7 @@ function localHost(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: 
   let h = acc.localHosts.get(key);
   if (h) return h;
   if (acc.localHosts.size >= limit) return null;
-  h = new LocalHostAccumulator(addressText(p.network === NETWORK.IPV6, addr));
+  h = new LocalHostAccumulator(p.network === NETWORK.IPV6, addr, acc.takeSet(), acc.takeSet());
   acc.localHosts.set(key, h);
   return h;
 }
@@ -20,7 +19,7 @@ function remoteEndpoint(acc: WindowAccumulator, key: number, p: DecodedPacket, a
   let r = acc.remotes.get(key);
   if (r) return r;
   if (acc.remotes.size >= limit) return null;
-  r = new RemoteEndpointAccumulator(addressText(p.network === NETWORK.IPV6, addr));
+  r = new RemoteEndpointAccumulator(p.network === NETWORK.IPV6, addr);
   acc.remotes.set(key, r);
   return r;
 }
@@ -40,7 +39,7 @@ export function hostAccountPacket(
     if (h) {
       h.bytesOut += len;
       h.packetsOut++;
-      if (h.peerSet.size < limits.distinct) h.peerSet.add(fa.dstKey);
+      h.peerSet.add(fa.dstKey);
       if (tcp && (p.tcpFlags & 0x12) === 0x02) h.tcpSyn++;
       if (p.dns && !p.dnsResponse) h.dnsQueries++;
       countFlowForHost(h, fa.srcKey === initKey, newlyActive, flowStarted, fa.synPending[flow] === 1, serverPort, limits);
@@ -51,7 +50,7 @@ export function hostAccountPacket(
     if (h) {
       h.bytesIn += len;
       h.packetsIn++;
-      if (h.peerSet.size < limits.distinct) h.peerSet.add(fa.srcKey);
+      h.peerSet.add(fa.srcKey);
       if (tcp && (p.tcpFlags & 0x04) !== 0) h.tcpRstReceived++;
       if (p.dns && p.dnsResponse && p.dnsRcode === 3) h.dnsNxdomain++;
       countFlowForHost(h, fa.dstKey === initKey, newlyActive, flowStarted, fa.synPending[flow] === 1, serverPort, limits);
@@ -59,7 +58,7 @@ export function hostAccountPacket(
   }
   if (pdir === DIR_OUTBOUND || pdir === DIR_INBOUND) {
     const out = pdir === DIR_OUTBOUND;
-    const r = out ? remoteEndpoint(acc, fa.dstKey, p, p.dst, limits.hosts) : remoteEndpoint(acc, fa.srcKey, p, p.src, limits.hosts);
+    const r = out ? remoteEndpoint(acc, fa.dstKey, p, p.dst, limits.remotes) : remoteEndpoint(acc, fa.srcKey, p, p.src, limits.remotes);
     if (r) {
       if (out) r.bytesOut += len;
       else r.bytesIn += len;
@@ -81,5 +80,5 @@ function countFlowForHost(
     h.flowsStarted++;
     if (isInitiator && synPending) h.tcpSynUnanswered++;
   }
-  if (isInitiator && h.portSet.size < limits.distinct) h.portSet.add(serverPort);
+  if (isInitiator) h.portSet.add(serverPort);
 }

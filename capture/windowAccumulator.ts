@@ -1,8 +1,9 @@
 // The mutable state of one open window, and its conversion into the WindowStats record.
-import { emptyDirectionStats, emptyWindowStats, type DirectionStats, type DnsName, type FlowStart, type LocalHostStats,
-  type RemoteEndpointStats, type WindowStats } from './windowStats.ts';
+import { emptyDirectionStats, emptyWindowStats, type DirectionStats, type DnsName, type FlowStart, type WindowStats } from './windowStats.ts';
 import { DIRECTION_NAMES } from './localNetworks.ts';
 import { SERVICE_NAMES } from './services.ts';
+import { NumberSet } from './numberSet.ts';
+import { addressText } from './addressText.ts';
 
 export interface WindowLimits {
   topK: number;
@@ -10,22 +11,40 @@ export interface WindowLimits {
   flowStarts: number;
   /** DNS names listed per window */
   dnsNames: number;
-  /** local hosts / remote endpoints tracked per window; later ones are not ranked */
+  /** local hosts tracked per window; later ones are not ranked */
   hosts: number;
+  /** remote endpoints tracked per window (the first ones seen); later ones are not ranked */
+  remotes: number;
   /** members of each distinct-count set; beyond it the count is a lower bound */
   distinct: number;
 }
 
 export const DEFAULT_WINDOW_LIMITS: WindowLimits = {
-  topK: 20, flowStarts: 1_000, dnsNames: 500, hosts: 65_536, distinct: 1 << 20,
+  topK: 20, flowStarts: 1_000, dnsNames: 500, hosts: 65_536, remotes: 4_096, distinct: 1 << 20,
 };
 
-/** Bounded Set of numbers: stops growing at `limit` members. */
-export function addBounded(set: Set<number>, value: number, limit: number): void {
-  if (set.size < limit) set.add(value);
+/** An address kept as numbers; its text is built only for the hosts that make the top K. */
+class AddressWords {
+  readonly v6: boolean;
+  private readonly w0: number;
+  private readonly w1: number;
+  private readonly w2: number;
+  private readonly w3: number;
+
+  constructor(v6: boolean, w: Uint32Array) {
+    this.v6 = v6;
+    this.w0 = w[0]!;
+    this.w1 = w[1]!;
+    this.w2 = w[2]!;
+    this.w3 = w[3]!;
+  }
+
+  get host(): string {
+    return addressText(this.v6, [this.w0, this.w1, this.w2, this.w3]);
+  }
 }
 
-export class LocalHostAccumulator implements LocalHostStats {
+export class LocalHostAccumulator extends AddressWords {
   bytesOut = 0;
   bytesIn = 0;
   packetsOut = 0;
@@ -39,12 +58,13 @@ export class LocalHostAccumulator implements LocalHostStats {
   tcpRstReceived = 0;
   dnsQueries = 0;
   dnsNxdomain = 0;
-  readonly peerSet = new Set<number>();
-  readonly portSet = new Set<number>();
-  constructor(readonly host: string) {}
+  /** sets borrowed from the window's pool (given back when the accumulator is reused) */
+  constructor(v6: boolean, w: Uint32Array, readonly peerSet: NumberSet, readonly portSet: NumberSet) {
+    super(v6, w);
+  }
 }
 
-export class RemoteEndpointAccumulator implements RemoteEndpointStats {
+export class RemoteEndpointAccumulator extends AddressWords {
   bytesOut = 0;
   bytesIn = 0;
   packets = 0;
@@ -55,7 +75,6 @@ export class RemoteEndpointAccumulator implements RemoteEndpointStats {
   portWeight = 0;
   firstLocal = -1;
   localSet: Set<number> | null = null;
-  constructor(readonly host: string) {}
 
   addLocal(key: number, limit: number): void {
     if (this.firstLocal < 0) {
@@ -63,7 +82,7 @@ export class RemoteEndpointAccumulator implements RemoteEndpointStats {
       this.localHosts = 1;
     } else if (key !== this.firstLocal) {
       if (this.localSet === null) this.localSet = new Set([this.firstLocal]);
-      addBounded(this.localSet, key, limit);
+      if (this.localSet.size < limit) this.localSet.add(key);
       this.localHosts = this.localSet.size;
     }
   }
@@ -80,8 +99,8 @@ export class RemoteEndpointAccumulator implements RemoteEndpointStats {
 
 export class WindowAccumulator {
   readonly dirs: DirectionStats[] = DIRECTION_NAMES.map(() => emptyDirectionStats());
-  readonly remoteHostSets: Set<number>[] = DIRECTION_NAMES.map(() => new Set<number>());
-  readonly remotePortSets: Set<number>[] = DIRECTION_NAMES.map(() => new Set<number>());
+  readonly remoteHostSets: NumberSet[];
+  readonly remotePortSets: NumberSet[];
   readonly svcPackets = new Float64Array(SERVICE_NAMES.length);
   readonly svcBytes = new Float64Array(SERVICE_NAMES.length);
   readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
@@ -100,10 +119,25 @@ export class WindowAccumulator {
   packetsSeen = 0;
   decodeErrors = 0;
 
-  constructor(public index: number, public start: number, public durationMs: number) {}
+  private readonly setPool: NumberSet[] = [];
+
+  constructor(public index: number, public start: number, public durationMs: number, private readonly distinctLimit: number) {
+    this.remoteHostSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
+    this.remotePortSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
+  }
+
+  /** A cleared distinct-count set for a host of this window. */
+  takeSet(): NumberSet {
+    return this.setPool.pop() ?? new NumberSet(this.distinctLimit);
+  }
 
   /** Makes this accumulator a fresh one for another window (saves allocating sets and maps per window). */
   reuseFor(index: number, start: number): void {
+    for (const h of this.localHosts.values()) {
+      h.peerSet.clear();
+      h.portSet.clear();
+      this.setPool.push(h.peerSet, h.portSet);
+    }
     this.index = index;
     this.start = start;
     for (const d of this.dirs) {

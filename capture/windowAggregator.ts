@@ -83,14 +83,13 @@ export class WindowAggregator {
 
     const srcKey = fa.srcKey;
     const dstKey = fa.dstKey;
-    if (pdir === DIR_OUTBOUND || pdir === DIR_INTERNAL) {
-      if (acc.remoteHostSets[pdir]!.size < limits.distinct) acc.remoteHostSets[pdir]!.add(dstKey);
-    } else if (pdir === DIR_INBOUND) {
-      if (acc.remoteHostSets[pdir]!.size < limits.distinct) acc.remoteHostSets[pdir]!.add(srcKey);
-    } else {
-      const set = acc.remoteHostSets[pdir]!;
-      if (set.size < limits.distinct) set.add(srcKey);
-      if (set.size < limits.distinct) set.add(dstKey);
+    const hosts = acc.remoteHostSets[pdir]!;
+    if (pdir === DIR_OUTBOUND) hosts.add(dstKey);
+    else if (pdir === DIR_INBOUND) hosts.add(srcKey);
+    else if (pdir === DIR_INTERNAL) hosts.add(this.table.fromInitiator ? dstKey : srcKey); // the responder
+    else {
+      hosts.add(srcKey);
+      hosts.add(dstKey);
     }
 
     if (p.proto === IP_PROTO.TCP && p.hasPorts) {
@@ -150,7 +149,7 @@ export class WindowAggregator {
 
   private accumulator(index: number): WindowAccumulator {
     const acc = this.spare.pop();
-    if (!acc) return new WindowAccumulator(index, index * this.opts.windowMs, this.opts.windowMs);
+    if (!acc) return new WindowAccumulator(index, index * this.opts.windowMs, this.opts.windowMs, this.opts.limits.distinct);
     acc.reuseFor(index, index * this.opts.windowMs);
     return acc;
   }

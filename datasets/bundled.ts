@@ -21,7 +21,8 @@ export async function ensurePresetDataset(
   const wanted = validateOptions(presetOptions(preset, dir));
   const existing = await readUsableManifest(dir, wanted);
   if (existing) return existing;
-  // generate beside the final folder and swap it in, so a crash never leaves a half dataset in use
+  // generate beside the final folder (a name the catalogue skips) and swap it in, so a crash
+  // never leaves a half dataset in use
   const partial = `${dir}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   try {

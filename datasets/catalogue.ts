@@ -24,6 +24,8 @@ export interface DatasetSummary {
 }
 
 const CAPTURE_FILE = /\.(pcap|pcapng|cap)$/i;
+/** a dataset still being generated (see bundled.ts) */
+export const PARTIAL_DATASET = /\.partial-\d+$/;
 
 export function datasetsDir(varDir: string): string {
   return join(varDir, 'datasets');
@@ -34,7 +36,10 @@ export async function listDatasets(varDir: string): Promise<DatasetSummary[]> {
   const root = datasetsDir(varDir);
   let names: string[];
   try {
-    names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    names = (await readdir(root, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && !PARTIAL_DATASET.test(d.name))
+      .map((d) => d.name)
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   influxdb-client  # the `influx` shell, for people poking at the data
   chromium         # the UI tests drive a real browser
   iproute2         # veth pairs and network namespaces for live tests
+  ethtool          # live tests turn veth offloads off so every packet is one ring slot
   python3 make g++ # node-gyp builds the `cap` addon
 )
 

@@ -10,7 +10,11 @@ import type { SensorRegistry } from './ingest/sensorRegistry.ts';
 import type { AnomalyView, SensorHealth } from './protocol.ts';
 import { LIVE_CHANNEL, type StreamHub } from './stream/streamHub.ts';
 
+/** a sensor's health goes out on the stream at most this often (wall clock), derived from its windows */
+const HEALTH_EVERY_MS = 5_000;
+
 export class LiveFeed {
+  private readonly healthSentAt = new Map<string, number>();
   windowsIn = 0;
   anomaliesIn = 0;
 
@@ -26,8 +30,13 @@ export class LiveFeed {
   window(w: WindowStats): void {
     this.windowsIn++;
     this.recent.addWindow(w);
-    this.sensors.noteWindow(w);
+    const health = this.sensors.noteWindow(w);
     this.hub.publish({ type: 'window', channel: LIVE_CHANNEL, data: w });
+    const now = Date.now();
+    if (now - (this.healthSentAt.get(w.sensor) ?? 0) >= HEALTH_EVERY_MS) {
+      this.healthSentAt.set(w.sensor, now);
+      this.hub.publish({ type: 'health', channel: LIVE_CHANNEL, sensor: w.sensor, data: health });
+    }
   }
 
   anomaly(a: Anomaly): AnomalyView {

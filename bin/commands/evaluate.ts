@@ -22,7 +22,8 @@ are never false alarms (a deviation or a second kind on the same event is a seco
 options:
   --model DIR|latest   model folder, a version in the models directory, or latest (the live one)
   --labels FILE        labels.json written by \`spanwatch generate\`
-  --pcap FILE          capture files (default: the labels' "files", relative to the labels file)
+  --pcap FILE          capture files (default: the labels' "files", relative to the labels file);
+                       file names after the options count too
   --ioc FILE           IOC list (default: the labels' "iocFile", if any)
   --criticality FILE   CIDR → criticality JSON (default: the labels' "criticalityFile", if any)
   --models DIR         models directory for versions and latest (default ${DEFAULT_MODELS_DIR})
@@ -67,7 +68,8 @@ function relativeTo(labelsPath: string, file: string | undefined): string | unde
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('evaluate', argv, options);
+  const { values: flags, positionals } = parseFlags('evaluate', argv, options, true);
+  const values = { ...flags, pcap: [...(flags.pcap ?? []), ...positionals] };
   if (!values.model || !values.labels) throw new CliError('evaluate: --model and --labels are required. See `spanwatch evaluate --help`.');
   const labels = readLabels(values.labels);
   const files = values.pcap?.length ? values.pcap : labels.files.map((f) => resolve(dirname(values.labels!), f));

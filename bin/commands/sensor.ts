@@ -11,6 +11,7 @@ import type { RecordSink } from '../sinks.ts';
 import { JsonlSink } from '../sinks/jsonl.ts';
 import { openServerSink } from '../sinks/server.ts';
 import { openStoreSink, storeFlags, storeHelp } from '../sinks/store.ts';
+import { detectFlags, detectHelp, openDetectSink } from '../sinks/detect.ts';
 
 export const help = `usage: spanwatch sensor (--pcap FILE... | --interface IF) [options] [FILE...]
 
@@ -37,6 +38,8 @@ output:
 
 ${storeHelp}
 
+${detectHelp}
+
 Ctrl-C (SIGINT) or SIGTERM stops the capture, emits the windows still open and closes the outputs.
 Exit status: 0 on success, 1 when a capture file was damaged (the rest is still read), 2 on bad usage.
 
@@ -61,6 +64,7 @@ export const options = {
   server: { type: 'string' },
   'server-token': { type: 'string' },
   ...storeFlags,
+  ...detectFlags,
 } as const;
 
 type SensorValues = ReturnType<typeof parseSensorFlags>['values'];
@@ -80,11 +84,13 @@ export interface SensorContext {
  * Every output of the sensor, composed in one place: each output module adds the few lines that
  * open its sink from its flags.
  */
-async function openSinks(values: SensorValues, _ctx: SensorContext): Promise<RecordSink[]> {
+async function openSinks(values: SensorValues, ctx: SensorContext): Promise<RecordSink[]> {
   const sinks: RecordSink[] = [];
   if (values.jsonl !== undefined) sinks.push(await JsonlSink.open(values.jsonl));
   if (values.server !== undefined) sinks.push(openServerSink(values.server, values['server-token']));
-  if (!values['no-store']) sinks.push(await openStoreSink(values, _ctx.sensor));
+  if (!values['no-store']) sinks.push(await openStoreSink(values, ctx.sensor));
+  const detect = await openDetectSink(values, ctx);
+  if (detect) sinks.unshift(detect);
   return sinks;
 }
 

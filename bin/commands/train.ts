@@ -19,7 +19,8 @@ Learns the normal profile from windows of normal traffic and writes a new model 
 input (one of):
   --jsonl FILE         WindowStats JSON lines as written by \`spanwatch sensor --jsonl\`
                        ({"type":"window","data":...}; other lines are skipped); repeatable
-  --pcap FILE          capture files (pcap/pcapng), cut into windows like the sensor does; repeatable
+  --pcap FILE          capture files (pcap/pcapng), cut into windows like the sensor does; repeatable;
+                       file names after the options count too
   --influx URL         InfluxDB history (or INFLUX_URL); needs --from and --to
   --from T, --to T     ISO-8601 time or ms since the epoch (history range)
   --sensor NAME        the sensor whose history to read (default: all)
@@ -151,7 +152,8 @@ export function progressReporter(): (p: TrainProgress) => void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('train', argv, options);
+  const { values: flags, positionals } = parseFlags('train', argv, options, true);
+  const values = { ...flags, pcap: [...(flags.pcap ?? []), ...positionals] };
   const modelsDir = fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR)!;
   if (values.list) {
     const models = listModels(modelsDir);

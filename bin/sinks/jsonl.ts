@@ -8,9 +8,14 @@ import type { RecordSink } from '../sinks.ts';
 
 export class JsonlSink implements RecordSink {
   private failure: Error | null = null;
+  private closedByReader = false;
 
   private constructor(private readonly out: Writable, private readonly ownsStream: boolean, readonly target: string) {
-    out.on('error', (err: Error) => { this.failure ??= err; });
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      // a reader that went away (`spanwatch sensor --jsonl - | head`) is not a failure of ours
+      if (!ownsStream && err.code === 'EPIPE') this.closedByReader = true;
+      else this.failure ??= err;
+    });
   }
 
   /** `-` writes to stdout; anything else is a file path (created or truncated). */
@@ -34,7 +39,7 @@ export class JsonlSink implements RecordSink {
   }
 
   private write(type: string, data: unknown): void {
-    if (this.failure) return;
+    if (this.failure || this.closedByReader) return;
     this.out.write(`{"type":"${type}","data":${JSON.stringify(data)}}\n`);
   }
 
@@ -44,7 +49,7 @@ export class JsonlSink implements RecordSink {
         this.out.end();
         await once(this.out, 'finish').catch(() => undefined);
       }
-    } else if (this.out.writableNeedDrain) {
+    } else if (this.out.writableNeedDrain && !this.closedByReader) {
       await once(this.out, 'drain');
     }
     if (this.failure) throw new Error(`writing JSON lines to ${this.target} failed: ${this.failure.message}`);

@@ -112,7 +112,11 @@ export class StoreSink implements RecordSink {
         }
       }
       if (c.dropped > 0 || c.rejected > 0) {
-        process.stderr.write(`spanwatch store error: ${c.dropped} points dropped (spool full), ${c.rejected} refused by InfluxDB\n`);
+        const lost = [
+          c.rejected > 0 ? `${c.rejected} points refused by InfluxDB` : '',
+          c.dropped > 0 ? `${c.dropped} points dropped because the spool was full` : '',
+        ].filter(Boolean).join(', ');
+        process.stderr.write(`spanwatch store error: ${lost}\n`);
       }
     } finally {
       await this.embedded?.stop();

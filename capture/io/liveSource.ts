@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { PacketRecord, PacketSource, SourceCounters } from '../packet.ts';
 import { capModule, linkTypeNumber, type CapHandle } from './capBinding.ts';
+import { KernelDropCounter, packetSocketInodes } from './kernelDropCounter.ts';
 
 export interface LiveSourceOptions {
   iface: string;
@@ -68,6 +69,7 @@ class LiveSource implements PacketSource {
   private handle: CapHandle | null = null;
   private finish: (() => void) | null = null;
   private ifDropBase = 0;
+  private kernelDrops: KernelDropCounter | null = null;
   private last: SourceCounters = { packetsDropped: 0, packetsIfDropped: 0 };
   private readonly buffer = Buffer.alloc(LIVE_SNAPLEN);
   private readonly rec: PacketRecord = { tsSec: 0, tsNsec: 0, origLen: 0, capLen: 0, data: this.buffer, linkType: 1, iface: 0 };
@@ -108,6 +110,7 @@ class LiveSource implements PacketSource {
         }
       });
       let linkName: string;
+      const socketsBefore = packetSocketInodes();
       try {
         linkName = handle.open(this.name, this.bpf, this.bufferBytes, buffer);
       } catch (err) {
@@ -119,6 +122,11 @@ class LiveSource implements PacketSource {
       this.handle = handle;
       this.finish = resolve;
       this.ifDropBase = interfaceDrops(this.name);
+      const kernel = KernelDropCounter.attach(socketsBefore);
+      this.kernelDrops = kernel.counter;
+      if (kernel.counter === null && handle.stats === undefined) {
+        process.emitWarning(`${this.name}: kernel drop counts unavailable (${kernel.reason}); packetsDropped stays 0`);
+      }
       try {
         rec.linkType = linkTypeNumber(linkName);
       } catch (err) {
@@ -144,10 +152,10 @@ class LiveSource implements PacketSource {
   counters(): SourceCounters {
     const handle = this.handle;
     if (handle === null) return this.last;
-    const kernel = handle.stats?.();
+    const pcapStats = handle.stats?.();
     return {
-      packetsDropped: kernel?.ps_drop ?? 0,
-      packetsIfDropped: kernel?.ps_ifdrop ?? interfaceDrops(this.name) - this.ifDropBase,
+      packetsDropped: pcapStats?.ps_drop ?? this.kernelDrops?.read() ?? 0,
+      packetsIfDropped: pcapStats?.ps_ifdrop ?? interfaceDrops(this.name) - this.ifDropBase,
     };
   }
 

@@ -137,13 +137,17 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
     files: files.map((f) => f.file),
     localNets: [net.localNet],
     trainRange: { start: p.start, end: p.incidents ? p.start + (p.days - 1) * DAY_MS : endMs },
-    incidents: plan.incidents.map((inc): IncidentLabel => ({
-      id: inc.label.id, kind: inc.label.kind, ...(inc.range ? roundRange(inc.range) : spanRange(inc.span, inc.label.id)), ...inc.label,
-    })),
+    incidents: plan.incidents.map((inc): IncidentLabel => {
+      const { id, kind, ...rest } = inc.label;
+      return { id, kind, ...(inc.range ? roundRange(inc.range) : spanRange(inc.span, id)), ...rest };
+    }),
     normalPeaks: backupSpans.map((s, i): NormalPeakLabel => ({
       ...spanRange(s, `nightly backup ${i + 1}`), host: net.backupServer.ip, description: 'nightly backup upload to the offsite vault',
     })),
-    lookAlikes: plan.lookAlikes.map((la): LookAlikeLabel => ({ id: la.label.id, ...spanRange(la.span, la.label.id), ...la.label })),
+    lookAlikes: plan.lookAlikes.map((la): LookAlikeLabel => {
+      const { id, ...rest } = la.label;
+      return { id, ...spanRange(la.span, id), ...rest };
+    }),
     iocFile: IOC_FILE,
     criticalityFile: CRITICALITY_FILE,
   };

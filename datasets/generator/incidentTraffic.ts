@@ -13,7 +13,7 @@ type Source = Generator<Emission, void, undefined>;
 
 /** A TLS session moving `up` bytes out and `down` bytes in over about `seconds`. */
 export function* bulkTls(
-  ctx: TrafficContext, rnd: Random, host: LocalHost, remote: RemoteService, t: Micros, up: number, down: number, seconds: number,
+  rnd: Random, host: LocalHost, remote: RemoteService, t: Micros, up: number, down: number, seconds: number,
 ): Script {
   const exchanges = webExchanges(rnd, remote, 1, 500);
   const bps = ((up + down) * 8) / seconds;
@@ -27,7 +27,7 @@ export function* resolveThenBulk(
   ctx: TrafficContext, rnd: Random, host: LocalHost, remote: RemoteService, t: Micros, up: number, down: number, seconds: number,
 ): Script {
   const at = yield* dnsLookup(rnd, ctx.net, host, t, { name: remote.domain, answers: [remote.ip], forward: true });
-  return yield* bulkTls(ctx, rnd, host, remote, at + rnd.int(500, 5_000), up, down, seconds);
+  return yield* bulkTls(rnd, host, remote, at + rnd.int(500, 5_000), up, down, seconds);
 }
 
 /** A client retrying a refused service in a tight loop: SYN, RST, again. */

@@ -206,7 +206,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
         add(slot, {
           host: host.ip, remote: c2.ip,
           description: 'a session to port 4444 of an address inside a listed network, without a DNS lookup',
-        }, t, bulkTls(ctx, r, host, c2, t, 60_000, 120_000, 90));
+        }, t, bulkTls(r, host, c2, t, 60_000, 120_000, 90));
         break;
       }
     }
@@ -224,7 +224,7 @@ export function planIncidents(ctx: TrafficContext, dayStartMs: number): Incident
       id: 'large-download', resembles: 'outbound-spike', host: downloader.ip, remote: cdn.ip,
       description: `a ${(bytes / MB).toFixed(0)} MB download from a known CDN in about four minutes: inbound, so not exfiltration`,
     },
-    script: startingAt(dlStart, tracked(bulkTls(ctx, dl, downloader, cdn, dlStart, 0, bytes, 240), span)),
+    script: startingAt(dlStart, tracked(bulkTls(dl, downloader, cdn, dlStart, 0, bytes, 240), span)),
   }];
   return { incidents, lookAlikes };
 }

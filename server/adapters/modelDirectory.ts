@@ -1,7 +1,7 @@
 // The model registry over a models directory (model/'s artifact store): list, train from stored
 // windows, promote, roll back.
 import type { WindowStats } from '../../capture/index.ts';
-import { listModels, promoteModel, readMeta, rollbackModel, saveModel, trainModel, type TrainProgress } from '../../model/index.ts';
+import { listModels, promoteModel, readMeta, rollbackModel, saveModel, trainModel, type TrainOptions, type TrainProgress } from '../../model/index.ts';
 import type { ModelRegistry, ModelVersionInfo, TrainRequest } from '../ports.ts';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -33,7 +33,9 @@ export class ModelDirectory implements ModelRegistry {
   constructor(
     private readonly modelsDir: string,
     /** the stored windows of a range, in time order */
-    private readonly windowsOf: (req: TrainRequest) => AsyncIterable<WindowStats>,
+    private readonly windowsOf: (req: TrainRequest) => AsyncIterable<WindowStats> | Iterable<WindowStats>,
+    /** fixed training settings (seed, epochs, …) */
+    private readonly trainOptions: Omit<TrainOptions, 'onProgress' | 'sources'> = {},
   ) {}
 
   async list(): Promise<ModelVersionInfo[]> {
@@ -57,6 +59,7 @@ export class ModelDirectory implements ModelRegistry {
   async train(req: TrainRequest, onProgress: (progress: number, message: string) => void): Promise<{ version: string }> {
     const expected = (req.to - req.from) / 1000;
     const artifact = await trainModel(this.windowsOf(req), {
+      ...this.trainOptions,
       sources: [`influx:${new Date(req.from).toISOString()}..${new Date(req.to).toISOString()}${req.sensor ? ` sensor=${req.sensor}` : ''}`],
       onProgress: (p) => {
         const o = overall(p, expected);

@@ -32,7 +32,9 @@ export function installAuth(app: FastifyInstance, users: UserStore, audit: Audit
   const tokenUsed = new Set<string>();
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const access = routeAccess(req.routeOptions.config as { access?: Access }, req.routeOptions.url ?? req.url);
+    // no matching route: the not-found handler answers 404 (the route list is public in /docs)
+    if (req.routeOptions.url === undefined) return;
+    const access = routeAccess(req.routeOptions.config as { access?: Access }, req.routeOptions.url);
     if (access === 'public') return;
     const retryAfter = limiter.blocked(req.ip);
     if (retryAfter > 0) {

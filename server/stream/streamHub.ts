@@ -7,6 +7,8 @@ import { StreamClient } from './streamClient.ts';
 import { isCritical, type NumberedMessage, type StreamMessage, type UnnumberedMessage } from './streamMessages.ts';
 
 export const LIVE_CHANNEL: Channel = 'live';
+const CHANNEL_BACKLOG = 4096;
+const MAX_CHANNEL_RINGS = 8;
 
 export interface StreamHubOptions {
   recentMessages?: number;
@@ -24,6 +26,8 @@ export class StreamHub {
   private readonly recent: BoundedRing<NumberedMessage>;
   private readonly anomalies: BoundedRing<NumberedMessage>;
   private readonly clients = new Set<StreamClient>();
+  /** recent messages of each replay channel, so a client subscribing after the start sees it all */
+  private readonly channelRings = new Map<Channel, BoundedRing<NumberedMessage>>();
   published = 0;
 
   constructor(opts: StreamHubOptions = {}) {
@@ -42,6 +46,13 @@ export class StreamHub {
     if (message.channel === LIVE_CHANNEL) {
       this.recent.push(item);
       if (isCritical(message)) this.anomalies.push(item);
+    } else {
+      let ring = this.channelRings.get(message.channel);
+      if (!ring) {
+        this.channelRings.set(message.channel, (ring = new BoundedRing(CHANNEL_BACKLOG)));
+        if (this.channelRings.size > MAX_CHANNEL_RINGS) this.channelRings.delete(this.channelRings.keys().next().value as Channel);
+      }
+      ring.push(item);
     }
     for (const c of this.clients) c.offer(item);
     return message;
@@ -53,6 +64,11 @@ export class StreamHub {
     if (this.recent.covers(lastId)) return { messages: this.recent.after(lastId) };
     if (this.anomalies.covers(lastId)) return { messages: this.anomalies.after(lastId) };
     return { messages: [], resync: `id ${lastId} is older than the server's buffer; reload state over REST` };
+  }
+
+  /** The buffered messages of a replay channel (empty for `live`: use resume). */
+  channelBacklog(channel: Channel): NumberedMessage[] {
+    return this.channelRings.get(channel)?.after(0) ?? [];
   }
 
   attach(client: StreamClient): void {

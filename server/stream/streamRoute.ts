@@ -61,7 +61,11 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
         if (msg.type === 'subscribe') {
           const channels = channelsOf(msg.channels);
           if (!channels) client.sendControl({ type: 'error', message: 'subscribe needs channels: an array of up to 16 names' });
-          else client.filter.channels = channels;
+          else {
+            const added = [...channels].filter((c) => !client!.filter.channels.has(c));
+            client.filter.channels = channels;
+            for (const c of added) for (const item of ctx.hub.channelBacklog(c)) client.offer(item);
+          }
         } else {
           client.sendControl({ type: 'error', message: `unexpected message type '${String(msg.type)}'` });
         }
@@ -103,6 +107,7 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
           for (const item of plan.messages) client.offer(item);
         }
       }
+      for (const c of filter.channels) for (const item of ctx.hub.channelBacklog(c)) client.offer(item);
       ctx.hub.attach(client);
     });
   });

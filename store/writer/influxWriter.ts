@@ -155,7 +155,16 @@ export class InfluxWriter {
    */
   async close(timeoutMs = 15_000): Promise<void> {
     if (this.closed) return;
-    const drained = await this.flush(timeoutMs);
+    for (const t of TARGETS) this.seal(t);
+    this.pump();
+    // Wait for InfluxDB to take everything, but not while it is failing and the spool already
+    // holds everything: waiting longer would gain nothing.
+    const deadline = Date.now() + timeoutMs;
+    let drained = this.isIdle();
+    while (!drained && Date.now() < deadline && !(this.failures > 0 && this.memoryPoints === 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+      drained = this.isIdle();
+    }
     this.closed = true;
     if (this.ageTimer) clearTimeout(this.ageTimer);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
@@ -163,7 +172,7 @@ export class InfluxWriter {
       // A write still in flight may yet succeed; spooling it too is harmless (it overwrites itself).
       const leftovers = [...this.inFlight].filter((b) => !b.segment).concat(this.queue.splice(0));
       for (const b of leftovers) this.toSpool(b);
-      this.log('warn', `InfluxDB did not take everything within ${timeoutMs} ms; ${this.spool.lines} points stay in ${this.opts.spoolDir} for the next start`);
+      this.log('warn', `InfluxDB has not taken everything (${this.lastError ?? 'still writing'}); ${this.spool.lines} points stay in ${this.opts.spoolDir} for the next start`);
     }
     this.memoryPoints = 0;
     this.inFlight.clear();

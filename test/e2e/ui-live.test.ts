@@ -29,7 +29,7 @@ let uiDir: string;
 let browser: BrowserSession;
 let pageA: Page;
 let pageB: Page;
-const tokens = { ana: '', bob: '', root: '' };
+const tokens = { ana: '', bob: '', root: '', vic: '' };
 let sent = 0;
 let registry: ReturnType<typeof scenarioRegistry>;
 let db: FreshDatabase;
@@ -84,7 +84,7 @@ beforeAll(async () => {
   uiDir = join(varDir, 'ui');
   await buildUi(uiDir);
   // event time close to the wall clock, so the live chart shows "now"
-  scenario = await buildScenario(Math.floor((Date.now() - 620_000) / 1000) * 1000);
+  scenario = await buildScenario(Math.floor((Date.now() - 620_000) / 1000) * 1000, varDir);
   const flagged = scenario.anomaliesAfter.map((list) => list.length > 0);
   registry = scenarioRegistry(scenario, {
     incidentWindowsFlagged: flagged.slice(scenario.incidentStart, scenario.incidentStart + 10).filter(Boolean).length,
@@ -99,6 +99,7 @@ beforeAll(async () => {
   tokens.ana = users.add('ana', 'analyst');
   tokens.bob = users.add('bob', 'analyst');
   tokens.root = users.add('root', 'admin');
+  tokens.vic = users.add('vic', 'viewer');
   await feedUntil(PRELOADED, 0);
   await writer.flush();
   browser = await launchBrowser();
@@ -165,9 +166,9 @@ describe('the analyst view in Chromium', () => {
     expect(expected).toBeGreaterThan(10);
     expect(await status.textContent()).toContain(`(${expected} windows)`);
     await saveScreenshot(pageA, 'live-history');
-    // a preset range: ten-second roll-ups from the store
+    // a preset range: one-minute roll-ups from the store
     await pageA.getByRole('button', { name: '6 h' }).click();
-    await expect.poll(() => status.textContent(), WAIT).toMatch(/^history .* at 10s \(\d+ windows\)$/);
+    await expect.poll(() => status.textContent(), WAIT).toMatch(/^history .* at 1m \(\d+ windows\)$/);
     await pageA.getByRole('button', { name: 'Back to live' }).click();
     await pageA.locator('section.traffic[data-mode="live"]').waitFor();
   });
@@ -223,6 +224,7 @@ describe('the analyst view in Chromium', () => {
     const rowB = pageB.locator(`a.feed-row[data-id="${incident.id}"]`);
     expect(await rowB.getAttribute('data-status')).toBe('open');
     await pageA.locator('button[data-action="acknowledge"]').click();
+    await expect.poll(() => pageA.locator('section[aria-label="Actions"] p[role="status"]').textContent(), WAIT).toBe('Acknowledge: done');
     await expect.poll(() => rowB.getAttribute('data-status'), WAIT).toBe('acknowledged');
     expect(await rowB.locator('.c-status').textContent()).toBe('acknowledged');
     await expect.poll(() => pageA.locator('#anomaly-status').textContent(), WAIT).toBe('acknowledged');
@@ -241,6 +243,25 @@ describe('the analyst view in Chromium', () => {
     await rowB.click();
     await expect.poll(() => pageB.locator('table.audit tr').count(), WAIT).toBeGreaterThanOrEqual(3);
     expect(await pageB.locator('#anomaly-status').textContent()).toBe('acknowledged');
+  });
+
+  it('reaches feed rows with Tab, and shows a viewer no actions', async () => {
+    const incident = scenario.anomaliesAfter[scenario.incidentStart]!.find((a) => a.kind === 'outbound-spike')!;
+    const viewer = await browser.newPage();
+    await login(viewer, tokens.vic);
+    await viewer.goto(`${server.url}/#/anomalies`);
+    await viewer.locator('a.feed-row').first().waitFor();
+    // from the last filter, Tab goes straight into the feed, newest first
+    await viewer.locator('#view select').last().focus();
+    await viewer.keyboard.press('Tab');
+    const focused = await viewer.evaluate(() => ({ cls: document.activeElement?.className ?? '', id: (document.activeElement as HTMLElement | null)?.dataset.id }));
+    expect(focused.cls).toContain('feed-row');
+    const newest = await viewer.locator('a.feed-row').first().getAttribute('data-id');
+    expect(focused.id).toBe(newest);
+    await viewer.goto(`${server.url}/#/anomaly/${encodeURIComponent(incident.id)}`);
+    await expect.poll(() => viewer.locator('section[aria-label="Actions"]').textContent(), WAIT).toContain('can view but not act');
+    expect(await viewer.locator('button[data-action]').count()).toBe(0);
+    await viewer.close();
   });
 
   it('shows a host named with HTML as text', async () => {
@@ -293,7 +314,8 @@ describe('the analyst view in Chromium', () => {
     await admin.getByRole('button', { name: 'Start retrain' }).click();
     const finished = admin.locator('li[data-state="done"], li[data-state="failed"]');
     await finished.waitFor({ timeout: 90_000 });
-    expect(await finished.getAttribute('data-state'), (await finished.textContent()) ?? '').toBe('done');
+    const outcome = await finished.evaluate((li) => ({ state: li.getAttribute('data-state'), text: li.textContent }));
+    expect(outcome.state, outcome.text ?? '').toBe('done');
     const table = admin.locator('table[aria-label="Model versions and metrics"]');
     await expect.poll(() => table.locator('tbody tr').count(), WAIT).toBe(2);
     expect(await table.locator('thead').textContent()).toContain('incidentWindowsFlagged');

@@ -1,10 +1,13 @@
-// Traffic for the browser tests, made by the real components: crafted Ethernet frames go through
-// the capture pipeline into WindowStats, a model is trained on the normal part, and the detection
-// engine turns the incident windows into anomalies. The incident is a 10-second outbound burst
+// Traffic for the browser tests, made by the real components: crafted Ethernet frames are written
+// to a pcap file, read back by the capture file reader through the capture pipeline into
+// WindowStats, a model is trained on the normal part, and the detection engine turns the incident
+// windows into anomalies. A second, shorter capture (the minute before the incident, the
+// incident and what follows) is the dataset the replay view plays. The incident is a 10-second outbound burst
 // from 10.0.0.5 to 198.51.100.66 while that host asks DNS for a name that is an HTML payload.
-import { CapturePipeline, type PacketRecord, type WindowStats } from '../../capture/index.ts';
+import { join } from 'node:path';
+import { CaptureFileWriter, CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
 import { dnsQuery, tcpFrame, TCP, udpFrame } from '../../datasets/index.ts';
-import { DetectionEngine, trainModel, type Anomaly } from '../../model/index.ts';
+import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
 
 export const SENSOR = 'sensor-e2e';
 /** survives the decoder's escaping of spaces, and would run if it were ever parsed as HTML */
@@ -22,6 +25,10 @@ export interface Scenario {
   /** index of the first incident window */
   incidentStart: number;
   modelVersion: string;
+  model: ModelArtifact;
+  /** the whole capture, and the replay drill (from a minute before the incident to the end) */
+  capturePath: string;
+  drillPath: string;
 }
 
 /** Deterministic small PRNG so the baseline has some variance but every run is the same. */
@@ -30,17 +37,20 @@ function lcg(seed: number): () => number {
   return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
-export async function buildScenario(startMs: number): Promise<Scenario> {
-  const windows: WindowStats[] = [];
-  const pipeline = new CapturePipeline({ sensor: SENSOR, windowMs: 1000 }, (w) => windows.push(w));
+/** Writes the scenario's captures into `dir`, reads the whole one back and trains on its normal part. */
+export async function buildScenario(startMs: number, dir: string): Promise<Scenario> {
+  const capturePath = join(dir, 'incident.pcap');
+  const drillPath = join(dir, 'incident-drill.pcap');
+  const options = { format: 'pcap' as const, linkType: 1, nanosecond: true };
+  const whole = new CaptureFileWriter(capturePath, options);
+  const drill = new CaptureFileWriter(drillPath, options);
+  const drillFrom = startMs + (NORMAL_SECONDS - 60) * 1000;
   const random = lcg(7);
-  const rec: PacketRecord = { tsSec: 0, tsNsec: 0, origLen: 0, capLen: 0, data: new Uint8Array(0), linkType: 1, iface: 0 };
   const send = (ms: number, frame: Uint8Array): void => {
-    rec.tsSec = Math.floor(ms / 1000);
-    rec.tsNsec = (ms % 1000) * 1_000_000;
-    rec.data = frame;
-    rec.origLen = rec.capLen = frame.length;
-    pipeline.ingest(rec);
+    const tsSec = Math.floor(ms / 1000);
+    const tsNsec = (ms % 1000) * 1_000_000;
+    whole.packet(tsSec, tsNsec, frame);
+    if (ms >= drillFrom) drill.packet(tsSec, tsNsec, frame);
   };
   const total = NORMAL_SECONDS + INCIDENT_SECONDS + AFTER_SECONDS;
   let dnsId = 1;
@@ -56,17 +66,21 @@ export async function buildScenario(startMs: number): Promise<Scenario> {
     send(t0 + 3, udpFrame({ src: INCIDENT_HOST, dst: '10.0.0.53', sport: 53_000, dport: 53, payload: dnsQuery({ id: dnsId++ & 0xffff, name: 'www.example.com' }) }));
     const incident = s >= NORMAL_SECONDS && s < NORMAL_SECONDS + INCIDENT_SECONDS;
     if (incident) {
+      send(t0 + 4, udpFrame({ src: INCIDENT_HOST, dst: '10.0.0.53', sport: 53_001, dport: 53, payload: dnsQuery({ id: dnsId++ & 0xffff, name: XSS_NAME }) }));
       for (let i = 0; i < 400; i++) {
         send(t0 + 5 + Math.floor(i * 2.4), tcpFrame({ src: INCIDENT_HOST, dst: INCIDENT_REMOTE, sport: 51_515, dport: 443, flags: TCP.ACK | TCP.PSH, payload: 1400 }));
       }
-      send(t0 + 4, udpFrame({ src: INCIDENT_HOST, dst: '10.0.0.53', sport: 53_001, dport: 53, payload: dnsQuery({ id: dnsId++ & 0xffff, name: XSS_NAME }) }));
     }
   }
-  pipeline.flush();
+  await whole.close();
+  await drill.close();
+
+  const windows: WindowStats[] = [];
+  await new CapturePipeline({ sensor: SENSOR, windowMs: 1000 }, (w) => windows.push(w)).run(openFileSource([capturePath], { speed: 'max' }));
   const model = await trainModel(windows.slice(0, NORMAL_SECONDS), { seed: 1, epochs: 4, minWindows: 300 });
   const engine = new DetectionEngine(model);
   const anomaliesAfter = windows.map((w) => engine.process(w));
   anomaliesAfter[anomaliesAfter.length - 1]!.push(...engine.finish());
   const incidentStart = windows.findIndex((w) => w.start >= startMs + NORMAL_SECONDS * 1000);
-  return { windows, anomaliesAfter, incidentStart, modelVersion: model.meta.version };
+  return { windows, anomaliesAfter, incidentStart, modelVersion: model.meta.version, model, capturePath, drillPath };
 }

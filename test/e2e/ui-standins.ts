@@ -2,7 +2,8 @@
 // training and the scenario's real windows and anomalies (the production wiring lives in bin/).
 import type { ModelRegistry, ModelVersionInfo, ReplayRunner } from '../../server/index.ts';
 import { DetectionEngine, trainModel } from '../../model/index.ts';
-import type { Scenario } from './ui-scenario.ts';
+import { CapturePipeline, openFileSource } from '../../capture/index.ts';
+import { SENSOR, type Scenario } from './ui-scenario.ts';
 
 /** How many incident windows an engine flags, and how many normal windows it flags (false alarms). */
 async function evaluate(scenario: Scenario, version: Awaited<ReturnType<typeof trainModel>>): Promise<Record<string, number>> {
@@ -54,7 +55,7 @@ export { evaluate as evaluateOnScenario };
 
 export const DRILL_DATASET = 'incident-drill';
 
-/** Replays the scenario's last minute before the incident, the incident and what follows. */
+/** Replays the drill capture through the capture pipeline and the live model at the asked speed. */
 export function scenarioReplays(scenario: Scenario): ReplayRunner {
   return {
     async datasets() {
@@ -62,15 +63,15 @@ export function scenarioReplays(scenario: Scenario): ReplayRunner {
     },
     async start(dataset, speed, out) {
       if (dataset !== DRILL_DATASET) throw new Error(`no dataset ${dataset}`);
-      let stopped = false;
-      const done = (async () => {
-        for (let i = scenario.incidentStart - 60; i < scenario.windows.length && !stopped; i++) {
-          out.window(scenario.windows[i]!);
-          for (const a of scenario.anomaliesAfter[i]!) out.anomaly(a);
-          await new Promise((r) => setTimeout(r, 1000 / speed));
-        }
-      })();
-      return { done, stop: () => { stopped = true; } };
+      const engine = new DetectionEngine(scenario.model);
+      const pipeline = new CapturePipeline({ sensor: SENSOR, windowMs: 1000 }, (w) => {
+        out.window(w);
+        for (const a of engine.process(w)) out.anomaly(a);
+      });
+      const done = pipeline.run(openFileSource([scenario.drillPath], { speed })).then(() => {
+        for (const a of engine.finish()) out.anomaly(a);
+      });
+      return { done, stop: () => pipeline.stop() };
     },
   };
 }

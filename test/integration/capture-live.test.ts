@@ -110,6 +110,29 @@ describe('live capture on a veth pair', () => {
     expect(Number.isInteger(counters.packetsIfDropped)).toBe(true);
   });
 
+  it('a ring too small for a burst: the kernel drop counter accounts for every packet not delivered', async () => {
+    const replay = buildReplay();
+    // 1 MiB holds a few hundred MTU-sized slots; the synchronous replay below keeps the event loop
+    // from draining the ring until the whole burst has arrived, so most of it must be dropped.
+    const source = openLiveSource({ iface: captureEnd, bpf: `ether src ${srcMacText}`, bufferBytes: 1024 * 1024 });
+    let count = 0;
+    const running = source.run(() => {
+      count++;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    execFileSync('tcpreplay', ['-i', sendEnd, '--topspeed', replay.path], { stdio: 'ignore' });
+    let dropped = 0;
+    for (let waited = 0; count + dropped < PACKETS && waited < 10_000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+      dropped = source.counters().packetsDropped;
+    }
+    source.stop();
+    await running;
+    expect(dropped).toBeGreaterThan(0);
+    expect(count + dropped).toBe(PACKETS);
+    expect(source.counters().packetsDropped).toBe(dropped);
+  });
+
   it('snaplen keeps the head of each packet and the wire length', async () => {
     const replay = buildReplay();
     const source = openLiveSource({ iface: captureEnd, bpf: `ether src ${srcMacText}`, snaplen: 96, bufferBytes: 8 * 1024 * 1024 });

@@ -152,7 +152,8 @@ describe('server stream and ingest', () => {
     expect(res.status).toBe(200);
     const r = openStream(srv.url, 'stream', { type: 'auth', token: tokens.viewer, lastId });
     await r.waitFor((m) => m.some((x) => x.type === 'anomaly-status'), 'anomaly-status');
-    expect(r.messages.filter((m) => m.type !== 'hello').map((m) => m.type)).toEqual(['window', 'anomaly', 'anomaly-status']);
+    expect(r.messages.filter((m) => m.type !== 'hello').map((m) => m.type)).toEqual(['window', 'health', 'anomaly', 'anomaly-status']);
+    expect(ofType(r.messages, 'health')[0]).toMatchObject({ sensor: 'short', data: { sensor: 'short', packetsPerSecond: 10, health: { packetsSeen: 10 } } });
     expect(ofType(r.messages, 'anomaly-status')[0]).toMatchObject({ anomalyId: 'short-1', status: 'acknowledged', action: 'acknowledge', user: 'admin' });
     r.ws.close();
   });

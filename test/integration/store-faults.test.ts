@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InfluxWriter, connectStore, startEmbeddedInflux, type EmbeddedInflux, type StoreConnection } from '../../store/index.ts';
+import {
+  InfluxWriter, connectStore, parseInfluxUrl, startEmbeddedInflux, type EmbeddedInflux, type StoreConnection,
+} from '../../store/index.ts';
+import { freshDatabase } from '../helpers/influx.ts';
 import { expectedSums, faultPoints, FAULT_SENSOR } from './store-faultWindows.ts';
 
 const WINDOWS = 20_000;
@@ -115,5 +118,33 @@ describe('store faults', () => {
       inbound: { count: WINDOWS, sum: sums.inbound },
     });
     expect(existsSync(join(spoolDir, 'spool.lock'))).toBe(false);
+  });
+
+  it('closes quickly while InfluxDB is down, leaving everything in the spool for the next start', async () => {
+    const db = await freshDatabase('store_restart');
+    const spoolDir = join(dir, 'spool-c');
+    try {
+      const down = new InfluxWriter({
+        endpoint: parseInfluxUrl('http://127.0.0.1:9'), database: db.name, retentionPolicies: { raw: 'raw', events: 'events' },
+        spoolDir, backoffBaseMs: 20, backoffMaxMs: 50, log: () => {},
+      });
+      for (let i = 0; i < 3_000; i++) down.write(faultPoints(start, i));
+      await down.close(60_000);
+      expect(down.counters).toMatchObject({ written: 0, dropped: 0, spooled: 9_000, queued: 0 });
+
+      const conn = await connectStore({ url: db.url, database: db.name });
+      const up = new InfluxWriter({
+        endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies, spoolDir, log: () => {},
+      });
+      await up.close();
+      expect(up.counters).toMatchObject({ written: 9_000, spooled: 0 });
+      const sums = expectedSums(0, 3_000);
+      expect(await totals(conn)).toEqual({
+        outbound: { count: 3_000, sum: sums.outbound },
+        inbound: { count: 3_000, sum: sums.inbound },
+      });
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -130,4 +130,27 @@ describe('store round trip', () => {
     const events = await reader.modelEvents(range);
     expect(events).toEqual([{ at: start, kind: 'promoted', modelVersion: 'v7', sensor: '', summary: 'v7 is live', detail: { recall: 0.9 } }]);
   });
+
+  it('works without managed retention (InfluxDB 2.x/3.x v1 endpoints): default RP, 1 s reads only', async () => {
+    const plain = await freshDatabase('store_plain');
+    try {
+      const c = await connectStore({ url: plain.url, database: plain.name, manageRetention: false, createDatabase: false });
+      expect(c.retentionPolicies).toEqual({ raw: undefined, events: undefined });
+      expect((await c.client.showRetentionPolicies(plain.name)).map((r) => r.name)).toEqual(['autogen']);
+      const writer = new InfluxWriter({
+        endpoint: c.endpoint, database: c.database, retentionPolicies: c.retentionPolicies, spoolDir: join(spoolRoot, 'plain'),
+      });
+      const windows = Array.from({ length: 5 }, (_, i) => syntheticWindow('p', start + i * 1000, i + 1));
+      for (const w of windows) writer.write(windowStatsToPoints(w));
+      writer.write([anomalyToPoint(syntheticAnomaly('p-1', 'p', start))]);
+      await writer.close();
+      const reader = new InfluxReader(c);
+      const range = { from: start, to: start + 10_000 };
+      expect(await reader.windows({ ...range, resolution: 'auto' })).toEqual(windows);
+      expect((await reader.anomalies(range)).items.map((a) => a.id)).toEqual(['p-1']);
+      expect(() => reader.resolve({ ...range, resolution: '1m' })).toThrow(/needs the roll-up retention policies/);
+    } finally {
+      await plain.drop();
+    }
+  });
 });

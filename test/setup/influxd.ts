@@ -3,7 +3,7 @@
 // test/helpers/influx.ts. `spanwatch sensor` runs inside tests write to it too (INFLUX_URL), keep
 // their spools under a temporary SPANWATCH_VAR (never the project's var/), and keep raw points
 // forever (SPANWATCH_RETENTION_RAW).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -26,6 +26,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.SPANWATCH_RETENTION_RAW ??= 'inf';
   return async () => {
     await influx.stop();
+    // A sensor run that was killed may have left an embedded influxd under the temporary var dir.
+    try {
+      const orphan = JSON.parse(readFileSync(join(varDir, 'influxdb', 'embedded.json'), 'utf8')) as { pid: number };
+      if (readFileSync(`/proc/${orphan.pid}/cmdline`, 'utf8').includes(varDir)) process.kill(orphan.pid, 'SIGKILL');
+    } catch {
+      // none started, or already gone
+    }
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(varDir, { recursive: true, force: true });
   };

@@ -49,7 +49,7 @@ describe('bundled datasets', () => {
 });
 
 describe('dataset catalogue', () => {
-  it('lists generated, labelled and bare datasets with their files and duration', async () => {
+  it('lists generated, labelled and bare datasets with their files and duration, not unfinished ones', async () => {
     const own = join(varDir, 'datasets', 'my-office');
     await mkdir(own, { recursive: true });
     await cp(join(first.dir, 'day-1.pcap'), join(own, 'monday.pcap'));
@@ -59,6 +59,9 @@ describe('dataset catalogue', () => {
     await mkdir(bare, { recursive: true });
     await cp(join(first.dir, 'day-1.pcap'), join(bare, 'a.pcap'));
     await mkdir(join(varDir, 'datasets', 'empty'), { recursive: true });
+    const unfinished = join(varDir, 'datasets', 'test.partial-4242');
+    await mkdir(unfinished, { recursive: true });
+    await cp(join(first.dir, 'day-1.pcap'), join(unfinished, 'day-1.pcap'));
 
     const list = await listDatasets(varDir);
     expect(list.map((d) => d.name)).toEqual(['bare', 'my-office', 'test']);

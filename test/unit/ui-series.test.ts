@@ -80,11 +80,11 @@ describe('ui chart series', () => {
     expect(observedSeries({ ...a, observed: { feature: 'remote.bytesOut', value: 1, unit: 'bytes' } }, ws).points.map((p) => p.v)).toEqual([400, 800]);
   });
 
-  it('asks for 1 s windows under an hour, 10 s under ten hours, 60 s beyond', () => {
+  it('asks for 1 s windows under an hour, 1 min roll-ups under three days, 1 h beyond', () => {
     const h = 3_600_000;
     expect(resolutionFor(0, h - 1)).toBe('1s');
-    expect(resolutionFor(0, h)).toBe('10s');
-    expect(resolutionFor(0, 10 * h - 1)).toBe('10s');
-    expect(resolutionFor(0, 7 * 24 * h)).toBe('60s');
+    expect(resolutionFor(0, h)).toBe('1m');
+    expect(resolutionFor(0, 72 * h - 1)).toBe('1m');
+    expect(resolutionFor(0, 72 * h)).toBe('1h');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyWindowStats, type WindowStats } from '../../capture/index.ts';
 import { ANOMALY_VERSION, type Anomaly } from '../../model/index.ts';
-import { anomaliesNewestFirst, applyMessage, createLiveState, markSeen, MAX_WINDOWS_PER_CHANNEL } from '../../ui/src/liveState.ts';
+import { anomaliesNewestFirst, applyMessage, createLiveState, markSeen, MAX_WINDOWS_PER_CHANNEL, putTrainingJob } from '../../ui/src/liveState.ts';
 import { topTalkers } from '../../ui/src/hostTotals.ts';
 
 function anomaly(id: string, over: Partial<Anomaly> = {}): Anomaly {
@@ -81,6 +81,19 @@ describe('ui live state', () => {
     applyMessage(s, { type: 'training', id: 9, channel: 'live', job: { id: 'j1', state: 'running', progress: 0.5, message: 'epoch 5', startedAt: 1 } });
     expect(s.training.get('j1')!.progress).toBe(0.5);
     expect(s.lastId).toBe(9);
+  });
+
+  it('never lets a stale training job view replace a newer one', () => {
+    const s = createLiveState();
+    const job = { id: 'j', state: 'running' as const, progress: 0.2, message: 'a', startedAt: 1 };
+    applyMessage(s, { type: 'training', id: 1, channel: 'live', job: { ...job, state: 'done', progress: 1, version: 'v2' } });
+    putTrainingJob(s, job);
+    expect(s.training.get('j')!.state).toBe('done');
+    putTrainingJob(s, { ...job, id: 'k', progress: 0.5 });
+    putTrainingJob(s, { ...job, id: 'k', progress: 0.3 });
+    expect(s.training.get('k')!.progress).toBe(0.5);
+    putTrainingJob(s, { ...job, id: 'k', state: 'failed', progress: 0.5 });
+    expect(s.training.get('k')!.state).toBe('failed');
   });
 
   it('sums top talkers over recent windows only', () => {

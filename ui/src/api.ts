@@ -106,4 +106,3 @@ export function apiClient(token: string): ApiClient {
   };
 }
 
-export type { Anomaly };

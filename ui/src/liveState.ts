@@ -56,6 +56,19 @@ function insertWindow(list: WindowStats[], w: WindowStats): void {
   if (list.length > MAX_WINDOWS_PER_CHANNEL) list.splice(0, list.length - MAX_WINDOWS_PER_CHANNEL);
 }
 
+const JOB_STAGE: Record<TrainingJob['state'], number> = { queued: 0, running: 1, done: 2, failed: 2 };
+
+/**
+ * Records a training job's state. The REST answer that started a job can arrive after stream
+ * updates about it, so an older view (earlier stage or less progress) never replaces a newer one.
+ */
+export function putTrainingJob(state: LiveState, job: TrainingJob): void {
+  const known = state.training.get(job.id);
+  if (known && (JOB_STAGE[known.state] > JOB_STAGE[job.state]
+    || (JOB_STAGE[known.state] === JOB_STAGE[job.state] && known.progress > job.progress))) return;
+  state.training.set(job.id, job);
+}
+
 /** Adds a window fetched over REST (the stream's windows arrive through applyMessage). */
 export function putWindow(state: LiveState, channel: Channel, w: WindowStats): void {
   insertWindow(channelData(state, channel).windows, w);
@@ -109,8 +122,8 @@ export function applyMessage(state: LiveState, msg: ServerMessage): Change {
       state.health.set(msg.sensor, msg.data);
       return { kind: 'health' };
     case 'training':
-      state.training.set(msg.job.id, msg.job);
-      return { kind: 'training', job: msg.job };
+      putTrainingJob(state, msg.job);
+      return { kind: 'training', job: state.training.get(msg.job.id) ?? msg.job };
     case 'dropped':
       state.droppedWindows += msg.windows;
       return { kind: 'none' };

@@ -1,15 +1,17 @@
 // Which stored resolution to ask the server for, so a zoomed range returns a drawable number of
-// points (the server keeps 1 s windows and 10 s / 60 s roll-ups, and returns at most 10 000).
+// points: the store keeps 1 s windows and 1 min / 1 h roll-ups, and one request returns at most
+// 10 000 windows.
 
-export type Resolution = '1s' | '10s' | '60s';
+export type Resolution = '1s' | '1m' | '1h';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export function resolutionFor(fromMs: number, toMs: number): Resolution {
   const span = toMs - fromMs;
   if (span < HOUR) return '1s';
-  if (span < 10 * HOUR) return '10s';
-  return '60s';
+  if (span < 3 * DAY) return '1m';
+  return '1h';
 }
 
 /** Most windows one request asks for (the server's cap). */

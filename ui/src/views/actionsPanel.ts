@@ -19,7 +19,11 @@ export function mountActions(root: HTMLElement, allowed: readonly AnalystAction[
       for (const other of buttons.querySelectorAll('button')) other.disabled = true;
       result.textContent = `${ACTION_LABEL[action]}…`;
       act(action, text, action === 'assign' ? who : undefined).then(
-        () => { result.textContent = `${ACTION_LABEL[action]}: done`; note.value = ''; },
+        () => {
+          result.textContent = `${ACTION_LABEL[action]}: done`;
+          // keep whatever the analyst started typing while the request was out
+          if ((note.value.trim() || undefined) === text) note.value = '';
+        },
         (err: unknown) => { result.textContent = err instanceof Error ? err.message : String(err); },
       ).finally(() => { for (const other of buttons.querySelectorAll('button')) other.disabled = false; });
     }, `action action-${action}`);

@@ -6,6 +6,7 @@ import { formatCount, formatTime } from '../format.ts';
 import type { ModelVersion } from '../apiShapes.ts';
 import type { TrainingJob } from '../types.ts';
 import { canAdminister } from '../vocabulary.ts';
+import { putTrainingJob } from '../liveState.ts';
 
 function toLocalInput(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16);
@@ -59,7 +60,7 @@ export const trainingView: View = (root, ctx) => {
     const f = Date.parse(`${from.value}Z`);
     const t = Date.parse(`${to.value}Z`);
     if (!(f < t)) { say('Pick a range whose start is before its end.'); return; }
-    ctx.api.train(f, t).then((job) => { say(job ? `Started ${job.id}.` : 'Retrain requested.'); if (job) ctx.state.training.set(job.id, job); drawJobs(); },
+    ctx.api.train(f, t).then((job) => { say(job ? `Started ${job.id}.` : 'Retrain requested.'); if (job) putTrainingJob(ctx.state, job); drawJobs(); },
       (e: unknown) => say(e instanceof Error ? e.message : String(e)));
   });
   root.append(el('section', { class: 'card wide' }, el('h2', {}, 'Retrain'), form, message, jobs),
@@ -72,7 +73,7 @@ export const trainingView: View = (root, ctx) => {
   }
   function loadVersions(): void {
     ctx.api.models().then(({ models, jobs: known }) => {
-      for (const j of known) if (!ctx.state.training.has(j.id)) ctx.state.training.set(j.id, j);
+      for (const j of known) putTrainingJob(ctx.state, j);
       drawJobs();
       clear(versions);
       versions.append(metricsTable(ctx, models, loadVersions, say));
