@@ -4,7 +4,7 @@
 //      timestamps when present, else generated), ~1 M packets
 //   B: spoofed SYN flood, ~1 M packets, nearly every packet a new flow
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureFileWriter, CapturePipeline, openFileSource, type PacketRecord } from '../capture/index.ts';
@@ -55,22 +55,42 @@ async function buildSynFlood(path: string): Promise<void> {
   await w.close();
 }
 
-async function pipelineRate(path: string): Promise<{ pps: number; packets: number; flows: number; windows: number; rssMb: number }> {
+interface Rate {
+  /** packets per second of wall time */
+  wall: number;
+  /** packets per second of CPU time (user + system): less sensitive to other load on the machine */
+  cpu: number;
+}
+
+async function pipelineRate(path: string): Promise<Rate & { packets: number; flows: number; windows: number; rssMb: number }> {
   let windows = 0;
   const pipeline = new CapturePipeline({ sensor: 'bench' }, () => { windows++; });
   const t = process.hrtime.bigint();
+  const c = process.cpuUsage();
   await pipeline.run(openFileSource([path]));
+  const cpu = process.cpuUsage(c);
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   const totals = pipeline.totals();
   global.gc?.();
-  return { pps: totals.packets / s, packets: totals.packets, flows: totals.flows, windows, rssMb: process.memoryUsage().rss / 2 ** 20 };
+  return {
+    wall: totals.packets / s, cpu: totals.packets / ((cpu.user + cpu.system) / 1e6),
+    packets: totals.packets, flows: totals.flows, windows, rssMb: process.memoryUsage().rss / 2 ** 20,
+  };
 }
 
-function toolRate(cmd: string, args: string[], packets: number): number {
+/** CPU seconds used by waited-for children of this process (Linux: cutime + cstime in /proc/self/stat). */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+function toolRate(cmd: string, args: string[], packets: number): Rate {
   const t = process.hrtime.bigint();
+  const c = childCpuSeconds();
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'] });
-  if (r.status !== 0) return Number.NaN;
-  return packets / (Number(process.hrtime.bigint() - t) / 1e9);
+  if (r.status !== 0) return { wall: Number.NaN, cpu: Number.NaN };
+  return { wall: packets / (Number(process.hrtime.bigint() - t) / 1e9), cpu: packets / (childCpuSeconds() - c) };
 }
 
 function fmt(pps: number): string {
@@ -87,17 +107,20 @@ async function main(): Promise<void> {
     const ours = await pipelineRate(path);
     const tcpdump = toolRate('tcpdump', ['-nr', path], ours.packets);
     const tshark = toolRate('tshark', ['-r', path, '-q', '-z', 'conv,ip'], ours.packets);
-    rows.push([
-      name, String(ours.packets), String(ours.flows), fmt(ours.pps), fmt(tcpdump), fmt(tshark),
-      `${(ours.pps / tcpdump).toFixed(2)}×`, `${(ours.pps / tshark).toFixed(2)}×`, `${ours.rssMb.toFixed(0)} MB`,
-    ]);
+    for (const kind of ['wall', 'cpu'] as const) {
+      rows.push([
+        name, kind === 'wall' ? 'wall time' : 'CPU time', String(ours.packets), String(ours.flows),
+        fmt(ours[kind]), fmt(tcpdump[kind]), fmt(tshark[kind]),
+        `${(ours[kind] / tcpdump[kind]).toFixed(2)}×`, `${(ours[kind] / tshark[kind]).toFixed(2)}×`, `${ours.rssMb.toFixed(0)} MB`,
+      ]);
+    }
   }
-  const header = ['input', 'packets', 'flows', 'spanwatch', 'tcpdump -nr', 'tshark conv,ip', 'vs tcpdump', 'vs tshark', 'RSS after'];
+  const header = ['input', 'rate per', 'packets', 'flows', 'spanwatch', 'tcpdump -nr', 'tshark conv,ip', 'vs tcpdump', 'vs tshark', 'RSS after'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n');
   process.stdout.write(`targets (one core): A ≥ 2 M pkt/s, B ≥ 1 M pkt/s; B holds ~${TARGET_PACKETS.toLocaleString('en')} concurrent flows (RSS after B)\n`);
-  process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores\n`);
+  process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores, load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}\n`);
 }
 
 main().finally(() => rmSync(dir, { recursive: true, force: true }));

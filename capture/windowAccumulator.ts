@@ -1,5 +1,8 @@
 // The mutable state of one open window, and its conversion into the WindowStats record.
-import { emptyDirectionStats, emptyWindowStats, type DirectionStats, type DnsName, type FlowStart, type WindowStats } from './windowStats.ts';
+import {
+  WINDOW_STATS_VERSION, emptyDirectionStats, type DirectionStats, type DnsName, type DnsSummary, type FlowStart,
+  type ServiceStats, type WindowStats,
+} from './windowStats.ts';
 import { DIRECTION_NAMES } from './localNetworks.ts';
 import { SERVICE_NAMES } from './services.ts';
 import { NumberSet } from './numberSet.ts';
@@ -22,6 +25,10 @@ export interface WindowLimits {
 export const DEFAULT_WINDOW_LIMITS: WindowLimits = {
   topK: 20, flowStarts: 1_000, dnsNames: 500, hosts: 65_536, remotes: 4_096, distinct: 1 << 20,
 };
+
+function emptyDnsSummary(): DnsSummary {
+  return { queries: 0, responses: 0, nxdomain: 0, nameLengthMean: 0, nameLengthMax: 0, labelEntropyMean: 0, names: [], namesDropped: 0 };
+}
 
 /** An address kept as numbers; its text is built only for the hosts that make the top K. */
 class AddressWords {
@@ -167,16 +174,37 @@ export class WindowAccumulator {
   }
 
   toStats(sensor: string, topK: number): WindowStats {
-    const w = emptyWindowStats(sensor, this.start, this.durationMs);
-    for (let d = 0; d < DIRECTION_NAMES.length; d++) {
-      const s = this.dirs[d]!;
-      s.remoteHosts = this.remoteHostSets[d]!.size;
-      s.remotePorts = this.remotePortSets[d]!.size;
-      w.directions[DIRECTION_NAMES[d]!] = { ...s };
+    const dirs = this.dirs;
+    for (let d = 0; d < dirs.length; d++) {
+      dirs[d]!.remoteHosts = this.remoteHostSets[d]!.size;
+      dirs[d]!.remotePorts = this.remotePortSets[d]!.size;
     }
-    for (let i = 0; i < SERVICE_NAMES.length; i++) {
-      w.services[SERVICE_NAMES[i]!] = { packets: this.svcPackets[i]!, bytes: this.svcBytes[i]!, flows: this.svcFlows[i]! };
-    }
+    const sp = this.svcPackets;
+    const sb = this.svcBytes;
+    const sf = this.svcFlows;
+    const svc = (i: number): ServiceStats => ({ packets: sp[i]!, bytes: sb[i]!, flows: sf[i]! });
+    const w: WindowStats = {
+      version: WINDOW_STATS_VERSION,
+      sensor,
+      start: this.start,
+      durationMs: this.durationMs,
+      flushedByClock: false,
+      directions: { outbound: { ...dirs[0]! }, inbound: { ...dirs[1]! }, internal: { ...dirs[2]! }, other: { ...dirs[3]! } },
+      services: {
+        dns: svc(0), http: svc(1), tls: svc(2), ssh: svc(3), smb: svc(4), ntp: svc(5),
+        'other-tcp': svc(6), 'other-udp': svc(7), icmp: svc(8), other: svc(9),
+      },
+      topLocalHosts: [],
+      topRemoteEndpoints: [],
+      flowStarts: this.flowStarts,
+      flowStartsDropped: this.flowStartsDropped,
+      dns: emptyDnsSummary(),
+      health: {
+        packetsSeen: this.packetsSeen, packetsDropped: 0, packetsIfDropped: 0, decodeErrors: this.decodeErrors,
+        flowEvictions: 0, flowsTracked: 0, lossRatio: 0, storeDropped: 0,
+      },
+    };
+    if (this.localHosts.size === 0 && this.remotes.size === 0 && this.dnsQueries === 0 && this.dnsResponses === 0) return w;
     w.topLocalHosts = [...this.localHosts.values()]
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
@@ -193,8 +221,6 @@ export class WindowAccumulator {
         host: r.host, bytesOut: r.bytesOut, bytesIn: r.bytesIn, packets: r.packets, flows: r.flows,
         localHosts: r.localHosts, topPort: r.topPort,
       }));
-    w.flowStarts = this.flowStarts;
-    w.flowStartsDropped = this.flowStartsDropped;
     const q = this.dnsQueries;
     w.dns = {
       queries: q,
@@ -206,8 +232,6 @@ export class WindowAccumulator {
       names: [...this.dnsNames.values()],
       namesDropped: this.dnsNamesDropped,
     };
-    w.health.packetsSeen = this.packetsSeen;
-    w.health.decodeErrors = this.decodeErrors;
     return w;
   }
 }

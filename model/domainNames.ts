@@ -24,6 +24,23 @@ export function subdomainPart(name: string): string {
   return n.length > reg.length ? n.slice(0, n.length - reg.length - 1) : '';
 }
 
+/** Top-level domains are letters (or punycode); a last label with digits means the name is not under a real domain. */
+const REAL_TLD = /^(?:[a-z]{2,24}|xn--[a-z0-9-]+)$/;
+
+/**
+ * The domain a name is grouped under and the part carrying the data. Names under a real TLD split
+ * at their registered domain; names that end in data (`dnscat.<hex>.<hex>`, a tunnel talking
+ * straight to its server) group under their first label.
+ */
+export function splitName(name: string): { domain: string; sub: string } {
+  const n = normaliseName(name);
+  const labels = n.split('.');
+  if (labels.length >= 2 && !REAL_TLD.test(labels[labels.length - 1]!)) {
+    return { domain: labels[0]!, sub: labels.slice(1).join('.') };
+  }
+  return { domain: registeredDomain(n), sub: subdomainPart(n) };
+}
+
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(text: string): number {
   if (!text) return 0;

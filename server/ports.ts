@@ -35,6 +35,27 @@ export interface HistorySource {
   anomalies(q: AnomalyQuery): Promise<Anomaly[]>;
   /** one anomaly by id, when the source can look it up directly */
   anomaly?(id: string): Promise<Anomaly | undefined>;
+  /** one local host's traffic per window (where it was in the top-K), when the source has an index for it */
+  hostSeries?(q: HistoryPointQuery): Promise<HostPoint[]>;
+}
+
+export interface HistoryPointQuery {
+  from: number;
+  to: number;
+  sensor?: string;
+  host: string;
+  resolution: Resolution;
+}
+
+export interface HostPoint {
+  sensor: string;
+  start: number;
+  durationMs: number;
+  bytesOut: number;
+  bytesIn: number;
+  flows: number;
+  peers: number;
+  dstPorts?: number;
 }
 
 /** Where analyst status changes are written back (the store's anomaly measurement). */

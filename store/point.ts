@@ -1,5 +1,5 @@
 // A point as the store sees it, and its InfluxDB line-protocol encoding.
-import { fieldKind } from './schema.ts';
+import { fieldKinds } from './schema.ts';
 
 export type FieldValue = number | string | boolean;
 
@@ -24,16 +24,32 @@ const MEASUREMENT_ESCAPE = /[, \\]/g;
 const STRING_ESCAPE = /["\\]/g;
 // Line protocol has no escape for newlines: a string field holding one would break the line.
 const NEWLINE = /\r?\n|\r/g;
+const MEASUREMENT_SPECIAL = /[, \\]/;
+const TAG_SPECIAL = /[,= \\\r\n]/;
+const STRING_SPECIAL = /["\\\r\n]/;
 
 function escapeTag(s: string): string {
-  return s.replace(NEWLINE, ' ').replace(TAG_ESCAPE, '\\$&');
+  return TAG_SPECIAL.test(s) ? s.replace(NEWLINE, ' ').replace(TAG_ESCAPE, '\\$&') : s;
 }
 
-function encodeField(measurement: string, name: string, v: FieldValue): string | undefined {
-  if (typeof v === 'string') return `"${v.replace(STRING_ESCAPE, '\\$&').replace(NEWLINE, '\\n')}"`;
+// Keys come from a small fixed set (the schema); their escaped forms are worth keeping.
+const escapedKeys = new Map<string, string>();
+function escapeKey(s: string): string {
+  let e = escapedKeys.get(s);
+  if (e === undefined) {
+    e = escapeTag(s);
+    if (escapedKeys.size < 10_000) escapedKeys.set(s, e);
+  }
+  return e;
+}
+
+function encodeField(kinds: Map<string, string> | undefined, name: string, v: FieldValue): string | undefined {
+  if (typeof v === 'string') {
+    return STRING_SPECIAL.test(v) ? `"${v.replace(STRING_ESCAPE, '\\$&').replace(NEWLINE, '\\n')}"` : `"${v}"`;
+  }
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (!Number.isFinite(v)) return undefined;
-  return fieldKind(measurement, name) === 'int' ? `${Math.round(v)}i` : String(v);
+  return kinds?.get(name) === 'int' ? `${Math.round(v)}i` : String(v);
 }
 
 /** The point's timestamp in nanoseconds, as text (ms × 10⁶ does not fit a double exactly). */
@@ -45,19 +61,21 @@ export function nanoTimestamp(p: StorePoint): string {
 
 /** One line of line protocol (precision ns); undefined when the point has no writable field. */
 export function toLine(p: StorePoint): string | undefined {
-  let line = p.measurement.replace(MEASUREMENT_ESCAPE, '\\$&');
-  const tagKeys = Object.keys(p.tags).sort();
+  let line = MEASUREMENT_SPECIAL.test(p.measurement) ? p.measurement.replace(MEASUREMENT_ESCAPE, '\\$&') : p.measurement;
+  const tagKeys = Object.keys(p.tags);
+  if (tagKeys.length > 1) tagKeys.sort();
   for (const k of tagKeys) {
     const v = p.tags[k];
     if (v === undefined || v === '') continue;
-    line += `,${escapeTag(k)}=${escapeTag(v)}`;
+    line += `,${escapeKey(k)}=${escapeTag(v)}`;
   }
+  const kinds = fieldKinds(p.measurement);
   let sep = ' ';
   let any = false;
   for (const k in p.fields) {
-    const enc = encodeField(p.measurement, k, p.fields[k]!);
+    const enc = encodeField(kinds, k, p.fields[k]!);
     if (enc === undefined) continue;
-    line += `${sep}${escapeTag(k)}=${enc}`;
+    line += `${sep}${escapeKey(k)}=${enc}`;
     sep = ',';
     any = true;
   }

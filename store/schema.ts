@@ -133,15 +133,15 @@ export const MEASUREMENTS: readonly MeasurementSpec[] = [
 ];
 
 const byName = new Map(MEASUREMENTS.map((m) => [m.name, m]));
-const fieldKinds = new Map(MEASUREMENTS.map((m) => [m.name, new Map(m.fields.map((f) => [f.name, f.kind]))]));
+const kindsByMeasurement = new Map(MEASUREMENTS.map((m) => [m.name, new Map(m.fields.map((f) => [f.name, f.kind]))]));
 
 export function measurementSpec(name: string): MeasurementSpec | undefined {
   return byName.get(name);
 }
 
-/** The declared kind of a field; unknown measurements/fields are treated as floats. */
-export function fieldKind(measurement: string, field: string): FieldKind | undefined {
-  return fieldKinds.get(measurement)?.get(field);
+/** The declared kinds of a measurement's fields; fields not listed are written as floats. */
+export function fieldKinds(measurement: string): Map<string, FieldKind> | undefined {
+  return kindsByMeasurement.get(measurement);
 }
 
 /** Retention policy names; raw is the database's default RP. */

@@ -169,6 +169,7 @@ export class ServerSink implements RecordSink {
     } catch (err) {
       this.opts.onError?.((err as Error).message);
     }
+    if (this.dropped > 0) this.opts.onError?.(`server sink: ${this.dropped} records were dropped while the server could not keep up or was unreachable`);
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     const ws = this.ws;

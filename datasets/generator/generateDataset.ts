@@ -1,7 +1,7 @@
 // Generates a labelled dataset: one capture per day of office traffic, the nightly backup, and on
 // the last day (optionally) one incident of every kind; then the labels, the IOC list and the
 // asset criticality map. Everything follows from the seed.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backgroundSources } from './background.ts';
 import { backupBytes, backupRun, nightlyBackupTimes } from './backup.ts';
@@ -97,6 +97,7 @@ export function validateOptions(o: GenerateOptions): DatasetParameters {
 export async function generateDataset(options: GenerateOptions): Promise<DatasetManifest> {
   const p = validateOptions(options);
   await mkdir(options.outDir, { recursive: true });
+  await removeEarlierDays(options.outDir);
   const net = officeNetwork(p.hosts);
   const endMs = p.start + p.days * DAY_MS;
   const ctx = new TrafficContext(net, p.seed, p.scale, micros(p.start), micros(endMs));
@@ -183,4 +184,11 @@ function spanRange(span: ObservedSpan, what: string): { start: number; end: numb
 
 function roundRange(r: { start: number; end: number }): { start: number; end: number } {
   return { start: Math.floor(r.start), end: Math.ceil(r.end) };
+}
+
+/** Day files of an earlier, longer run in the same folder would otherwise look like part of this one. */
+async function removeEarlierDays(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (/^day-\d+\.pcap$/.test(name)) await rm(join(dir, name));
+  }
 }

@@ -21,7 +21,9 @@ export class BeaconTracker {
     const out: BeaconCandidate[] = [];
     const seen = new Set<string>();
     for (const f of w.flowStarts) {
-      if (f.direction !== 'outbound') continue;
+      // 'other' flows (neither end local) keep the initiator as `local`: a sensor watching a
+      // segment it was not told is local still sees the pattern
+      if (f.direction !== 'outbound' && f.direction !== 'other') continue;
       const key = `${f.local}|${f.remote}|${f.port}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -29,7 +31,7 @@ export class BeaconTracker {
       if (ts) this.pairs.delete(key);
       else ts = [];
       this.pairs.set(key, ts);
-      ts.push(w.start);
+      ts.push(f.ts);
       if (ts.length > HISTORY) ts.shift();
       if (ts.length < BEACON_MIN_STARTS) continue;
       let sum = 0;

@@ -2,7 +2,7 @@
 // domain in a short time — data smuggled in query names. Busy but ordinary domains (CDNs with a
 // handful of hosts) stay below the distinct-name floor and the length/entropy test.
 import type { WindowStats } from '../../capture/index.ts';
-import { registeredDomain, shannonEntropy, subdomainPart } from '../domainNames.ts';
+import { shannonEntropy, splitName } from '../domainNames.ts';
 import { LIMIT_HEADROOM, type DetectorLimits } from '../detectorLimits.ts';
 import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
@@ -26,9 +26,8 @@ export class DnsNameCounter {
   add(w: WindowStats): TunnelCandidate[] {
     const touched = new Set<string>();
     for (const d of w.dns.names) {
-      const sub = subdomainPart(d.name);
+      const { domain, sub } = splitName(d.name);
       if (!sub) continue;
-      const domain = registeredDomain(d.name);
       const key = `${d.client}|${domain}`;
       let p = this.pairs.get(key);
       if (!p || w.start - p.last > DNS_HORIZON_MS) {
@@ -79,8 +78,8 @@ export class DnsTunnelDetector implements Detector {
     for (const c of this.counter.add(ctx.w)) {
       if (c.names < MIN_TUNNEL_NAMES) continue;
       const random = c.meanLength >= MIN_TUNNEL_LABEL_LENGTH && c.meanEntropy >= MIN_TUNNEL_ENTROPY;
-      if (!random && c.names < floor) continue;
-      if (!random && c.meanLength < MIN_TUNNEL_LABEL_LENGTH / 2) continue;
+      // long but not random-looking names (reversed-IP blocklist lookups) need far more volume
+      if (!random && (c.names < 2 * floor || c.meanLength < MIN_TUNNEL_LABEL_LENGTH)) continue;
       const strength = (c.names / MIN_TUNNEL_NAMES) * (c.meanLength / MIN_TUNNEL_LABEL_LENGTH);
       out.push({
         kind: 'dns-tunnel',

@@ -3,7 +3,7 @@
 import { anomalyToPoint, type InfluxReader, type InfluxWriter } from '../../store/index.ts';
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
-import type { AnomalyQuery, AnomalyWriter, HistorySource, WindowQuery } from '../ports.ts';
+import type { AnomalyQuery, AnomalyWriter, HistoryPointQuery, HistorySource, HostPoint, WindowQuery } from '../ports.ts';
 import type { AnomalyView } from '../protocol.ts';
 
 export class InfluxHistory implements HistorySource {
@@ -24,6 +24,14 @@ export class InfluxHistory implements HistorySource {
 
   anomaly(id: string): Promise<Anomaly | undefined> {
     return this.reader.anomaly(id);
+  }
+
+  async hostSeries(q: HistoryPointQuery): Promise<HostPoint[]> {
+    const step = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 } as const;
+    const resolution = this.reader.resolve({ from: q.from, to: q.to, resolution: q.resolution });
+    return (await this.reader.hostSeries({ from: q.from, to: q.to, sensor: q.sensor, host: q.host, resolution })).map((p) => ({
+      sensor: p.sensor, start: p.time, durationMs: step[resolution], bytesOut: p.bytesOut, bytesIn: p.bytesIn, flows: p.flows, peers: p.peers,
+    }));
   }
 }
 

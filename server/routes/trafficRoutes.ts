@@ -1,6 +1,6 @@
 // /windows, /hosts/top and /hosts/:host/timeline: traffic history for the charts.
 import type { FastifyInstance } from 'fastify';
-import { resolveResolution, type Resolution } from '../ports.ts';
+import { resolveResolution, type HostPoint, type Resolution } from '../ports.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
 
@@ -115,11 +115,14 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     const q = req.query;
     const r = range(q);
     const host = req.params.host;
-    const windows = await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit });
-    const points = [];
-    for (const w of windows) {
-      const h = w.topLocalHosts.find((x) => x.host === host);
-      if (h) points.push({ sensor: w.sensor, start: w.start, durationMs: w.durationMs, bytesOut: h.bytesOut, bytesIn: h.bytesIn, flows: h.flows, peers: h.peers, dstPorts: h.dstPorts });
+    let points: HostPoint[] = [];
+    if (ctx.history.hostSeries) {
+      points = (await ctx.history.hostSeries({ ...r, sensor: q.sensor, host, resolution: q.resolution })).slice(0, q.limit);
+    } else {
+      for (const w of await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit })) {
+        const h = w.topLocalHosts.find((x) => x.host === host);
+        if (h) points.push({ sensor: w.sensor, start: w.start, durationMs: w.durationMs, bytesOut: h.bytesOut, bytesIn: h.bytesIn, flows: h.flows, peers: h.peers, dstPorts: h.dstPorts });
+      }
     }
     const anomalies = (await ctx.history.anomalies({ ...r, sensor: q.sensor, limit: 10_000 }))
       .map((a) => ctx.book.get(a.id) ?? a)

@@ -85,11 +85,7 @@ beforeAll(async () => {
   await buildUi(uiDir);
   // event time close to the wall clock, so the live chart shows "now"
   scenario = await buildScenario(Math.floor((Date.now() - 620_000) / 1000) * 1000, varDir);
-  const flagged = scenario.anomaliesAfter.map((list) => list.length > 0);
-  registry = scenarioRegistry(scenario, {
-    incidentWindowsFlagged: flagged.slice(scenario.incidentStart, scenario.incidentStart + 10).filter(Boolean).length,
-    falseAlarms: flagged.slice(0, scenario.incidentStart).filter(Boolean).length,
-  });
+  registry = scenarioRegistry(scenario);
   db = await freshDatabase('ui_e2e');
   const conn = await connectStore({ url: db.url, database: db.name });
   writer = new InfluxWriter({ endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies, spoolDir: join(varDir, 'spool') });

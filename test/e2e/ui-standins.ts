@@ -1,12 +1,12 @@
 // The server's model registry and replay runner for the browser tests, built on the real model
 // training and the scenario's real windows and anomalies (the production wiring lives in bin/).
 import type { ModelRegistry, ModelVersionInfo, ReplayRunner } from '../../server/index.ts';
-import { DetectionEngine, trainModel } from '../../model/index.ts';
+import { DetectionEngine, trainModel, type ModelArtifact } from '../../model/index.ts';
 import { CapturePipeline, openFileSource } from '../../capture/index.ts';
 import { SENSOR, type Scenario } from './ui-scenario.ts';
 
 /** How many incident windows an engine flags, and how many normal windows it flags (false alarms). */
-async function evaluate(scenario: Scenario, version: Awaited<ReturnType<typeof trainModel>>): Promise<Record<string, number>> {
+function evaluate(scenario: Scenario, version: ModelArtifact): Record<string, number> {
   const engine = new DetectionEngine(version);
   let flaggedIncident = 0;
   let falseAlarms = 0;
@@ -19,8 +19,11 @@ async function evaluate(scenario: Scenario, version: Awaited<ReturnType<typeof t
   return { incidentWindowsFlagged: flaggedIncident, falseAlarms };
 }
 
-export function scenarioRegistry(scenario: Scenario, liveMetrics: Record<string, number>): ModelRegistry & { versions: ModelVersionInfo[] } {
-  const versions: ModelVersionInfo[] = [{ version: scenario.modelVersion, createdAt: new Date().toISOString(), live: true, metrics: liveMetrics, maturity: 0.1 }];
+/** Versions held in memory, the scenario's model live; retraining runs the real training on the scenario's normal windows. */
+export function scenarioRegistry(scenario: Scenario): ModelRegistry & { versions: ModelVersionInfo[] } {
+  const versions: ModelVersionInfo[] = [{
+    version: scenario.modelVersion, createdAt: new Date().toISOString(), live: true, metrics: evaluate(scenario, scenario.model), maturity: 0.1,
+  }];
   const history: string[] = [];
   const setLive = (v: string): void => { for (const m of versions) m.live = m.version === v; };
   return {
@@ -33,7 +36,7 @@ export function scenarioRegistry(scenario: Scenario, liveMetrics: Record<string,
         onProgress: (p) => onProgress(p.phase === 'training' && p.total ? 0.2 + 0.7 * (p.done / p.total) : p.phase === 'done' ? 1 : 0.1, `${p.phase} ${p.done}${p.total ? `/${p.total}` : ''}`),
       });
       const version = `${model.meta.version}-retrained`;
-      versions.push({ version, createdAt: new Date().toISOString(), live: false, metrics: await evaluate(scenario, model), maturity: 0.1 });
+      versions.push({ version, createdAt: new Date().toISOString(), live: false, metrics: evaluate(scenario, model), maturity: 0.1 });
       return { version };
     },
     async promote(version) {
@@ -51,7 +54,6 @@ export function scenarioRegistry(scenario: Scenario, liveMetrics: Record<string,
   };
 }
 
-export { evaluate as evaluateOnScenario };
 
 export const DRILL_DATASET = 'incident-drill';
 

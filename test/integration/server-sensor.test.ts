@@ -13,9 +13,9 @@ import { sampleTraffic, tcpFrame, TCP } from '../../datasets/index.ts';
 import {
   DatasetReplays, InfluxAnomalyWriter, InfluxHistory, buildServer, startServer, type ServerMessage, type StartedServer,
 } from '../../server/index.ts';
-import { InfluxReader, InfluxWriter, anomalyToPoint, connectStore, type StoreConnection } from '../../store/index.ts';
+import { InfluxReader, InfluxWriter, anomalyToPoint, connectStore, windowStatsToPoints, type StoreConnection } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
-import { makeAnomaly } from '../unit/server-fixtures.ts';
+import { makeAnomaly, makeWindow } from '../unit/server-fixtures.ts';
 
 const bin = join(import.meta.dirname, '../../bin/spanwatch');
 let dir: string;
@@ -109,6 +109,21 @@ describe('server with a sensor process and InfluxDB', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('history from InfluxDB', () => {
+  it('serves stored windows and a host timeline through the store reader', async () => {
+    const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+    for (let i = 0; i < 30; i++) writer.write(windowStatsToPoints(makeWindow('stored', t0 + i * 1000, i + 1)));
+    await writer.flush();
+    const auth = { authorization: `Bearer ${viewerToken}` };
+    const q = `sensor=stored&from=${t0}&to=${t0 + 30_000}`;
+    const windows = (await (await fetch(`${srv.url}/api/v1/windows?${q}&resolution=1s`, { headers: auth })).json()) as { windows: { start: number; directions: { outbound: { packets: number } } }[] };
+    expect(windows.windows.map((w) => w.start)).toEqual(Array.from({ length: 30 }, (_, i) => t0 + i * 1000));
+    expect(windows.windows.map((w) => w.directions.outbound.packets)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const tl = (await (await fetch(`${srv.url}/api/v1/hosts/10.0.0.5/timeline?${q}&resolution=1s`, { headers: auth })).json()) as { points: { start: number; bytesOut: number }[] };
+    expect(tl.points.map((p) => p.bytesOut)).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 100));
   });
 });
 

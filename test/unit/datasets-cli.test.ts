@@ -1,6 +1,6 @@
 // `spanwatch generate` end to end: flags, summary, files, and errors that name the flag.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,10 +31,14 @@ afterAll(async () => {
 describe('spanwatch generate', () => {
   it('writes the dataset and prints a summary with files, packets and incidents', async () => {
     const out = join(dir, 'ds');
+    // left from an earlier, longer run: must not pass for part of the new dataset
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'day-3.pcap'), 'stale');
+    await writeFile(join(out, 'notes.txt'), 'mine');
     const r = await spanwatch(['generate', '--out', out, '--seed', '5', '--days', '2', '--scale', '0.02', '--hosts', '3', '--start', '2024-06-03']);
     expect(r.stderr).toMatch(/generating day 2\/2, 24:00 done/);
     expect(r.code).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(['criticality.json', 'day-1.pcap', 'day-2.pcap', 'ioc.txt', 'labels.json', 'manifest.json']);
+    expect((await readdir(out)).sort()).toEqual(['criticality.json', 'day-1.pcap', 'day-2.pcap', 'ioc.txt', 'labels.json', 'manifest.json', 'notes.txt']);
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { packets: number; parameters: { start: number } };
     expect(manifest.parameters.start).toBe(Date.UTC(2024, 5, 3));
     expect(r.stdout).toContain(`${manifest.packets.toLocaleString('en-US')} packets`);

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, hashToken, type Role } from '../../server/index.ts';
@@ -89,8 +90,7 @@ describe('server auth', () => {
 
 describe('server auth failure limit', () => {
   it('answers 429 after too many wrong tokens from one address, while a good token elsewhere still works', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const varDir = mkdtempSync('/tmp/spanwatch-limit-');
+    const varDir = mkdtempSync(join(tmpdir(), 'spanwatch-limit-'));
     const app = await buildServer({ varDir, uiDir: null, authFailuresPerMinute: 5 });
     try {
       const token = app.spanwatch.users.add('v', 'viewer');
@@ -103,6 +103,7 @@ describe('server auth failure limit', () => {
       expect(other.statusCode).toBe(200);
     } finally {
       await app.close();
+      rmSync(varDir, { recursive: true, force: true });
     }
   });
 });
