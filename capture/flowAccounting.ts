@@ -24,6 +24,14 @@ export class FlowAccounting {
   private readonly prevWin: Float64Array;
   readonly synPending: Uint8Array;
   readonly initiatorKey: Float64Array;
+  /** per flow, for window `cacheWin` only: directions seen (bit 0 from the initiator, bit 1 from the
+   *  responder) and the indexes of its initiator's / responder's local-host entry and of its remote
+   *  endpoint entry in that window (-1 = not looked up yet) */
+  private readonly cacheWin: Float64Array;
+  private readonly dirSeen: Uint8Array;
+  readonly hostInit: Int32Array;
+  readonly hostResp: Int32Array;
+  readonly remoteOf: Int32Array;
   /** address keys of the current packet's source and destination (set by setKeys) */
   srcKey = 0;
   dstKey = 0;
@@ -41,6 +49,30 @@ export class FlowAccounting {
     this.prevWin = new Float64Array(n);
     this.synPending = new Uint8Array(n);
     this.initiatorKey = new Float64Array(n);
+    this.cacheWin = new Float64Array(n);
+    this.dirSeen = new Uint8Array(n);
+    this.hostInit = new Int32Array(n);
+    this.hostResp = new Int32Array(n);
+    this.remoteOf = new Int32Array(n);
+  }
+
+  /**
+   * Switches the flow's per-window cache to window `w` when needed; returns whether this is the
+   * flow's first packet in this direction in the window.
+   */
+  noteDirection(flow: number, w: number, fromInitiator: boolean): boolean {
+    if (this.cacheWin[flow] !== w) {
+      this.cacheWin[flow] = w;
+      this.dirSeen[flow] = 0;
+      this.hostInit[flow] = -1;
+      this.hostResp[flow] = -1;
+      this.remoteOf[flow] = -1;
+    }
+    const bit = fromInitiator ? 1 : 2;
+    const seen = this.dirSeen[flow]!;
+    if ((seen & bit) !== 0) return false;
+    this.dirSeen[flow] = seen | bit;
+    return true;
   }
 
   setKeys(p: DecodedPacket): void {
@@ -59,6 +91,7 @@ export class FlowAccounting {
     this.dir[flow] = fdir;
     this.service[flow] = svc;
     this.startWin[flow] = acc.index;
+    this.cacheWin[flow] = Number.NaN;
     this.lastWin[flow] = Number.NaN;
     this.prevWin[flow] = Number.NaN;
     this.initiatorKey[flow] = fromInit ? this.srcKey : this.dstKey;
@@ -114,7 +147,7 @@ export class FlowAccounting {
       if (acc.index !== this.startWin[flow]) continue;
       acc.dirs[this.dir[flow]!]!.tcpSynUnanswered--;
       const host = acc.localHosts.get(this.initiatorKey[flow]!);
-      if (host) host.tcpSynUnanswered--;
+      if (host !== undefined) acc.hostList[host]!.tcpSynUnanswered--;
       return true;
     }
     return false;

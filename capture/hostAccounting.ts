@@ -1,4 +1,5 @@
-// Per-packet accounting of the local hosts and remote endpoints a window ranks.
+// Per-packet accounting of the local hosts and remote endpoints a window ranks. A flow remembers,
+// per window, which host entries its ends map to, so most packets need no map lookup.
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
 import type { FlowAccounting } from './flowAccounting.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from './localNetworks.ts';
@@ -6,75 +7,86 @@ import {
   LocalHostAccumulator, RemoteEndpointAccumulator, type WindowAccumulator, type WindowLimits,
 } from './windowAccumulator.ts';
 
-function localHost(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): LocalHostAccumulator | null {
-  let h = acc.localHosts.get(key);
-  if (h) return h;
-  if (acc.localHosts.size >= limit) return null;
-  h = new LocalHostAccumulator(p.network === NETWORK.IPV6, addr, acc.takeSet(), acc.takeSet());
-  acc.localHosts.set(key, h);
-  return h;
+/** Index of the host in acc.hostList, created on first sight; -1 when the window tracks no more hosts. */
+function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
+  const known = acc.localHosts.get(key);
+  if (known !== undefined) return known;
+  if (acc.hostList.length >= limit) return -1;
+  acc.hostList.push(new LocalHostAccumulator(p.network === NETWORK.IPV6, addr, acc.takeSet(), acc.takeSet()));
+  acc.localHosts.set(key, acc.hostList.length - 1);
+  return acc.hostList.length - 1;
 }
 
-function remoteEndpoint(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): RemoteEndpointAccumulator | null {
-  let r = acc.remotes.get(key);
-  if (r) return r;
-  if (acc.remotes.size >= limit) return null;
-  r = new RemoteEndpointAccumulator(p.network === NETWORK.IPV6, addr);
-  acc.remotes.set(key, r);
-  return r;
+function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
+  const known = acc.remotes.get(key);
+  if (known !== undefined) return known;
+  if (acc.remoteList.length >= limit) return -1;
+  acc.remoteList.push(new RemoteEndpointAccumulator(p.network === NETWORK.IPV6, addr));
+  acc.remotes.set(key, acc.remoteList.length - 1);
+  return acc.remoteList.length - 1;
 }
 
-/** Counts packet `p` (direction code `pdir`, flow `flow`) for its local host(s) and remote endpoint. */
+/**
+ * Counts packet `p` (direction code `pdir`, flow `flow`) for its local host(s) and remote endpoint.
+ * `firstInDirection`: the flow's first packet this way in this window (distinct sets need only that).
+ */
 export function hostAccountPacket(
   acc: WindowAccumulator, p: DecodedPacket, pdir: number, fa: FlowAccounting, flow: number, limits: WindowLimits,
+  fromInitiator: boolean, firstInDirection: boolean,
 ): void {
   const len = p.wireLen;
   const tcp = p.proto === IP_PROTO.TCP && p.hasPorts;
-  const flowStarted = fa.justStarted;
   const newlyActive = fa.newlyActive;
-  const initKey = fa.initiatorKey[flow]!;
   const serverPort = fa.serverPort(flow);
   if (pdir === DIR_OUTBOUND || pdir === DIR_INTERNAL) {
-    const h = localHost(acc, fa.srcKey, p, p.src, limits.hosts);
-    if (h) {
+    const cache = fromInitiator ? fa.hostInit : fa.hostResp;
+    let i = cache[flow]!;
+    if (i < 0) i = cache[flow] = localHostIndex(acc, fa.srcKey, p, p.src, limits.hosts);
+    if (i >= 0) {
+      const h = acc.hostList[i]!;
       h.bytesOut += len;
       h.packetsOut++;
-      h.peerSet.add(fa.dstKey);
+      if (firstInDirection) h.peerSet.add(fa.dstKey);
       if (tcp && (p.tcpFlags & 0x12) === 0x02) h.tcpSyn++;
       if (p.dns && !p.dnsResponse) h.dnsQueries++;
-      countFlowForHost(h, fa.srcKey === initKey, newlyActive, flowStarted, fa.synPending[flow] === 1, serverPort, limits);
+      if (newlyActive) countFlowForHost(h, fromInitiator, fa.justStarted, fa.synPending[flow] === 1, serverPort);
     }
   }
   if (pdir === DIR_INBOUND || pdir === DIR_INTERNAL) {
-    const h = localHost(acc, fa.dstKey, p, p.dst, limits.hosts);
-    if (h) {
+    const cache = fromInitiator ? fa.hostResp : fa.hostInit;
+    let i = cache[flow]!;
+    if (i < 0) i = cache[flow] = localHostIndex(acc, fa.dstKey, p, p.dst, limits.hosts);
+    if (i >= 0) {
+      const h = acc.hostList[i]!;
       h.bytesIn += len;
       h.packetsIn++;
-      h.peerSet.add(fa.srcKey);
+      if (firstInDirection) h.peerSet.add(fa.srcKey);
       if (tcp && (p.tcpFlags & 0x04) !== 0) h.tcpRstReceived++;
       if (p.dns && p.dnsResponse && p.dnsRcode === 3) h.dnsNxdomain++;
-      countFlowForHost(h, fa.dstKey === initKey, newlyActive, flowStarted, fa.synPending[flow] === 1, serverPort, limits);
+      if (newlyActive) countFlowForHost(h, !fromInitiator, fa.justStarted, fa.synPending[flow] === 1, serverPort);
     }
   }
   if (pdir === DIR_OUTBOUND || pdir === DIR_INBOUND) {
     const out = pdir === DIR_OUTBOUND;
-    const r = out ? remoteEndpoint(acc, fa.dstKey, p, p.dst, limits.remotes) : remoteEndpoint(acc, fa.srcKey, p, p.src, limits.remotes);
-    if (r) {
+    let i = fa.remoteOf[flow]!;
+    if (i < 0) {
+      i = fa.remoteOf[flow] = out
+        ? remoteIndex(acc, fa.dstKey, p, p.dst, limits.remotes)
+        : remoteIndex(acc, fa.srcKey, p, p.src, limits.remotes);
+    }
+    if (i >= 0) {
+      const r = acc.remoteList[i]!;
       if (out) r.bytesOut += len;
       else r.bytesIn += len;
       r.packets++;
       if (newlyActive) r.flows++;
-      r.addLocal(out ? fa.srcKey : fa.dstKey, limits.distinct);
+      if (firstInDirection) r.addLocal(out ? fa.srcKey : fa.dstKey, limits.distinct);
       r.voteForPort(serverPort, len);
     }
   }
 }
 
-function countFlowForHost(
-  h: LocalHostAccumulator, isInitiator: boolean, newlyActive: boolean, started: boolean, synPending: boolean,
-  serverPort: number, limits: WindowLimits,
-): void {
-  if (!newlyActive) return;
+function countFlowForHost(h: LocalHostAccumulator, isInitiator: boolean, started: boolean, synPending: boolean, serverPort: number): void {
   h.flows++;
   if (started) {
     h.flowsStarted++;

@@ -111,8 +111,11 @@ export class WindowAccumulator {
   readonly svcPackets = new Float64Array(SERVICE_NAMES.length);
   readonly svcBytes = new Float64Array(SERVICE_NAMES.length);
   readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
-  readonly localHosts = new Map<number, LocalHostAccumulator>();
-  readonly remotes = new Map<number, RemoteEndpointAccumulator>();
+  /** address key → index in hostList / remoteList */
+  readonly localHosts = new Map<number, number>();
+  readonly remotes = new Map<number, number>();
+  readonly hostList: LocalHostAccumulator[] = [];
+  readonly remoteList: RemoteEndpointAccumulator[] = [];
   flowStarts: FlowStart[] = [];
   flowStartsDropped = 0;
   dnsQueries = 0;
@@ -140,7 +143,7 @@ export class WindowAccumulator {
 
   /** Makes this accumulator a fresh one for another window (saves allocating sets and maps per window). */
   reuseFor(index: number, start: number): void {
-    for (const h of this.localHosts.values()) {
+    for (const h of this.hostList) {
       h.peerSet.clear();
       h.portSet.clear();
       this.setPool.push(h.peerSet, h.portSet);
@@ -159,6 +162,8 @@ export class WindowAccumulator {
     this.svcFlows.fill(0);
     this.localHosts.clear();
     this.remotes.clear();
+    this.hostList.length = 0;
+    this.remoteList.length = 0;
     this.flowStarts = [];
     this.flowStartsDropped = 0;
     this.dnsQueries = 0;
@@ -205,7 +210,7 @@ export class WindowAccumulator {
       },
     };
     if (this.localHosts.size === 0 && this.remotes.size === 0 && this.dnsQueries === 0 && this.dnsResponses === 0) return w;
-    w.topLocalHosts = [...this.localHosts.values()]
+    w.topLocalHosts = [...this.hostList]
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
       .map((h) => ({
@@ -214,7 +219,7 @@ export class WindowAccumulator {
         tcpSyn: h.tcpSyn, tcpSynUnanswered: h.tcpSynUnanswered, tcpRstReceived: h.tcpRstReceived,
         dnsQueries: h.dnsQueries, dnsNxdomain: h.dnsNxdomain,
       }));
-    w.topRemoteEndpoints = [...this.remotes.values()]
+    w.topRemoteEndpoints = [...this.remoteList]
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
       .map((r) => ({

@@ -83,13 +83,17 @@ export class WindowAggregator {
 
     const srcKey = fa.srcKey;
     const dstKey = fa.dstKey;
-    const hosts = acc.remoteHostSets[pdir]!;
-    if (pdir === DIR_OUTBOUND) hosts.add(dstKey);
-    else if (pdir === DIR_INBOUND) hosts.add(srcKey);
-    else if (pdir === DIR_INTERNAL) hosts.add(this.table.fromInitiator ? dstKey : srcKey); // the responder
-    else {
-      hosts.add(srcKey);
-      hosts.add(dstKey);
+    const fromInit = this.table.fromInitiator;
+    const firstInDirection = fa.noteDirection(flow, acc.index, fromInit);
+    if (firstInDirection) {
+      const hosts = acc.remoteHostSets[pdir]!;
+      if (pdir === DIR_OUTBOUND) hosts.add(dstKey);
+      else if (pdir === DIR_INBOUND) hosts.add(srcKey);
+      else if (pdir === DIR_INTERNAL) hosts.add(fromInit ? dstKey : srcKey); // the responder
+      else {
+        hosts.add(srcKey);
+        hosts.add(dstKey);
+      }
     }
 
     if (p.proto === IP_PROTO.TCP && p.hasPorts) {
@@ -112,7 +116,7 @@ export class WindowAggregator {
       }
       fa.countDns(acc, p);
     }
-    hostAccountPacket(acc, p, pdir, fa, flow, limits);
+    hostAccountPacket(acc, p, pdir, fa, flow, limits, fromInit, firstInDirection);
     return pdir;
   }
 

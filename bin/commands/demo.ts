@@ -25,11 +25,11 @@ options:
   --var DIR        working folder (default ./var, env SPANWATCH_VAR)
   --host H         address to bind (default 127.0.0.1)
   --port N         port (default 8080)
-  --speed S        replay speed of the incident day: a multiplier or max (default 60)
+  --speed S        replay speed of the incident day: a multiplier or max (default 120)
 
 examples:
   npm start
-  spanwatch demo --speed 120 --port 8090
+  spanwatch demo --speed 600 --port 8090
 `;
 
 export const options = {
@@ -97,13 +97,13 @@ export async function run(argv: string[]): Promise<number> {
     '',
     `    ${token}`,
     '',
-    `  Replaying ${incidentDay.file} (${labels.incidents.length} labelled incidents) at ${values.speed ?? '60'}× — Ctrl-C to stop.`,
+    `  Replaying ${incidentDay.file} (${labels.incidents.length} labelled incidents) at ${values.speed ?? '120'}× — Ctrl-C to stop.`,
     '',
   ].join('\n') + '\n');
 
   return serve.run([
     '--var', varDir, '--models', modelsDir, '--host', host, '--port', port,
-    '--sensor', '--sensor-name', 'demo', '--speed', values.speed ?? '60',
+    '--sensor', '--sensor-name', 'demo', '--speed', values.speed ?? '120',
     '--pcap', join(manifest.dir, incidentDay.file),
     ...labels.localNets.flatMap((n) => ['--local-net', n]),
     '--ioc', join(manifest.dir, labels.iocFile),

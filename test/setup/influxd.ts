@@ -1,8 +1,8 @@
 // vitest globalSetup: one real influxd for the whole run (random loopback port, temporary data
 // dir), started by the same code as spanwatch's embedded default. Tests reach it via
-// test/helpers/influx.ts. `spanwatch sensor` runs inside tests write to it too (INFLUX_URL), keep
-// their spools under a temporary SPANWATCH_VAR (never the project's var/), and keep raw points
-// forever (SPANWATCH_RETENTION_RAW).
+// test/helpers/influx.ts. `spanwatch` commands run by tests without --influx share one embedded
+// influxd under a temporary SPANWATCH_VAR (never the project's var/) and keep raw points forever
+// (SPANWATCH_RETENTION_RAW), since generated test captures carry old fixed dates.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const varDir = mkdtempSync(join(tmpdir(), 'spanwatch-test-var-'));
   const influx = await startEmbeddedInflux({ dataDir });
   project.provide('influxUrl', influx.url);
-  process.env.INFLUX_URL ??= influx.url;
   process.env.SPANWATCH_VAR ??= varDir;
-  // Generated test captures carry fixed dates, often older than the default 7 d raw retention.
   process.env.SPANWATCH_RETENTION_RAW ??= 'inf';
   return async () => {
     await influx.stop();

@@ -128,7 +128,7 @@ export const evidenceView: View = (root, ctx, id) => {
     renderAudit(ev.audit);
   }
 
-  function render(ev: Evidence, windows: WindowStats[]): void {
+  function render(ev: Evidence, windows: WindowStats[], replayChannel?: string): void {
     const a = ev.anomaly;
     const width = Math.max(520, Math.min(1300, root.clientWidth - 40));
     clear(head);
@@ -167,8 +167,9 @@ export const evidenceView: View = (root, ctx, id) => {
     if (bars.length) barChart(d3select(contribBox).append('svg'), { width: Math.max(360, contribBox.clientWidth - 28), bars, colour: DIRECTION_COLOUR.outbound });
     else contribBox.append(el('p', { class: 'muted' }, 'The model reported no per-feature contributions.'));
     hostTimelineChart(hostBox, ctx, a, windows.length ? windows : ev.windows, Math.max(360, hostBox.clientWidth - 28));
-    const allowed = actionsFor(ctx.me.role);
-    if (allowed.length === 0) actionBox.append(el('p', { class: 'muted' }, `Your role (${ctx.me.role}) can view but not act.`));
+    const allowed = replayChannel ? [] : actionsFor(ctx.me.role);
+    if (replayChannel) actionBox.append(el('p', { class: 'muted' }, `This anomaly comes from the training replay ${replayChannel}: nothing here is recorded.`));
+    else if (allowed.length === 0) actionBox.append(el('p', { class: 'muted' }, `Your role (${ctx.me.role}) can view but not act.`));
     else mountActions(actionBox, allowed, (action: AnalystAction, note?: string, assignee?: string) =>
       ctx.api.act(id, action, note, assignee).then(() => reloadAudit()));
     renderAudit(ev.audit);
@@ -184,6 +185,12 @@ export const evidenceView: View = (root, ctx, id) => {
     } catch { windows = []; }
     if (alive) render(ev, windows);
   }, (err: unknown) => {
+    if (!alive) return;
+    // a training replay's anomalies live only in this page, on their own channel
+    for (const [channel, data] of ctx.state.channels) {
+      const held = channel.startsWith('replay:') ? data.anomalies.get(id) : undefined;
+      if (held) { render({ anomaly: held, windows: data.windows, audit: [] }, data.windows, channel); return; }
+    }
     clear(body);
     body.append(el('p', { class: 'error', attrs: { role: 'alert' } }, err instanceof Error ? err.message : String(err)));
   });
