@@ -92,7 +92,33 @@ async function main(): Promise<void> {
     for (const c of clients) c.terminate();
     latencies.sort((a, b) => a - b);
 
-    // ---- 2. API under load, against a bare fastify route ----
+    // ---- 2. a client that stops reading: memory and queue while 20 000 windows go out ----
+    const slow = await new Promise<WebSocket>((resolve) => {
+      const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/api/v1/stream`);
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: viewer, sensors: ['slow'] })));
+      ws.once('message', () => resolve(ws));
+    });
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+    const slowClient = ctx.hub.clientList().find((c) => c.filter.sensors?.has('slow'))!;
+    const gcNow = (globalThis as { gc?: () => void }).gc;
+    gcNow?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let maxQueue = 0;
+    let windowBytes = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const w = emptyWindowStats('slow', t0 + i * 1000, 1000);
+      w.directions.outbound.packets = i;
+      if (i === 0) windowBytes = JSON.stringify(w).length;
+      ctx.feed.window(w);
+      maxQueue = Math.max(maxQueue, slowClient.queueLength);
+      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    gcNow?.();
+    const heapGrowth = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+    const slowDropped = slowClient.totalDropped;
+    slow.terminate();
+
+    // ---- 3. API under load, against a bare fastify route ----
     for (let i = 0; i < 500; i++) ctx.feed.anomaly(anomaly(10_000 + i, t0 + i * 1000));
     const auth = { authorization: `Bearer ${viewer}` };
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -114,6 +140,8 @@ async function main(): Promise<void> {
     const f = (n: number) => n.toFixed(2).padStart(8);
     process.stdout.write(`\ningest → stream: ${ANOMALIES} anomalies × ${CLIENTS} clients, ${received} deliveries (expected ${ANOMALIES * CLIENTS})\n`);
     process.stdout.write(`  latency ms   p50 ${f(quantile(latencies, 0.5))}   p99 ${f(quantile(latencies, 0.99))}   max ${f(latencies.at(-1) ?? NaN)}   (target p99 ≤ 100 ms)\n`);
+    process.stdout.write(`\nslow client (socket paused): 20 000 windows of ${(windowBytes / 1000).toFixed(1)} kB published (${(20_000 * windowBytes / 1e6).toFixed(0)} MB)\n`);
+    process.stdout.write(`  max queue ${maxQueue} (limit 256)   windows dropped ${slowDropped}   heap growth ${heapGrowth.toFixed(1)} MB (includes the bounded history and resume buffers)\n`);
     process.stdout.write(`\nAPI under load (${CONCURRENCY} keep-alive connections, ${LOAD_MS / 1000} s each; same process as the load generator)\n`);
     process.stdout.write(`  route                               req/s      p50 ms    p99 ms   p99 / bare p99\n`);
     const row = (name: string, r: { rps: number; p50: number; p99: number }) =>

@@ -178,16 +178,16 @@ export class WindowAccumulator {
     this.decodeErrors = 0;
   }
 
+  private service(i: number): ServiceStats {
+    return { packets: this.svcPackets[i]!, bytes: this.svcBytes[i]!, flows: this.svcFlows[i]! };
+  }
+
   toStats(sensor: string, topK: number): WindowStats {
     const dirs = this.dirs;
     for (let d = 0; d < dirs.length; d++) {
       dirs[d]!.remoteHosts = this.remoteHostSets[d]!.size;
       dirs[d]!.remotePorts = this.remotePortSets[d]!.size;
     }
-    const sp = this.svcPackets;
-    const sb = this.svcBytes;
-    const sf = this.svcFlows;
-    const svc = (i: number): ServiceStats => ({ packets: sp[i]!, bytes: sb[i]!, flows: sf[i]! });
     const w: WindowStats = {
       version: WINDOW_STATS_VERSION,
       sensor,
@@ -196,8 +196,9 @@ export class WindowAccumulator {
       flushedByClock: false,
       directions: { outbound: { ...dirs[0]! }, inbound: { ...dirs[1]! }, internal: { ...dirs[2]! }, other: { ...dirs[3]! } },
       services: {
-        dns: svc(0), http: svc(1), tls: svc(2), ssh: svc(3), smb: svc(4), ntp: svc(5),
-        'other-tcp': svc(6), 'other-udp': svc(7), icmp: svc(8), other: svc(9),
+        dns: this.service(0), http: this.service(1), tls: this.service(2), ssh: this.service(3), smb: this.service(4),
+        ntp: this.service(5), 'other-tcp': this.service(6), 'other-udp': this.service(7), icmp: this.service(8),
+        other: this.service(9),
       },
       topLocalHosts: [],
       topRemoteEndpoints: [],

@@ -98,6 +98,9 @@ export class SeasonalBaselineBuilder {
   private first = Infinity;
   private last = -Infinity;
   private readonly rand: () => number;
+  private slotStart = NaN;
+  private hw = 0;
+  private hd = 0;
 
   constructor(seed: number, private readonly windowMs: number, private readonly reservoirSize = 512) {
     this.rand = seededRandom(seed ^ 0x5eed);
@@ -105,8 +108,9 @@ export class SeasonalBaselineBuilder {
 
   /** Counts one window in its slots; call once per window before `add` for its values. */
   window(start: number): void {
-    this.windowsHow[hourOfWeek(start)]!++;
-    this.windowsHod[hourOfDay(start)]!++;
+    this.slot(start);
+    this.windowsHow[this.hw]!++;
+    this.windowsHod[this.hd]!++;
     this.windowsAll++;
     if (start < this.first) this.first = start;
     if (start > this.last) this.last = start;
@@ -119,11 +123,19 @@ export class SeasonalBaselineBuilder {
       this.keys.set(key, r);
     }
     const rs = withHourOfWeek ? this.reservoirSize : Math.max(64, this.reservoirSize / 4);
-    const hw = hourOfWeek(start);
-    const hd = hourOfDay(start);
+    this.slot(start);
+    const hw = this.hw;
+    const hd = this.hd;
     if (withHourOfWeek) (r.how[hw] ??= new Reservoir(rs)).add(value, this.rand);
     (r.hod[hd] ??= new Reservoir(rs)).add(value, this.rand);
     r.all.add(value, this.rand);
+  }
+
+  private slot(start: number): void {
+    if (start === this.slotStart) return;
+    this.slotStart = start;
+    this.hw = hourOfWeek(start);
+    this.hd = hourOfDay(start);
   }
 
   get windowCount(): number {

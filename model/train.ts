@@ -108,7 +108,7 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
   const trainIdx: number[] = [];
   const heldIdx: number[] = [];
   for (let i = 0; i < n; i++) (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1 ? heldIdx : trainIdx).push(i);
-  const maxRows = opts.maxTrainRows ?? 60_000;
+  const maxRows = opts.maxTrainRows ?? 40_000;
   const stride = Math.max(1, trainIdx.length / maxRows);
   const picked: number[] = [];
   for (let k = 0; Math.floor(k) < trainIdx.length; k += stride) picked.push(trainIdx[Math.floor(k)]!);

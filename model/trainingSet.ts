@@ -42,6 +42,7 @@ export class TrainingSet {
   private readonly dns = new DnsNameCounter();
   private readonly beacons = new BeaconTracker();
   private readonly f = new Float64Array(FEATURE_COUNT);
+  private readonly hostKeys = new Map<string, string[]>();
   private readonly hf = new Float64Array(HOST_FEATURES.length);
 
   constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[]) {}
@@ -88,14 +89,15 @@ export class TrainingSet {
     for (const h of w.topLocalHosts) {
       present.add(h.host);
       hostFeatures(h, w.durationMs, this.hf);
-      for (let k = 0; k < HOST_FEATURES.length; k++) this.baseline.add(`host:${h.host}:${HOST_FEATURES[k]!.name}`, w.start, this.hf[k]!, false);
+      const keys = this.keysOf(h.host);
+      for (let k = 0; k < HOST_FEATURES.length; k++) this.baseline.add(keys[k]!, w.start, this.hf[k]!, false);
       const syn = (h.tcpSynUnanswered * 1000) / w.durationMs;
       if (syn > this.limits.synUnansweredMax) this.limits.synUnansweredMax = syn;
     }
     for (const fs of w.flowStarts) if (fs.direction === 'outbound' || fs.direction === 'internal') present.add(fs.local);
     for (const d of w.dns.names) present.add(d.client);
     for (const host of present) {
-      this.baseline.add(`presence:${host}`, w.start, 1, false);
+      this.baseline.add(this.keysOf(host)[HOST_FEATURES.length]!, w.start, 1, false);
       this.hostPresence.set(host, (this.hostPresence.get(host) ?? 0) + 1);
       const g = this.hostGaps.get(host);
       if (!g) {
@@ -131,6 +133,16 @@ export class TrainingSet {
     this.scans.add(w);
     this.dns.add(w);
     for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
+  }
+
+  /** Baseline keys of a host's features, then its presence key (built once per host). */
+  private keysOf(host: string): string[] {
+    let k = this.hostKeys.get(host);
+    if (!k) {
+      k = [...HOST_FEATURES.map((f) => `host:${host}:${f.name}`), `presence:${host}`];
+      this.hostKeys.set(host, k);
+    }
+    return k;
   }
 
   /** Rows hashed so far (the data hash recorded in meta.json). */

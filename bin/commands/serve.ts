@@ -51,6 +51,8 @@ in-process sensor:
   --local-net CIDR     local networks, repeatable
   --sensor-name NAME   sensor name (default this host's name)
   --model VERSION      model for detection (default: the live one in --models; none: no detection)
+  --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
+  --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets)
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --server http://THIS:8080 --server-token <token of role sensor>
@@ -82,6 +84,8 @@ export const options = {
   'local-net': { type: 'string', multiple: true },
   'sensor-name': { type: 'string' },
   model: { type: 'string' },
+  ioc: { type: 'string' },
+  criticality: { type: 'string' },
 } as const;
 
 type ServeValues = ReturnType<typeof parse>['values'];
@@ -198,7 +202,7 @@ export async function run(argv: string[]): Promise<number> {
     let engine: DetectionEngine | null = null;
     if (values.model !== 'none') {
       try {
-        engine = new DetectionEngine(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor });
+        engine = new DetectionEngine(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor, ioc: values.ioc, criticality: values.criticality });
       } catch (err) {
         process.stderr.write(`spanwatch serve: no detection (${(err as Error).message})\n`);
       }
@@ -208,7 +212,15 @@ export async function run(argv: string[]): Promise<number> {
       feed.window(w);
       store?.writer.write(windowStatsToPoints(w));
       if (!engine) return;
-      for (const a of engine.process(w)) {
+      let found;
+      try {
+        found = engine.process(w);
+      } catch (err) {
+        engine = null;
+        process.stderr.write(`spanwatch serve: detection stopped: ${(err as Error).message}\n`);
+        return;
+      }
+      for (const a of found) {
         const view = feed.anomaly(a);
         store?.writer.write([anomalyToPoint({ ...a, status: view.status })]);
       }

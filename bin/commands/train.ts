@@ -4,7 +4,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
 import {
-  DEFAULT_MODELS_DIR, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
+  DEFAULT_MIN_WINDOWS, DEFAULT_MODELS_DIR, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
   type TimeRange, type TrainProgress,
 } from '../../model/index.ts';
 import { InfluxReader, connectStore } from '../../store/index.ts';
@@ -34,7 +34,7 @@ training:
                        (incidents analysts confirmed); extra fields are ignored
   --seed N             seed for sampling and initial weights (default 1)
   --epochs N           autoencoder epochs (default 10)
-  --min-windows N      fewer windows is an error (default 300)
+  --min-windows N      fewer windows is an error (default ${DEFAULT_MIN_WINDOWS})
 
 models:
   --models DIR         models directory (default ${DEFAULT_MODELS_DIR}, or SPANWATCH_MODELS)
@@ -180,7 +180,7 @@ export async function run(argv: string[]): Promise<number> {
   const trainer = new ModelTrainer({
     seed: positiveInt(values.seed, '--seed', 1),
     epochs: Math.max(1, positiveInt(values.epochs, '--epochs', 10)),
-    minWindows: positiveInt(values['min-windows'], '--min-windows', 300),
+    minWindows: positiveInt(values['min-windows'], '--min-windows', DEFAULT_MIN_WINDOWS),
     exclude: values.exclude ? readExcludeRanges(values.exclude) : [],
     onProgress,
     sources: [

@@ -24,7 +24,8 @@ export class DecodedPacket {
   etherType = 0;
   /** innermost VLAN id, -1 without a tag */
   vlan = -1;
-  /** IPv4: the address in [0], rest zero. IPv6: four big-endian 32-bit words. ARP: sender/target IPv4. */
+  /** IPv4: the address in [0], rest zero. IPv6: four big-endian 32-bit words. ARP: sender/target IPv4.
+   *  Valid only when `network` says which. */
   readonly src = new Uint32Array(4);
   readonly dst = new Uint32Array(4);
   /** upper-layer protocol after IPv6 extension headers (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, …) */
@@ -57,8 +58,6 @@ export class DecodedPacket {
     this.network = NETWORK.NONE;
     this.etherType = 0;
     this.vlan = -1;
-    this.src.fill(0);
-    this.dst.fill(0);
     this.proto = 0;
     this.hasPorts = false;
     this.sport = 0;

@@ -49,6 +49,11 @@ export function decodeLinkLayer(data: Uint8Array, linkType: number, p: DecodedPa
   switch (linkType) {
     case 1: {
       if (n < 14) return LINK_TRUNCATED;
+      const direct = (data[12]! << 8) | data[13]!;
+      if (!isVlanTag(direct)) {
+        p.etherType = direct >= 0x0600 ? direct : 0; // values up to 1500 are 802.3 lengths (LLC frames)
+        return 14;
+      }
       const off = skipVlanTags(data, 12, p);
       if (off < 0) return off;
       const t = (data[off]! << 8) | data[off + 1]!;

@@ -18,14 +18,21 @@ function readU32(d: Uint8Array, o: number): number {
   return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
 }
 
+function setIpv4(w: Uint32Array, addr: number): void {
+  w[0] = addr;
+  w[1] = 0;
+  w[2] = 0;
+  w[3] = 0;
+}
+
 export function decodeIpv4(d: Uint8Array, off: number, p: DecodedPacket, out: NetworkBounds): number {
   if (off + 20 > d.length) return NETWORK_MALFORMED;
   const vihl = d[off]!;
   const ihl = (vihl & 0x0f) * 4;
   if (vihl >> 4 !== 4 || ihl < 20 || off + ihl > d.length) return NETWORK_MALFORMED;
   p.network = NETWORK.IPV4;
-  p.src[0] = readU32(d, off + 12);
-  p.dst[0] = readU32(d, off + 16);
+  setIpv4(p.src, readU32(d, off + 12));
+  setIpv4(p.dst, readU32(d, off + 16));
   p.proto = d[off + 9]!;
   const total = (d[off + 2]! << 8) | d[off + 3]!;
   // a zero total length is what TCP segmentation offload leaves in locally sent packets
@@ -96,10 +103,14 @@ export function decodeArp(d: Uint8Array, off: number, p: DecodedPacket): number 
   p.arpOp = (d[off + 6]! << 8) | d[off + 7]!;
   const hlen = d[off + 4]!;
   const plen = d[off + 5]!;
-  if (plen !== 4) return 0;
+  if (plen !== 4) {
+    setIpv4(p.src, 0);
+    setIpv4(p.dst, 0);
+    return 0;
+  }
   const need = off + 8 + 2 * hlen + 2 * plen;
   if (need > d.length) return NETWORK_MALFORMED;
-  p.src[0] = readU32(d, off + 8 + hlen);
-  p.dst[0] = readU32(d, off + 8 + 2 * hlen + plen);
+  setIpv4(p.src, readU32(d, off + 8 + hlen));
+  setIpv4(p.dst, readU32(d, off + 8 + 2 * hlen + plen));
   return 0;
 }

@@ -28,9 +28,10 @@ export class BeaconTracker {
       if (seen.has(key)) continue;
       seen.add(key);
       let ts = this.pairs.get(key);
-      if (ts) this.pairs.delete(key);
-      else ts = [];
-      this.pairs.set(key, ts);
+      if (!ts) {
+        ts = [];
+        this.pairs.set(key, ts);
+      }
       ts.push(f.ts);
       if (ts.length > HISTORY) ts.shift();
       if (ts.length < BEACON_MIN_STARTS) continue;
@@ -43,6 +44,7 @@ export class BeaconTracker {
       const jitter = Math.sqrt(sq / (ts.length - 1)) / mean;
       out.push({ local: f.local, remote: f.remote, port: f.port, key, intervalMs: mean, jitter, starts: ts.length });
     }
+    // bounded: the oldest pairs go first (insertion order; an active beacon is re-learnt quickly)
     while (this.pairs.size > MAX_PAIRS) this.pairs.delete(this.pairs.keys().next().value!);
     return out;
   }

@@ -15,17 +15,18 @@ export interface ScanCandidate {
 }
 
 interface Entry { vKey: string; port: number; hKey: string; target: string }
+interface Group<K> { initiator: string; local: boolean; target: string; port: number; items: Map<K, number> }
 
 /** Scans are judged over this much event time. */
 export const SCAN_HORIZON_MS = 10_000;
 
 export class ScanCounter {
   private readonly ring: Entry[][] = [];
-  private readonly vertical = new Map<string, Map<number, number>>();
-  private readonly horizontal = new Map<string, Map<string, number>>();
+  private readonly vertical = new Map<string, Group<number>>();
+  private readonly horizontal = new Map<string, Group<string>>();
   /** largest counts seen so far (training calibration) */
   maxVertical = 0;
-  readonly maxHorizontal: Record<string, number> = {};
+  readonly maxHorizontal: Record<number, number> = {};
 
   constructor(private readonly horizonWindows: number) {}
 
@@ -38,14 +39,14 @@ export class ScanCounter {
     const touchedV = new Set<string>();
     const touchedH = new Set<string>();
     for (const f of w.flowStarts) {
+      if (f.direction === 'other') continue;
       const e = entryOf(f);
-      if (!e) continue;
       entries.push(e);
       if (e.port > 0) {
-        bump(this.vertical, e.vKey, e.port, 1);
+        bump(this.vertical, e.vKey, e.port, 1, f);
         touchedV.add(e.vKey);
       }
-      bump(this.horizontal, e.hKey, e.target, 1);
+      bump(this.horizontal, e.hKey, e.target, 1, f);
       touchedH.add(e.hKey);
     }
     this.ring.push(entries);
@@ -57,23 +58,24 @@ export class ScanCounter {
     }
     const out: ScanCandidate[] = [];
     for (const k of touchedV) {
-      const n = this.vertical.get(k)?.size ?? 0;
+      const g = this.vertical.get(k);
+      if (!g) continue;
+      const n = g.items.size;
       if (n > this.maxVertical) this.maxVertical = n;
-      const [initiator, target, local] = k.split('>');
-      out.push({ type: 'vertical', initiator: initiator!, target: target!, initiatorIsLocal: local === 'l', count: n });
+      out.push({ type: 'vertical', initiator: g.initiator, target: g.target, initiatorIsLocal: g.local, count: n });
     }
     for (const k of touchedH) {
-      const n = this.horizontal.get(k)?.size ?? 0;
-      const [initiator, port, local] = k.split('|');
-      if (n > (this.maxHorizontal[port!] ?? 0)) this.maxHorizontal[port!] = n;
-      out.push({ type: 'horizontal', initiator: initiator!, port: Number(port), initiatorIsLocal: local === 'l', count: n });
+      const g = this.horizontal.get(k);
+      if (!g) continue;
+      const n = g.items.size;
+      if (n > (this.maxHorizontal[g.port] ?? 0)) this.maxHorizontal[g.port] = n;
+      out.push({ type: 'horizontal', initiator: g.initiator, port: g.port, initiatorIsLocal: g.local, count: n });
     }
     return out;
   }
 }
 
-function entryOf(f: FlowStart): Entry | null {
-  if (f.direction === 'other') return null;
+function entryOf(f: FlowStart): Entry {
   const inbound = f.direction === 'inbound';
   const initiator = inbound ? f.remote : f.local;
   const target = inbound ? f.local : f.remote;
@@ -82,15 +84,19 @@ function entryOf(f: FlowStart): Entry | null {
   return { vKey: `${initiator}>${target}>${l}`, port, hKey: `${initiator}|${f.proto === 'icmp' ? 0 : port}|${l}`, target };
 }
 
-function bump<K>(map: Map<string, Map<K, number>>, key: string, item: K, delta: number): void {
-  let m = map.get(key);
-  if (!m) {
-    if (delta < 0) return;
-    m = new Map();
-    map.set(key, m);
+function bump<K>(map: Map<string, Group<K>>, key: string, item: K, delta: number, f?: FlowStart): void {
+  let g = map.get(key);
+  if (!g) {
+    if (delta < 0 || !f) return;
+    const inbound = f.direction === 'inbound';
+    g = {
+      initiator: inbound ? f.remote : f.local, local: !inbound, target: inbound ? f.local : f.remote,
+      port: f.proto === 'icmp' ? 0 : f.port, items: new Map(),
+    };
+    map.set(key, g);
   }
-  const c = (m.get(item) ?? 0) + delta;
-  if (c <= 0) m.delete(item);
-  else m.set(item, c);
-  if (m.size === 0) map.delete(key);
+  const c = (g.items.get(item) ?? 0) + delta;
+  if (c <= 0) g.items.delete(item);
+  else g.items.set(item, c);
+  if (g.items.size === 0) map.delete(key);
 }

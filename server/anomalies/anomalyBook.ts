@@ -6,7 +6,7 @@ import type { AnomalyView } from '../protocol.ts';
 export class AnomalyBook {
   private readonly byId = new Map<string, AnomalyView>();
 
-  constructor(private readonly capacity = 50_000) {}
+  constructor(private readonly capacity = 20_000) {}
 
   get(id: string): AnomalyView | undefined {
     return this.byId.get(id);

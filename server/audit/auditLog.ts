@@ -33,6 +33,7 @@ export interface AuditInput {
 
 export class AuditLog {
   private tail: Promise<unknown> = Promise.resolve();
+  private cache: { size: number; entries: AuditEntry[] } = { size: 0, entries: [] };
 
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -69,11 +70,36 @@ export class AuditLog {
 
   async entries(filter?: { target?: string; user?: string; action?: string }): Promise<AuditEntry[]> {
     await this.tail;
-    if (!existsSync(this.file)) return [];
-    const all = parseAuditText(await readFile(this.file, 'utf8'));
+    const all = await this.readAll();
     if (!filter) return all;
     return all.filter((e) => (!filter.target || e.target === filter.target)
       && (!filter.user || e.user === filter.user) && (!filter.action || e.action === filter.action));
+  }
+
+  /**
+   * Every entry, parsed. The log only grows, so only the bytes appended since the last call are
+   * read; a file that shrank (or was replaced) is read again from the start.
+   */
+  private async readAll(): Promise<AuditEntry[]> {
+    if (!existsSync(this.file)) {
+      this.cache = { size: 0, entries: [] };
+      return [];
+    }
+    const fh = await open(this.file, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size < this.cache.size) this.cache = { size: 0, entries: [] };
+      if (size > this.cache.size) {
+        const buf = Buffer.alloc(size - this.cache.size);
+        await fh.read(buf, 0, buf.length, this.cache.size);
+        const text = buf.toString('utf8');
+        const complete = text.lastIndexOf('\n') + 1;
+        this.cache = { size: this.cache.size + Buffer.byteLength(text.slice(0, complete)), entries: [...this.cache.entries, ...parseAuditText(text.slice(0, complete))] };
+      }
+      return this.cache.entries;
+    } finally {
+      await fh.close();
+    }
   }
 
   async verify(): Promise<AuditVerifyResult> {

@@ -2,7 +2,7 @@
 // Windows may be dropped when the client falls behind (it is told how many); anomalies are never
 // dropped — a client whose anomaly backlog passes the limit is disconnected with 4429.
 import { CLOSE_CODES, type Channel } from '../protocol.ts';
-import { isCritical, type NumberedMessage } from './streamMessages.ts';
+import type { NumberedMessage } from './streamMessages.ts';
 
 /** The part of a `ws` WebSocket the client needs. */
 export interface StreamSocket {
@@ -17,7 +17,7 @@ export interface StreamClientLimits {
   highWaterBytes: number;
   /** windows held for this client beyond the socket; older ones are dropped first */
   maxQueuedWindows: number;
-  /** anomalies/status messages held for this client; past this the client is disconnected */
+  /** other messages (anomalies, status changes, health, training) held; past this the client is disconnected */
   maxQueuedCritical: number;
 }
 
@@ -74,10 +74,11 @@ export class StreamClient {
     if (item.message.type === 'window') {
       this.queuedWindows++;
       if (this.queuedWindows > this.limits.maxQueuedWindows) this.dropOldestWindow();
-    } else if (isCritical(item.message)) {
+    } else {
+      // everything but windows is kept: anomalies, status changes, health and training progress
       this.queuedCritical++;
       if (this.queuedCritical > this.limits.maxQueuedCritical) {
-        this.disconnect(CLOSE_CODES.tooSlow, `too slow: more than ${this.limits.maxQueuedCritical} anomaly messages pending; reconnect with lastId to resume`);
+        this.disconnect(CLOSE_CODES.tooSlow, `too slow: more than ${this.limits.maxQueuedCritical} anomaly/status messages pending; reconnect with lastId to resume`);
         return;
       }
     }
@@ -105,7 +106,7 @@ export class StreamClient {
         }
         const item = this.queue.shift()!;
         if (item.message.type === 'window') this.queuedWindows--;
-        else if (isCritical(item.message)) this.queuedCritical--;
+        else this.queuedCritical--;
         this.socket.send(item.text, this.onSent);
       }
     } finally {

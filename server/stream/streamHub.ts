@@ -7,8 +7,8 @@ import { StreamClient } from './streamClient.ts';
 import { isCritical, type NumberedMessage, type StreamMessage, type UnnumberedMessage } from './streamMessages.ts';
 
 export const LIVE_CHANNEL: Channel = 'live';
-const CHANNEL_BACKLOG = 4096;
-const MAX_CHANNEL_RINGS = 8;
+const CHANNEL_BACKLOG = 1024;
+const MAX_CHANNEL_RINGS = 4;
 
 export interface StreamHubOptions {
   recentMessages?: number;
@@ -31,8 +31,8 @@ export class StreamHub {
   published = 0;
 
   constructor(opts: StreamHubOptions = {}) {
-    this.recent = new BoundedRing(opts.recentMessages ?? 4096);
-    this.anomalies = new BoundedRing(opts.recentAnomalies ?? 20_000);
+    this.recent = new BoundedRing(opts.recentMessages ?? 2048);
+    this.anomalies = new BoundedRing(opts.recentAnomalies ?? 10_000);
   }
 
   get lastId(): number {

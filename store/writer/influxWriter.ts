@@ -8,7 +8,8 @@ import type { InfluxEndpoint } from '../connection.ts';
 import { toLine, type PointTarget, type StorePoint } from '../point.ts';
 import { measurementSpec } from '../schema.ts';
 import { LineProtocolPoster, WriteFailure } from './httpWrite.ts';
-import { Spool, type SpoolSegment } from './spool.ts';
+import { Spool } from './spool.ts';
+import { SpoolReplay, type Batch } from './spoolReplay.ts';
 
 export interface WriterCounters {
   /** points held in memory (building batches, queued, in flight) */
@@ -51,21 +52,6 @@ export interface InfluxWriterOptions {
   log?: (level: WriterLogLevel, message: string) => void;
 }
 
-interface Batch {
-  target: PointTarget;
-  lines: string[];
-  /** set for batches replayed from the spool */
-  segment?: SpoolSegment;
-}
-
-interface ReplayState {
-  segment: SpoolSegment;
-  lines: string[];
-  next: number;
-  outstanding: number;
-  failed: Batch[];
-}
-
 const TARGETS: readonly PointTarget[] = ['raw', 'events'];
 
 export class InfluxWriter {
@@ -75,7 +61,7 @@ export class InfluxWriter {
   private readonly building: Record<PointTarget, string[]> = { raw: [], events: [] };
   private readonly queue: Batch[] = [];
   private readonly inFlight = new Set<Batch>();
-  private replay: ReplayState | undefined;
+  private readonly replay: SpoolReplay;
   /** while true, new batches go to the spool so the spool drains in order */
   private spooling = false;
   private failures = 0;
@@ -100,6 +86,7 @@ export class InfluxWriter {
     };
     this.poster = new LineProtocolPoster(options.endpoint, options.database, this.opts.maxInFlight + 1, this.opts.requestTimeoutMs);
     this.spool = new Spool(options.spoolDir, this.opts.spoolMaxBytes);
+    this.replay = new SpoolReplay(this.spool, this.opts.batchSize);
     if (!this.spool.isEmpty) {
       this.spooling = true;
       this.log('info', `spool ${options.spoolDir} holds ${this.spool.lines} points from an earlier run; replaying them`);
@@ -219,24 +206,7 @@ export class InfluxWriter {
   }
 
   private nextBatch(): Batch | undefined {
-    const fromMemory = this.queue.shift();
-    if (fromMemory) return fromMemory;
-    if (!this.replay) {
-      const oldest = this.spool.takeOldest();
-      if (!oldest) return undefined;
-      this.replay = { segment: oldest.segment, lines: oldest.lines, next: 0, outstanding: 0, failed: [] };
-    }
-    const r = this.replay;
-    const retry = r.failed.shift();
-    if (retry) {
-      r.outstanding++;
-      return retry;
-    }
-    if (r.next >= r.lines.length) return undefined;
-    const lines = r.lines.slice(r.next, r.next + this.opts.batchSize);
-    r.next += lines.length;
-    r.outstanding++;
-    return { target: r.segment.target, lines, segment: r.segment };
+    return this.queue.shift() ?? this.replay.next();
   }
 
   private pump(): void {
@@ -258,21 +228,17 @@ export class InfluxWriter {
   }
 
   private finishReplayIfDone(): void {
-    const r = this.replay;
-    if (r && r.next >= r.lines.length && r.outstanding === 0 && r.failed.length === 0) {
-      this.spool.remove(r.segment);
-      this.replay = undefined;
-      if (this.spool.isEmpty) {
-        if (this.spooling) this.log('info', 'spool drained; writing straight to InfluxDB again');
-        this.spooling = false;
-      } else {
-        this.pump();
-      }
+    if (!this.replay.settle()) return;
+    if (this.spool.isEmpty) {
+      if (this.spooling) this.log('info', 'spool drained; writing straight to InfluxDB again');
+      this.spooling = false;
+    } else {
+      this.pump();
     }
   }
 
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.inFlight.size === 0 && this.spool.isEmpty && !this.replay
+    return this.queue.length === 0 && this.inFlight.size === 0 && this.spool.isEmpty && !this.replay.active
       && this.building.raw.length === 0 && this.building.events.length === 0;
   }
 
@@ -288,7 +254,7 @@ export class InfluxWriter {
   private onSuccess(batch: Batch): void {
     if (!this.inFlight.delete(batch) && this.closed) return;
     this.c.written += batch.lines.length;
-    if (batch.segment) this.replay!.outstanding--;
+    if (batch.segment) this.replay.done();
     else this.memoryPoints -= batch.lines.length;
     if (this.failures > 0) this.log('info', `InfluxDB answers again after ${this.failures} failed writes`);
     this.failures = 0;
@@ -308,7 +274,7 @@ export class InfluxWriter {
         ? ' — points older than the retention policy are discarded by InfluxDB; to keep an old capture, start with a longer raw retention (e.g. --retention-raw inf)'
         : '';
       if (this.rejectedBatches++ % 100 === 0) this.log('error', `InfluxDB refused ${refused} of ${batch.lines.length} points (${err.message}); they cannot be written${tooOld}`);
-      if (batch.segment) this.replay!.outstanding--;
+      if (batch.segment) this.replay.done();
       else this.memoryPoints -= batch.lines.length;
       this.pump();
       return;
@@ -322,8 +288,7 @@ export class InfluxWriter {
       this.log('warn', `write to InfluxDB failed (${err.code ?? err.message}); spooling to ${this.opts.spoolDir} and retrying with backoff`);
     }
     if (batch.segment) {
-      this.replay!.outstanding--;
-      this.replay!.failed.push(batch);
+      this.replay.failed(batch);
     } else {
       // While InfluxDB fails, memory is the wrong place for data: a crash would lose it.
       this.spooling = true;

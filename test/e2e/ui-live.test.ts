@@ -295,6 +295,11 @@ describe('the analyst view in Chromium', () => {
     expect(await replayRow.getAttribute('data-status')).toBe('open');
     expect(Number(await pageA.locator('.replay-stage figure[data-chart="bytes"]').getAttribute('data-points'))).toBeGreaterThan(0);
     await saveScreenshot(pageA, 'replay');
+    // its evidence card comes from the replay, with nothing to act on
+    await replayRow.click();
+    await expect.poll(() => pageA.locator('section[aria-label="Actions"]').textContent(), WAIT).toContain('training replay');
+    expect(await pageA.locator('#anomaly-status').textContent()).toBe('open');
+    expect(await pageA.locator('button[data-action]').count()).toBe(0);
     await pageA.goto(`${server.url}/#/anomalies`);
     await expect.poll(() => pageA.locator(`a.feed-row[data-id="${incident.id}"]`).getAttribute('data-status'), WAIT).toBe('acknowledged');
   });

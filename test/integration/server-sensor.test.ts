@@ -173,6 +173,12 @@ describe('training-mode replays', () => {
       expect(windows.map((m) => m.data.start)).toEqual(reference);
       expect(rs.app.spanwatch.feed.windowsIn).toBe(0);
       ws.close();
+
+      const slow = await (await fetch(`${rs.url}/api/v1/replays`, { method: 'POST', headers: auth, body: JSON.stringify({ dataset: 'mini', speed: 0.001 }) })).json() as { id: string };
+      const stopped = await fetch(`${rs.url}/api/v1/replays/${slow.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      expect(stopped.status).toBe(200);
+      expect((await stopped.json() as { state: string }).state).toBe('stopped');
+      expect((await fetch(`${rs.url}/api/v1/replays/nope`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
     } finally {
       await rs.close();
     }

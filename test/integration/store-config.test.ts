@@ -62,6 +62,16 @@ describe('embedded influxd', () => {
     expect(existsSync(join(dataDir, 'embedded.json'))).toBe(false);
   });
 
+  it('is stopped when its only user exits without calling stop()', async () => {
+    const dataDir = join(dir, 'solo');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'store-embedded-child.ts'), dataDir], { encoding: 'utf8' });
+    const child = JSON.parse(out) as { pid: number; reused: boolean };
+    expect(child.reused).toBe(false);
+    for (let i = 0; i < 200 && alive(child.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(child.pid)).toBe(false);
+    expect(existsSync(join(dataDir, 'embedded.json'))).toBe(false);
+  });
+
   it('reports a start failure with the tail of influxd\'s log', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

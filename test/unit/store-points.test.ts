@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyWindowStats } from '../../capture/index.ts';
 import {
   anomalyToPoint, nanoTimestamp, pointToAnomaly, pointsToWindowStats, subMsOffset, toLine, windowStatsToPoints,
   retentionToInfluxQl, type StorePoint,
@@ -39,6 +40,19 @@ describe('WindowStats ⇄ points', () => {
     const back = pointsToWindowStats(asRead(windows.flatMap(windowStatsToPoints)));
     const expected = [...windows].sort((a, b) => a.start - b.start || a.sensor.localeCompare(b.sensor));
     expect(back).toEqual(expected);
+  });
+
+  it('leaves quiet directions and services out and reads them back as zeros', () => {
+    const w = syntheticWindow('s1', 1_700_000_000_000, 2);
+    w.directions.other = emptyWindowStats('s1', 0, 1000).directions.other;
+    w.services.smb = { packets: 0, bytes: 0, flows: 0 };
+    const pts = windowStatsToPoints(w);
+    expect(pts.filter((p) => p.measurement === 'traffic').map((p) => p.tags.direction)).toEqual(['outbound', 'inbound', 'internal']);
+    expect(pts.some((p) => p.tags.service === 'smb')).toBe(false);
+    expect(pointsToWindowStats(asRead(pts))).toEqual([w]);
+    const empty = emptyWindowStats('s1', 1_700_000_000_000, 1000);
+    expect(windowStatsToPoints(empty).map((p) => p.measurement)).toEqual(['capture_health', 'dns']);
+    expect(pointsToWindowStats(asRead(windowStatsToPoints(empty)))).toEqual([empty]);
   });
 
   it('keeps remote endpoints out of the tags', () => {

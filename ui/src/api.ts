@@ -1,6 +1,6 @@
 // The REST client: every call carries the bearer token; failures become ApiError with the
 // server's message so views can show it.
-import type { AnalystAction, Anomaly, AuditEntry, Role, SensorHealth, TrainingJob, WindowStats } from './types.ts';
+import type { AnalystAction, Role, SensorHealth, TrainingJob, WindowStats } from './types.ts';
 import { MAX_WINDOWS_PER_REQUEST, type Resolution } from './resolution.ts';
 import {
   asArray, asAnomalyPage, asEvidence, asHostTimeline, asModels, asSensors, asTopHosts,
@@ -43,7 +43,6 @@ export interface ApiClient {
   train(from: number, to: number): Promise<TrainingJob | null>;
   promote(version: string): Promise<unknown>;
   rollback(): Promise<unknown>;
-  audit(target?: string): Promise<AuditEntry[]>;
   datasets(): Promise<DatasetInfo[]>;
   replay(dataset: string, speed: number): Promise<{ id: string; channel: string }>;
 }
@@ -96,7 +95,6 @@ export function apiClient(token: string): ApiClient {
     },
     promote(version) { return call('POST', `/models/${encodeURIComponent(version)}/promote`, {}); },
     rollback() { return call('POST', '/models/rollback', {}); },
-    async audit(target) { return asArray<AuditEntry>(await call('GET', `/audit${query({ target })}`), 'entries'); },
     async datasets() { return asArray<DatasetInfo>(await call('GET', '/datasets'), 'datasets'); },
     async replay(dataset, speed) {
       const r = await call('POST', '/replays', { dataset, speed }) as { id?: string; channel?: string };

@@ -9,7 +9,7 @@ import { openStream, type StreamHandle } from './stream.ts';
 import type { Channel } from './types.ts';
 import { canAdminister } from './vocabulary.ts';
 import { anomaliesView } from './views/anomalies.ts';
-import { evidenceView } from './views/evidence.ts';
+import { evidenceView, replayedEvidenceView } from './views/evidence.ts';
 import { healthView } from './views/health.ts';
 import { hostView, hostsView } from './views/hosts.ts';
 import { liveView } from './views/live.ts';
@@ -24,6 +24,7 @@ const VIEWS: Record<string, View> = {
   live: liveView,
   anomalies: anomaliesView,
   anomaly: evidenceView,
+  replayed: replayedEvidenceView,
   hosts: hostsView,
   host: hostView,
   health: healthView,

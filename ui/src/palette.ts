@@ -26,9 +26,3 @@ export const DIRECTION_COLOUR: Record<Direction, string> = {
   internal: '#7f7f7f',
   other: '#bbbbbb',
 };
-
-const LEVEL_RANK: Record<SeverityLevel, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-export function levelRank(level: SeverityLevel): number {
-  return LEVEL_RANK[level];
-}

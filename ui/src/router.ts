@@ -1,4 +1,5 @@
-// Hash routes: #/live, #/anomalies, #/anomaly/ID, #/hosts, #/host/IP, #/health, #/training, #/replay.
+// Hash routes: #/live, #/anomalies, #/anomaly/ID, #/hosts, #/host/IP, #/health, #/training, #/replay,
+// #/replayed/CHANNEL/ID.
 
 export interface Route { name: string; param: string }
 

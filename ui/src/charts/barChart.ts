@@ -10,7 +10,7 @@ export interface BarChartData { width: number; bars: Bar[]; colour: string }
 
 const ROW = 26;
 const LABEL_W = 190;
-const VALUE_W = 150;
+const VALUE_W = 200;
 
 export function barChart(svg: Selection<SVGSVGElement, unknown, null, undefined>, data: BarChartData): void {
   const height = Math.max(ROW, data.bars.length * ROW);

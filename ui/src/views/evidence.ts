@@ -106,7 +106,16 @@ export function auditTable(entries: AuditEntry[]): HTMLElement {
     body);
 }
 
-export const evidenceView: View = (root, ctx, id) => {
+/** #/anomaly/ID: an anomaly the server holds. */
+export const evidenceView: View = (root, ctx, id) => mountEvidence(root, ctx, id);
+
+/** #/replayed/CHANNEL/ID: an anomaly of a training replay, held only by this page. */
+export const replayedEvidenceView: View = (root, ctx, param) => {
+  const slash = param.indexOf('/');
+  return mountEvidence(root, ctx, param.slice(slash + 1), param.slice(0, slash));
+};
+
+function mountEvidence(root: HTMLElement, ctx: AppContext, id: string, replayChannel?: string): () => void {
   ctx.markSeen(id);
   let alive = true;
   const head = el('header', { class: 'evidence-head' });
@@ -175,6 +184,14 @@ export const evidenceView: View = (root, ctx, id) => {
     renderAudit(ev.audit);
   }
 
+  if (replayChannel) {
+    const data = ctx.state.channels.get(replayChannel);
+    const held = data?.anomalies.get(id);
+    if (data && held) render({ anomaly: held, windows: data.windows, audit: [] }, data.windows, replayChannel);
+    else body.replaceChildren(el('p', { class: 'error', attrs: { role: 'alert' } }, `This page no longer holds anomaly ${id} of ${replayChannel}; start the replay again.`));
+    return () => { alive = false; };
+  }
+
   ctx.api.anomaly(id).then(async (ev) => {
     if (!alive) return;
     putAnomaly(ctx.state, 'live', ev.anomaly);
@@ -185,12 +202,6 @@ export const evidenceView: View = (root, ctx, id) => {
     } catch { windows = []; }
     if (alive) render(ev, windows);
   }, (err: unknown) => {
-    if (!alive) return;
-    // a training replay's anomalies live only in this page, on their own channel
-    for (const [channel, data] of ctx.state.channels) {
-      const held = channel.startsWith('replay:') ? data.anomalies.get(id) : undefined;
-      if (held) { render({ anomaly: held, windows: data.windows, audit: [] }, data.windows, channel); return; }
-    }
     clear(body);
     body.append(el('p', { class: 'error', attrs: { role: 'alert' } }, err instanceof Error ? err.message : String(err)));
   });
@@ -199,4 +210,4 @@ export const evidenceView: View = (root, ctx, id) => {
     if (c.kind === 'status' && c.anomalyId === id) void reloadAudit().catch(() => undefined);
   });
   return () => { alive = false; off(); };
-};
+}

@@ -55,7 +55,7 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel, 
       })
       .call((li) => {
         const a = li.select<HTMLAnchorElement>('a.feed-row')
-          .attr('href', (d) => routeHash('anomaly', d.id))
+          .attr('href', (d) => (channel === 'live' ? routeHash('anomaly', d.id) : routeHash('replayed', `${channel}/${d.id}`)))
           .attr('data-id', (d) => d.id)
           .attr('data-level', (d) => d.level)
           .attr('data-status', (d) => d.status)
