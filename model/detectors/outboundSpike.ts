@@ -10,7 +10,7 @@ import type { DetectorLimits } from '../detectorLimits.ts';
 import { RollingUpload } from './uploadVolume.ts';
 
 /** An upload must exceed what is expected by at least this much per second to count. */
-export const MIN_SPIKE_EXCESS_BYTES_PER_S = 3_000;
+export const MIN_SPIKE_EXCESS_BYTES_PER_S = 100_000;
 
 const PAYLOAD = featureIndex('outbound.payload');
 const PAYLOAD_SPEC = NETWORK_FEATURES[PAYLOAD]!;
@@ -75,11 +75,13 @@ export class OutboundSpikeDetector implements Detector {
     const hour = hourOfDay(w.start);
     const anyHost = this.limits.uploadMinuteMaxAnyHost[hour] ?? 0;
     let any = false;
-    for (const [host, bytes] of this.rolling.add(w)) {
+    const rolling = this.rolling;
+    for (const [host, bytes] of rolling.add(w)) {
       if (fired.has(host) || bytes < MIN_MINUTE_UPLOAD_BYTES) continue;
       const usual = Math.max(this.limits.uploadMinuteMax[host]?.[hour] ?? 0, anyHost / 2);
       const limit = Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
-      if (bytes < limit) continue;
+      // the upload must still be going on: the minute's tail after it stopped is not a new incident
+      if (bytes < limit || rolling.current(host) * rolling.horizon < limit / 4) continue;
       any = true;
       const remote = topReceiver(ctx);
       out.push({

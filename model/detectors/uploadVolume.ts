@@ -9,10 +9,16 @@ export const UPLOAD_HORIZON_MS = 60_000;
 export class RollingUpload {
   private readonly ring: Array<Map<string, number>> = [];
   private readonly sums = new Map<string, number>();
-  private readonly horizon: number;
+  /** windows in the sliding minute */
+  readonly horizon: number;
 
   constructor(durationMs: number) {
     this.horizon = Math.max(1, Math.round(UPLOAD_HORIZON_MS / Math.max(1, durationMs)));
+  }
+
+  /** What a host sent out in the latest window, bytes. */
+  current(host: string): number {
+    return this.ring[this.ring.length - 1]?.get(host) ?? 0;
   }
 
   /** Adds a window; returns the minute sums (bytes) of the hosts that sent something in it. */

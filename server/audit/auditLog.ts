@@ -71,7 +71,7 @@ export class AuditLog {
   async entries(filter?: { target?: string; user?: string; action?: string }): Promise<AuditEntry[]> {
     await this.tail;
     const all = await this.readAll();
-    if (!filter) return all;
+    if (!filter) return [...all];
     return all.filter((e) => (!filter.target || e.target === filter.target)
       && (!filter.user || e.user === filter.user) && (!filter.action || e.action === filter.action));
   }

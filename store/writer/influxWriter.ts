@@ -79,10 +79,12 @@ export class InfluxWriter {
   lastError: string | undefined;
 
   constructor(options: InfluxWriterOptions) {
+    // An option given as undefined means "the default", not "unbounded".
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as InfluxWriterOptions;
     this.opts = {
       batchSize: 5_000, flushIntervalMs: 1_000, maxInFlight: 4, maxQueuedPoints: 100_000,
       spoolMaxBytes: 1024 ** 3, requestTimeoutMs: 10_000, backoffBaseMs: 200, backoffMaxMs: 30_000,
-      ...options,
+      ...given,
     };
     this.poster = new LineProtocolPoster(options.endpoint, options.database, this.opts.maxInFlight + 1, this.opts.requestTimeoutMs);
     this.spool = new Spool(options.spoolDir, this.opts.spoolMaxBytes);

@@ -34,6 +34,15 @@ describe('audit log hash chain', () => {
     expect((await log.verify()).ok).toBe(true);
   });
 
+  it('entries() follows appends from another writer and re-reads a replaced file', async () => {
+    const reader = new AuditLog(file);
+    expect(await reader.entries()).toHaveLength(6);
+    await new AuditLog(file).append({ user: 'cli:root', action: 'user.add', target: 'user:z' });
+    expect((await reader.entries()).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    write(lines().slice(0, 2));
+    expect((await reader.entries()).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
   it('detects an edited line', () => {
     const ls = lines();
     ls[2] = ls[2]!.replace('"user":"ann"', '"user":"eve"');
