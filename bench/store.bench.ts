@@ -134,11 +134,11 @@ try {
   }
   const best = (list: Run[], key: keyof Run): number => Math.min(...list.map((r) => r[key]));
   const rate = (ms: number): string => Math.round(packets / (ms / 1000)).toLocaleString('en').padStart(9);
-  const cost = (list: Run[], key: keyof Run): string => `${(((best(list, key) - best(runs.off, key)) / best(runs.off, key)) * 100).toFixed(1).padStart(5)} %`;
+  const cost = (list: Run[], key: keyof Run): string => `${(((bestOf(list, key) - bestOf(runs.off, key)) / bestOf(runs.off, key)) * 100).toFixed(1).padStart(5)} %`;
   console.log(`pipeline: ${packets} packets over ${CAPTURE_SECONDS} windows of 1 s, read at full speed, best of ${ROUNDS}`);
   console.log('                                         wall packets/s   wall cost   CPU packets/s   CPU cost');
   const row = (name: string, list: Run[]): void => {
-    console.log(`  ${name.padEnd(38)} ${rate(best(list, 'wall'))}   ${cost(list, 'wall')}    ${rate(best(list, 'cpu'))}   ${cost(list, 'cpu')}`);
+    console.log(`  ${name.padEnd(38)} ${rate(bestOf(list, 'wall'))}   ${cost(list, 'wall')}    ${rate(bestOf(list, 'cpu'))}   ${cost(list, 'cpu')}`);
   };
   row('store off (--no-store)', runs.off);
   row('points encoded, nothing sent', runs.encode);

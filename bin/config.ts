@@ -1,4 +1,5 @@
-// Configuration precedence: flags > environment (SPANWATCH_<FLAG>, INFLUX_URL) > config file > defaults.
+// Configuration precedence: flags > environment (SPANWATCH_<COMMAND>_<FLAG>, SPANWATCH_<FLAG>,
+// INFLUX_URL) > config file > defaults.
 // The config file is JSON with comments (spanwatch.jsonc): one section per sub-command plus a
 // shared `common` section, keys spelled like the flags. Values from the environment and the file
 // are turned into flags for the sub-command, so each command validates them with one parser.
@@ -71,8 +72,26 @@ export function readConfig(path: string): ConfigFile {
   return parsed as ConfigFile;
 }
 
-function envName(flag: string): string {
-  return 'SPANWATCH_' + flag.toUpperCase().replace(/-/g, '_');
+function envName(...parts: string[]): string {
+  return 'SPANWATCH_' + parts.map((p) => p.toUpperCase().replace(/-/g, '_')).join('_');
+}
+
+const BOOLEAN_TEXT = /^(true|false|1|0)$/;
+
+/**
+ * SPANWATCH_<COMMAND>_<FLAG> first, then SPANWATCH_<FLAG> (and INFLUX_URL for --influx). The
+ * command-wide name is shared by every command with that flag, so where one command's text flag
+ * is another's switch (`sensor --sensor NAME`, `serve --sensor`), a value that is not a boolean is
+ * left to the command it was meant for.
+ */
+function environmentValue(command: string, flag: string, spec: OptionSpecs[string]): { name: string; value: string } | null {
+  const specific = envName(command, flag);
+  if (process.env[specific]) return { name: specific, value: process.env[specific]! };
+  const shared = envName(flag);
+  const value = process.env[shared] || (flag === 'influx' ? process.env.INFLUX_URL : undefined);
+  if (!value) return null;
+  if (spec.type === 'boolean' && !BOOLEAN_TEXT.test(value)) return null;
+  return { name: process.env[shared] ? shared : 'INFLUX_URL', value };
 }
 
 function toFlags(flag: string, spec: OptionSpecs[string], value: ConfigValue, where: string): string[] {
@@ -121,10 +140,10 @@ export function applyConfig(command: string, argv: string[], options: OptionSpec
   }
   for (const [flag, spec] of Object.entries(options)) {
     if (given.has(flag) || flag === 'help') continue;
-    const env = process.env[envName(flag)] ?? (flag === 'influx' ? process.env.INFLUX_URL : undefined);
-    if (env !== undefined && env !== '') {
-      const value = spec.multiple ? env.split(',').map((s) => s.trim()).filter(Boolean) : env;
-      extra.push(...toFlags(flag, spec, value, `environment ${envName(flag)}`));
+    const env = environmentValue(command, flag, spec);
+    if (env) {
+      const value = spec.multiple ? env.value.split(',').map((s) => s.trim()).filter(Boolean) : env.value;
+      extra.push(...toFlags(flag, spec, value, `environment ${env.name}`));
     } else if (flag in section) {
       extra.push(...toFlags(flag, spec, section[flag]!, `${configPath} ${command}.${flag}`));
     } else if (flag in common) {

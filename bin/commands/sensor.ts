@@ -165,7 +165,7 @@ export async function run(argv: string[]): Promise<number> {
   let damaged = 0;
   const source = openSource(values, files, (err) => {
     damaged++;
-    process.stderr.write(`spanwatch sensor: ${err.message}; continuing with the next file\n`);
+    process.stderr.write(`spanwatch sensor: ${err.message}\n`);
   });
   sinks = await openSinks(values, ctx);
   if (sinks.length === 0) {

@@ -40,6 +40,17 @@ describe('config precedence', () => {
     ]);
   });
 
+  it('a command-specific variable beats the shared one, and a text value never lands on a switch', () => {
+    process.env.SPANWATCH_WINDOW = '5s';
+    process.env.SPANWATCH_SENSOR_WINDOW = '10s';
+    expect(applyConfig('sensor', [], options, null, null)).toEqual(['--window', '10s']);
+    const serveOptions = { sensor: { type: 'boolean' } } as const;
+    process.env.SPANWATCH_SENSOR = 'dc1-core';
+    expect(applyConfig('serve', [], serveOptions, null, null)).toEqual([]);
+    process.env.SPANWATCH_SENSOR = 'true';
+    expect(applyConfig('serve', [], serveOptions, null, null)).toEqual(['--sensor']);
+  });
+
   it('an unknown key names itself, the file and the accepted keys', () => {
     const path = configFile('{ "sensor": { "windw": "1s" } }');
     expect(() => applyConfig('sensor', [], options, readConfig(path), path)).toThrow(/unknown key 'sensor.windw'.*accepts: influx, local-net, no-store, window/);
