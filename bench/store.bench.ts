@@ -132,7 +132,7 @@ try {
       await writer.close();
     }));
   }
-  const best = (list: Run[], key: keyof Run): number => Math.min(...list.map((r) => r[key]));
+  const bestOf = (list: Run[], key: keyof Run): number => Math.min(...list.map((r) => r[key]));
   const rate = (ms: number): string => Math.round(packets / (ms / 1000)).toLocaleString('en').padStart(9);
   const cost = (list: Run[], key: keyof Run): string => `${(((bestOf(list, key) - bestOf(runs.off, key)) / bestOf(runs.off, key)) * 100).toFixed(1).padStart(5)} %`;
   console.log(`pipeline: ${packets} packets over ${CAPTURE_SECONDS} windows of 1 s, read at full speed, best of ${ROUNDS}`);

@@ -81,7 +81,7 @@ export class OutboundSpikeDetector implements Detector {
       const usual = Math.max(this.limits.uploadMinuteMax[host]?.[hour] ?? 0, anyHost / 2);
       const limit = Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
       // the upload must still be going on: the minute's tail after it stopped is not a new incident
-      if (bytes < limit || rolling.current(host) * rolling.horizon < limit / 4) continue;
+      if (bytes < limit || rolling.current(host) * rolling.horizon < limit) continue;
       any = true;
       const remote = topReceiver(ctx);
       out.push({
