@@ -174,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
   const stop = (): void => pipeline.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stderr.write(`spanwatch sensor: capturing on ${source.live ? 'interface ' : ''}${source.name} as sensor '${sensor}' (${windowMs} ms windows)\n`);
   try {
     await pipeline.run(source);
   } catch (err) {

@@ -1,0 +1,20 @@
+// Writes docs/cli.md from the commands' own --help texts, so the reference cannot drift from them.
+import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const COMMANDS = ['sensor', 'stats', 'train', 'evaluate', 'generate', 'serve', 'user', 'audit', 'demo'];
+const run = (args: string[]): string => execFileSync('bin/spanwatch', args, { encoding: 'utf8' }).trimEnd();
+
+const parts = [
+  '# Command-line reference',
+  '',
+  'Generated from `spanwatch <command> --help` by `node --import tsx scripts/cli-reference.ts`.',
+  'Every flag can also come from the environment (`SPANWATCH_<COMMAND>_<FLAG>` or `SPANWATCH_<FLAG>`,',
+  'and `INFLUX_URL` for `--influx`) or from the config file (see docs/deploy/spanwatch.example.jsonc).',
+  '',
+  '```',
+  run(['--help']),
+  '```',
+];
+for (const c of COMMANDS) parts.push('', `## spanwatch ${c}`, '', '```', run([c, '--help']), '```');
+writeFileSync('docs/cli.md', parts.join('\n') + '\n');
