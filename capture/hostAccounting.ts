@@ -10,19 +10,19 @@ import {
 /** Index of the host in acc.hostList, created on first sight; -1 when the window tracks no more hosts. */
 function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
   const known = acc.localHosts.get(key);
-  if (known !== undefined) return known;
+  if (known >= 0) return known;
   if (acc.hostList.length >= limit) return -1;
   acc.hostList.push(new LocalHostAccumulator(p.network === NETWORK.IPV6, addr, acc.takeSet(), acc.takeSet()));
-  acc.localHosts.set(key, acc.hostList.length - 1);
+  acc.localHosts.insert(key, acc.hostList.length - 1);
   return acc.hostList.length - 1;
 }
 
 function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
   const known = acc.remotes.get(key);
-  if (known !== undefined) return known;
+  if (known >= 0) return known;
   if (acc.remoteList.length >= limit) return -1;
   acc.remoteList.push(new RemoteEndpointAccumulator(p.network === NETWORK.IPV6, addr));
-  acc.remotes.set(key, acc.remoteList.length - 1);
+  acc.remotes.insert(key, acc.remoteList.length - 1);
   return acc.remoteList.length - 1;
 }
 

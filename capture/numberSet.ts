@@ -1,10 +1,21 @@
 // A set of non-negative integers below 2^53 (address keys, ports) for distinct counts per window:
-// open addressing over typed arrays, cleared in O(1) by a generation stamp, so a window's sets are
+// open addressing over one Float64Array holding (generation stamp, key) pairs side by side, so a
+// probe touches one cache line; cleared in O(1) by bumping the generation, so a window's sets are
 // reused by the next window without garbage.
 
+/** Slot hash of a non-negative integer below 2^53 (shared with NumberIndex). */
+export function numberHash(key: number): number {
+  const lo = key >>> 0;
+  const hi = (key / 0x1_0000_0000) >>> 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2f), 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
 export class NumberSet {
-  private keys: Float64Array;
-  private stamps: Uint32Array;
+  /** slot i: [2i] generation stamp (0 = never used), [2i + 1] key */
+  private slots: Float64Array;
   private generation = 1;
   private mask: number;
   size = 0;
@@ -12,40 +23,32 @@ export class NumberSet {
   constructor(private readonly limit: number, initialCapacity = 16) {
     let cap = 16;
     while (cap < initialCapacity) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.stamps = new Uint32Array(cap);
+    this.slots = new Float64Array(cap * 2);
     this.mask = cap - 1;
-  }
-
-  private static hash(key: number): number {
-    const lo = key >>> 0;
-    const hi = (key / 0x1_0000_0000) >>> 0;
-    let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2f), 0x9e3779b1);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x85ebca6b);
-    return (h ^ (h >>> 13)) >>> 0;
   }
 
   /** Adds `key` unless the set already holds `limit` members (then the size is a lower bound). */
   add(key: number): void {
-    const stamps = this.stamps;
-    const keys = this.keys;
+    const slots = this.slots;
     const gen = this.generation;
-    let i = NumberSet.hash(key) & this.mask;
-    while (stamps[i] === gen) {
-      if (keys[i] === key) return;
-      i = (i + 1) & this.mask;
+    const mask = this.mask;
+    let i = numberHash(key) & mask;
+    while (slots[2 * i] === gen) {
+      if (slots[2 * i + 1] === key) return;
+      i = (i + 1) & mask;
     }
     if (this.size >= this.limit) return;
-    stamps[i] = gen;
-    keys[i] = key;
-    if (++this.size * 2 > this.keys.length) this.grow();
+    slots[2 * i] = gen;
+    slots[2 * i + 1] = key;
+    if (++this.size * 2 > mask + 1) this.grow();
   }
 
   has(key: number): boolean {
-    let i = NumberSet.hash(key) & this.mask;
-    while (this.stamps[i] === this.generation) {
-      if (this.keys[i] === key) return true;
+    const slots = this.slots;
+    const gen = this.generation;
+    let i = numberHash(key) & this.mask;
+    while (slots[2 * i] === gen) {
+      if (slots[2 * i + 1] === key) return true;
       i = (i + 1) & this.mask;
     }
     return false;
@@ -54,26 +57,26 @@ export class NumberSet {
   clear(): void {
     this.size = 0;
     if (++this.generation === 0xffffffff) {
-      this.stamps.fill(0);
+      this.slots.fill(0);
       this.generation = 1;
     }
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldStamps = this.stamps;
+    const old = this.slots;
     const gen = this.generation;
-    const cap = oldKeys.length * 2;
-    this.keys = new Float64Array(cap);
-    this.stamps = new Uint32Array(cap);
-    this.mask = cap - 1;
-    for (let j = 0; j < oldKeys.length; j++) {
-      if (oldStamps[j] !== gen) continue;
-      const key = oldKeys[j]!;
-      let i = NumberSet.hash(key) & this.mask;
-      while (this.stamps[i] === gen) i = (i + 1) & this.mask;
-      this.stamps[i] = gen;
-      this.keys[i] = key;
+    const cap = old.length; // twice the old slot count
+    const slots = new Float64Array(cap * 2);
+    const mask = cap - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j] !== gen) continue;
+      const key = old[j + 1]!;
+      let i = numberHash(key) & mask;
+      while (slots[2 * i] === gen) i = (i + 1) & mask;
+      slots[2 * i] = gen;
+      slots[2 * i + 1] = key;
     }
+    this.slots = slots;
+    this.mask = mask;
   }
 }

@@ -6,6 +6,7 @@ import {
 import { DIRECTION_NAMES } from './localNetworks.ts';
 import { SERVICE_NAMES } from './services.ts';
 import { NumberSet } from './numberSet.ts';
+import { NumberIndex } from './numberIndex.ts';
 import { addressText } from './addressText.ts';
 
 export interface WindowLimits {
@@ -112,8 +113,8 @@ export class WindowAccumulator {
   readonly svcBytes = new Float64Array(SERVICE_NAMES.length);
   readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
   /** address key → index in hostList / remoteList */
-  readonly localHosts = new Map<number, number>();
-  readonly remotes = new Map<number, number>();
+  readonly localHosts = new NumberIndex();
+  readonly remotes = new NumberIndex();
   readonly hostList: LocalHostAccumulator[] = [];
   readonly remoteList: RemoteEndpointAccumulator[] = [];
   flowStarts: FlowStart[] = [];

@@ -26,6 +26,11 @@ export interface WindowAggregatorOptions {
   quietFlushMs: number;
 }
 
+/** The direction of the same traffic seen the other way round. */
+function reverseDirection(dir: number): number {
+  return dir === DIR_OUTBOUND ? DIR_INBOUND : dir === DIR_INBOUND ? DIR_OUTBOUND : dir;
+}
+
 export class WindowAggregator {
   private readonly open: WindowAccumulator[] = [];
   /** accumulators of emitted windows, kept for reuse */
@@ -63,19 +68,24 @@ export class WindowAggregator {
       acc.svcBytes[SVC_OTHER]! += len;
       return DIR_OTHER;
     }
-    const v6 = p.network === NETWORK.IPV6;
-    const pdir = this.opts.localNets.direction(v6, p.src, p.dst);
+    const limits = this.opts.limits;
+    const fa = this.flows;
+    const fromInit = this.table.fromInitiator;
+    let pdir: number;
+    fa.justStarted = false;
+    if (this.table.isNew) {
+      // locality and address keys are facts of the flow's two addresses: worked out once per flow
+      pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
+      fa.setKeys(p);
+      fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort[flow]!));
+    } else {
+      const fdir = fa.dir[flow]!;
+      pdir = fromInit ? fdir : reverseDirection(fdir);
+      fa.recallKeys(flow, fromInit);
+    }
     const ds = acc.dirs[pdir]!;
     ds.packets++;
     ds.bytes += len;
-    const limits = this.opts.limits;
-    const fa = this.flows;
-    fa.setKeys(p);
-    fa.justStarted = false;
-    if (this.table.isNew) {
-      const fdir = this.table.fromInitiator ? pdir : pdir === DIR_OUTBOUND ? DIR_INBOUND : pdir === DIR_INBOUND ? DIR_OUTBOUND : pdir;
-      fa.start(flow, acc, p, fdir, serviceOf(p.proto, this.table.serverPort[flow]!));
-    }
     fa.markActive(flow, acc);
     const svc = fa.service[flow]!;
     acc.svcPackets[svc]!++;
@@ -83,7 +93,6 @@ export class WindowAggregator {
 
     const srcKey = fa.srcKey;
     const dstKey = fa.dstKey;
-    const fromInit = this.table.fromInitiator;
     const firstInDirection = fa.noteDirection(flow, acc.index, fromInit);
     if (firstInDirection) {
       const hosts = acc.remoteHostSets[pdir]!;

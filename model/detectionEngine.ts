@@ -42,14 +42,16 @@ export class DetectionEngine {
   private readonly findings: Finding[] = [];
   private readonly criticality: CriticalityMap | null;
   readonly deviation: DeviationDetector;
+  private readonly iocs: IocList | null;
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
     const baseline = new SeasonalBaseline(meta.baseline);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
+    this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
-      { kind: 'threat-intel', detector: opts.ioc ? new ThreatIntelDetector(new IocList(opts.ioc, opts.now)) : { detect: () => {} } },
+      { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
       { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, meta.limits) },
       { kind: 'scan', detector: new ScanDetector(meta.limits) },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
@@ -79,6 +81,11 @@ export class DetectionEngine {
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
     return this.tracker.update(w, this.findings, captureLoss);
+  }
+
+  /** IOC-list lines that were neither an address, a CIDR nor a domain (as of the last read). */
+  get iocRejected(): readonly string[] {
+    return this.iocs?.rejected ?? [];
   }
 
   finish(): Anomaly[] {

@@ -1,5 +1,5 @@
 // A local indicator-of-compromise list: one indicator per line — an IP address, a CIDR prefix
-// or a domain (which also matches its subdomains); `#` starts a comment. The file is re-read
+// or a domain (which also matches its subdomains; a leading `*.` is accepted); `#` starts a comment. The file is re-read
 // when its modification time changes, checked at most once a second.
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -25,7 +25,7 @@ export function parseIocText(text: string): IocEntries {
       const p = parsePrefix(line);
       if (p) entries.prefixes.push(p);
       else entries.rejected.push(`line ${i + 1}: '${line}'`);
-    } else if (/^[a-z0-9_.-]+\.[a-z0-9-]+\.?$/i.test(line)) {
+    } else if (/^(?:\*\.)?[a-z0-9_.-]+\.[a-z0-9-]+\.?$/i.test(line)) {
       entries.domains.add(normaliseName(line).replace(/^\*\./, ''));
     } else {
       entries.rejected.push(`line ${i + 1}: '${line}'`);

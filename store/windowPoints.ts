@@ -1,6 +1,6 @@
 // WindowStats ⇄ points. Everything the model needs to rebuild a window for training is stored:
 // per-direction traffic, services, top local hosts, top remotes (by rank), DNS summary with its
-// names, capture health, and the flow starts as compact JSON.
+// names, capture health, and the flow starts as compact text.
 import {
   DIRECTIONS, SERVICES, WINDOW_STATS_VERSION, emptyWindowStats,
   type Direction, type DnsName, type FlowStart, type L4Protocol, type Service, type WindowStats,
@@ -8,22 +8,50 @@ import {
 import type { StorePoint } from './point.ts';
 
 /** InfluxDB string fields are capped at 64 KiB; lists are cut below that and the cut is counted. */
-const MAX_JSON_CHARS = 60_000;
+const MAX_STRING_CHARS = 60_000;
 const PROTOS: readonly L4Protocol[] = ['tcp', 'udp', 'icmp', 'other'];
 
-type CompactFlowStart = [number, number, number, string, string, number];
 type CompactDnsName = [string, string, number, number, number];
 
 function boundedJson<T>(items: readonly T[], encode: (t: T) => unknown): { json: string; cut: number } {
-  const parts: string[] = [];
-  let size = 2;
-  for (let i = 0; i < items.length; i++) {
-    const s = JSON.stringify(encode(items[i]!));
-    if (size + s.length + 1 > MAX_JSON_CHARS) return { json: `[${parts.join(',')}]`, cut: items.length - i };
-    parts.push(s);
-    size += s.length + 1;
+  if (items.length === 0) return { json: '[]', cut: 0 };
+  const encoded = items.map(encode);
+  let json = JSON.stringify(encoded);
+  if (json.length <= MAX_STRING_CHARS) return { json, cut: 0 };
+  // Too long: shrink the list in proportion, a few stringify calls rather than one per item.
+  let keep = encoded.length;
+  while (json.length > MAX_STRING_CHARS && keep > 0) {
+    keep = Math.min(keep - 1, Math.floor((keep * MAX_STRING_CHARS * 0.98) / json.length));
+    json = JSON.stringify(encoded.slice(0, keep));
   }
-  return { json: `[${parts.join(',')}]`, cut: 0 };
+  return { json, cut: items.length - keep };
+}
+
+// Flow starts are addresses and numbers only, so a plain text list is enough and far cheaper than
+// JSON (no quotes to escape in line protocol): "dt,dir,proto,local,remote,port;…".
+const LIST_SEPARATORS = /[,;]/g;
+
+function flowStartsText(w: WindowStats): { text: string; cut: number } {
+  let text = '';
+  const list = w.flowStarts;
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i]!;
+    const item = `${f.ts - w.start},${DIRECTIONS.indexOf(f.direction)},${PROTOS.indexOf(f.proto)},${f.local.replace(LIST_SEPARATORS, '')},${f.remote.replace(LIST_SEPARATORS, '')},${f.port}`;
+    if (text.length + item.length + 1 > MAX_STRING_CHARS) return { text, cut: list.length - i };
+    text = text ? `${text};${item}` : item;
+  }
+  return { text, cut: 0 };
+}
+
+function parseFlowStarts(v: unknown, start: number): FlowStart[] {
+  if (typeof v !== 'string' || v === '') return [];
+  return v.split(';').map((item): FlowStart => {
+    const [dt, dir, proto, local, remote, port] = item.split(',');
+    return {
+      ts: start + Number(dt), direction: DIRECTIONS[Number(dir)] ?? 'other', proto: PROTOS[Number(proto)] ?? 'other',
+      local: local ?? '', remote: remote ?? '', port: Number(port) || 0,
+    };
+  });
 }
 
 export function windowStatsToPoints(w: WindowStats): StorePoint[] {
@@ -40,8 +68,7 @@ export function windowStatsToPoints(w: WindowStats): StorePoint[] {
     const st = w.services[s];
     if (st && !isQuiet(st)) points.push({ measurement: 'services', tags: { sensor, service: s }, fields: { ...st }, time });
   }
-  const flows = boundedJson(w.flowStarts, (f): CompactFlowStart =>
-    [f.ts - w.start, DIRECTIONS.indexOf(f.direction), PROTOS.indexOf(f.proto), f.local, f.remote, f.port]);
+  const flows = flowStartsText(w);
   const names = boundedJson(w.dns.names, (n): CompactDnsName => [n.name, n.client, n.queries, n.nxdomain, n.qtype]);
   const h = w.health;
   points.push({
@@ -75,7 +102,7 @@ export function windowStatsToPoints(w: WindowStats): StorePoint[] {
     time,
   });
   if (w.flowStarts.length > 0) {
-    points.push({ measurement: 'flow_starts', tags: { sensor }, fields: { list: flows.json, truncated: flows.cut }, time });
+    points.push({ measurement: 'flow_starts', tags: { sensor }, fields: { list: flows.text, truncated: flows.cut }, time });
   }
   return points;
 }
@@ -160,9 +187,7 @@ export function pointsToWindowStats(points: Iterable<StorePoint>, defaultDuratio
         break;
       }
       case 'flow_starts':
-        w.flowStarts = parseList<CompactFlowStart>(f.list).map(([dt, dir, proto, local, remote, port]): FlowStart => ({
-          ts: w.start + dt, direction: DIRECTIONS[dir] ?? 'other', proto: PROTOS[proto] ?? 'other', local, remote, port,
-        }));
+        w.flowStarts = parseFlowStarts(f.list, w.start);
         break;
       default:
         break;

@@ -1,9 +1,11 @@
 // `spanwatch evaluate`: a model on labelled captures — per-kind recall and precision, false
 // alarms per hour of normal traffic, detection delay and severity per incident, next to a
 // per-feature 3-sigma rule run on the same windows.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { EvaluationRun, formatEvaluation, loadModel, DEFAULT_MODELS_DIR, type EvaluationLabels } from '../../model/index.ts';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  EvaluationRun, formatEvaluation, loadModel, resolveModelDir, DEFAULT_MODELS_DIR, type EvaluationLabels, type EvaluationReport,
+} from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { fromEnv, parseFlags } from '../options.ts';
 import { windowsFromCaptures } from './train.ts';
@@ -28,6 +30,7 @@ options:
   --criticality FILE   CIDR → criticality JSON (default: the labels' "criticalityFile", if any)
   --models DIR         models directory for versions and latest (default ${DEFAULT_MODELS_DIR})
   --json               print the report as JSON instead of a table
+  --record             also store a summary in the model's meta.json ("evaluation")
 
 examples:
   spanwatch evaluate --model latest --labels data/office/labels.json
@@ -42,6 +45,7 @@ const options = {
   criticality: { type: 'string' },
   models: { type: 'string' },
   json: { type: 'boolean' },
+  record: { type: 'boolean' },
 } as const;
 
 type RawLabels = EvaluationLabels & { iocFile?: string; criticalityFile?: string };
@@ -65,6 +69,25 @@ function relativeTo(labelsPath: string, file: string | undefined): string | unde
   if (!file) return undefined;
   const p = resolve(dirname(labelsPath), file);
   return existsSync(p) ? p : undefined;
+}
+
+/** Keeps the headline numbers next to the model, so versions can be compared without re-running. */
+function recordEvaluation(dir: string, labelsPath: string, report: EvaluationReport): void {
+  const path = join(dir, 'meta.json');
+  const meta = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const summary = (m: EvaluationReport['model']): Record<string, unknown> => ({
+    detected: m.incidents.filter((i) => i.detected).length,
+    incidents: m.incidents.length,
+    falseAlarmsPerDay: m.falseAlarmsPerDay,
+    normalPeaksFlagged: m.normalPeaksFlagged,
+    recall: Object.fromEntries(Object.entries(m.perKind).map(([k, v]) => [k, v.recall])),
+  });
+  meta.evaluation = {
+    at: new Date().toISOString(), labels: resolve(labelsPath), windows: report.windows, normalHours: report.normalHours,
+    model: summary(report.model), threeSigma: summary(report.threeSigma),
+  };
+  writeFileSync(`${path}.tmp`, JSON.stringify(meta, null, 1) + '\n');
+  renameSync(`${path}.tmp`, path);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -96,6 +119,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`evaluate --pcap: ${(err as Error).message}`, 1);
   }
   const report = evaluation.report();
+  if (values.record) {
+    try {
+      recordEvaluation(resolveModelDir(values.model, fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR)), values.labels, report);
+    } catch (err) {
+      throw new CliError(`evaluate --record: ${(err as Error).message}`, 1);
+    }
+  }
   process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatEvaluation(report) + '\n');
   return 0;
 }

@@ -7,7 +7,8 @@ import {
   DEFAULT_MIN_WINDOWS, DEFAULT_MODELS_DIR, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
   type TimeRange, type TrainProgress,
 } from '../../model/index.ts';
-import { InfluxReader, connectStore } from '../../store/index.ts';
+import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } from '../../store/index.ts';
+import { join } from 'node:path';
 import { CliError } from '../cliError.ts';
 import { fromEnv, parseDuration, parseFlags } from '../options.ts';
 
@@ -21,8 +22,10 @@ input (one of):
                        ({"type":"window","data":...}; other lines are skipped); repeatable
   --pcap FILE          capture files (pcap/pcapng), cut into windows like the sensor does; repeatable;
                        file names after the options count too
-  --influx URL         InfluxDB history (or INFLUX_URL); needs --from and --to
-  --from T, --to T     ISO-8601 time or ms since the epoch (history range)
+  --from T, --to T     InfluxDB history: ISO-8601 time or ms since the epoch (1 s windows)
+  --influx URL         InfluxDB 1.x URL (or INFLUX_URL); without it, the embedded influxd
+                       with data under var/influxdb (or $SPANWATCH_VAR/influxdb)
+  --influx-db NAME     database (default spanwatch)
   --sensor NAME        the sensor whose history to read (default: all)
 
 windows (for --pcap):
@@ -49,6 +52,7 @@ examples:
   spanwatch train --jsonl week1.jsonl --promote
   spanwatch train --pcap day1.pcap day2.pcap day3.pcap --window 1s
   spanwatch train --influx http://localhost:8086 --sensor office --from 2026-11-01 --to 2026-11-08 --exclude confirmed.json
+  spanwatch train --from 2026-11-01 --to 2026-11-08          # the embedded influxd's history
   spanwatch train --list
 `;
 
@@ -56,6 +60,7 @@ const options = {
   jsonl: { type: 'string', multiple: true },
   pcap: { type: 'string', multiple: true },
   influx: { type: 'string' },
+  'influx-db': { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   sensor: { type: 'string' },
@@ -172,9 +177,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const influx = fromEnv(values.influx, 'INFLUX_URL');
-  const sources = [values.jsonl?.length ? 'jsonl' : null, values.pcap?.length ? 'pcap' : null, values.influx !== undefined || (values.from !== undefined && influx) ? 'influx' : null].filter(Boolean);
+  const sources = [values.jsonl?.length ? 'jsonl' : null, values.pcap?.length ? 'pcap' : null, values.influx !== undefined || values.from !== undefined || values.to !== undefined ? 'influx' : null].filter(Boolean);
   if (sources.length !== 1) {
-    throw new CliError('train: give exactly one input: --jsonl FILE..., --pcap FILE..., or --influx URL with --from/--to. See `spanwatch train --help`.');
+    throw new CliError('train: give exactly one input: --jsonl FILE..., --pcap FILE..., or --from/--to (InfluxDB history). See `spanwatch train --help`.');
   }
   const onProgress = progressReporter();
   const trainer = new ModelTrainer({
@@ -186,7 +191,7 @@ export async function run(argv: string[]): Promise<number> {
     sources: [
       ...(values.jsonl ?? []).map((f) => `jsonl:${f}`),
       ...(values.pcap ?? []).map((f) => `pcap:${f}`),
-      ...(sources[0] === 'influx' ? [`influx:${values.sensor ?? '*'}@${values.from}..${values.to}`] : []),
+      ...(sources[0] === 'influx' ? [`influx:${values['influx-db'] ?? 'spanwatch'}/${values.sensor ?? '*'}@${values.from}..${values.to}`] : []),
     ],
   });
   const add = (w: WindowStats): void => {
@@ -211,14 +216,18 @@ export async function run(argv: string[]): Promise<number> {
     const from = parseTime(values.from, '--from');
     const to = parseTime(values.to, '--to');
     if (!(to > from)) throw new CliError('train: --to must be after --from');
-    let conn;
+    let embedded: EmbeddedInflux | undefined;
     try {
-      conn = await connectStore({ url: influx!, createDatabase: false });
+      if (influx === undefined) embedded = await startEmbeddedInflux({ dataDir: join(process.env.SPANWATCH_VAR || 'var', 'influxdb') });
+      const conn = await connectStore({ url: influx ?? embedded!.url, database: values['influx-db'], createDatabase: false });
+      const reader = new InfluxReader(conn);
+      for await (const page of reader.iterateWindows({ from, to, sensor: values.sensor, resolution: '1s' })) for (const w of page) add(w);
     } catch (err) {
-      throw new CliError(`train --influx: ${(err as Error).message}`, 1);
+      if (err instanceof CliError) throw err;
+      throw new CliError(`train: reading InfluxDB history failed: ${(err as Error).message}`, 1);
+    } finally {
+      await embedded?.stop();
     }
-    const reader = new InfluxReader(conn);
-    for await (const page of reader.iterateWindows({ from, to, sensor: values.sensor, resolution: '1s' })) for (const w of page) add(w);
   }
   let artifact;
   try {

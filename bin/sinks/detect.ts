@@ -69,5 +69,8 @@ export async function openDetectSink(values: DetectValues, ctx: { sensor: string
   } catch (err) {
     throw new CliError(`sensor --model: ${(err as Error).message}`, 1);
   }
+  if (engine.iocRejected.length > 0) {
+    process.stderr.write(`spanwatch sensor: --ioc ${values.ioc}: ignored ${engine.iocRejected.length} line(s) that are not an address, CIDR or domain: ${engine.iocRejected.slice(0, 5).join(', ')}\n`);
+  }
   return new DetectSink(engine, (a) => ctx.publishAnomaly(a));
 }

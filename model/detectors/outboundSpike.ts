@@ -1,7 +1,7 @@
 // outbound-spike: local hosts (or the network as a whole) send far more payload out than the
 // baseline knows for this time. Only outbound payload counts — bytes beyond headers — so the
 // acknowledgement stream of a big download never looks like an upload.
-import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, featureIndex, hostFeatures, hostPayloadOut } from '../features.ts';
+import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, featureIndex, hostPayloadOut } from '../features.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
@@ -23,7 +23,6 @@ export const MIN_MINUTE_UPLOAD_BYTES = 200_000;
 export const UPLOAD_HEADROOM = 2;
 
 export class OutboundSpikeDetector implements Detector {
-  private readonly hostVec = new Float64Array(HOST_FEATURES.length);
   private rolling: RollingUpload | null = null;
   constructor(private readonly baseline: SeasonalBaseline, private readonly limits: DetectorLimits) {}
 
@@ -38,13 +37,12 @@ export class OutboundSpikeDetector implements Detector {
     for (const h of w.topLocalHosts) {
       const payload = Math.min(hostPayloadOut(h) * perSec, leftNetwork);
       if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) continue;
-      hostFeatures(h, w.durationMs, this.hostVec);
-      this.hostVec[0] = Math.log1p(payload);
+      const value = Math.log1p(payload);
       const key = `host:${h.host}:${HOST_PAYLOAD_SPEC.name}`;
       // a host with no history at this hour is held against what the busiest host usually sends now
-      const ownBand = upperBand(this.baseline, key, HOST_PAYLOAD_SPEC, this.hostVec[0]!, w.start, true);
+      const ownBand = upperBand(this.baseline, key, HOST_PAYLOAD_SPEC, value, w.start, true);
       const own = ownBand !== null;
-      const band = ownBand ?? upperBand(this.baseline, HOSTS_MAX_SPEC.name, HOSTS_MAX_SPEC, this.hostVec[0]!, w.start);
+      const band = ownBand ?? upperBand(this.baseline, HOSTS_MAX_SPEC.name, HOSTS_MAX_SPEC, value, w.start);
       if (!band || !fires(band, payload)) continue;
       hostFired = true;
       fired.add(h.host);
@@ -52,7 +50,7 @@ export class OutboundSpikeDetector implements Detector {
       out.push(this.finding(`host:${h.host}`, { localHost: h.host, ...(remote ? { remote } : {}) }, payload, band, own ? 'host.payloadOut' : 'hosts.maxPayloadOut',
         `${h.host} sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}${remote ? `, mostly to ${remote}` : ''}`,
         [
-          { feature: 'host.payloadOut', observed: payload, expected: band.median, excess: this.hostVec[0]! - band.exp.high },
+          { feature: 'host.payloadOut', observed: payload, expected: band.median, excess: value - band.exp.high },
         ]));
     }
     hostFired = this.minuteVolumes(ctx, out, fired) || hostFired;

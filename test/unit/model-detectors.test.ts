@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WindowStats } from '../../capture/index.ts';
-import { DetectionEngine, extractFeatures, trainModel, type Anomaly, type AnomalyKind, type ModelArtifact } from '../../model/index.ts';
+import { DetectionEngine, IocList, extractFeatures, trainModel, type Anomaly, type AnomalyKind, type ModelArtifact } from '../../model/index.ts';
 import {
   BACKUP_BYTES_PER_S, BACKUP_HOST, BACKUP_REMOTE, DAY_MS, REMOTES, SERVER, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows,
 } from './model-synthetic.ts';
@@ -272,5 +272,20 @@ describe('deviation', () => {
     odd.dns.labelEntropyMean = 4.5;
     odd.dns.nameLengthMean = 60;
     expect(engine.deviation.error(extractFeatures(odd, features))).toBeGreaterThan(model.meta.autoencoder.threshold.threshold);
+  });
+});
+
+describe('IOC list parsing', () => {
+  it('reads addresses, CIDRs and domains with comments, and reports lines it cannot use', () => {
+    const ioc = join(dir, 'ioc-parse.txt');
+    writeFileSync(ioc, '# list\n192.0.2.1\n2001:db8::/32  # v6 net\n*.evil.example\nnot an indicator\n10.0.0.0/33\n');
+    const engine = new DetectionEngine(model, { ioc });
+    expect(engine.iocRejected).toEqual(["line 5: 'not an indicator'", "line 6: '10.0.0.0/33'"]);
+    const list = new IocList(ioc);
+    expect(list.matchDomain('a.b.evil.example')).toBe('evil.example');
+    expect(list.matchDomain('evil.example.com')).toBeNull();
+    expect(list.matchAddress('2001:db8:0:1::5')).toBe('2001:db8::/32');
+    expect(list.matchAddress('192.0.2.1')).toBe('192.0.2.1');
+    expect(list.matchAddress('192.0.2.2')).toBeNull();
   });
 });
