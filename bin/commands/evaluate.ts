@@ -37,7 +37,7 @@ examples:
   spanwatch evaluate --model var/models/v20261128-0130-1a2b3c4d --labels labels.json --json > report.json
 `;
 
-const options = {
+export const options = {
   model: { type: 'string' },
   labels: { type: 'string' },
   pcap: { type: 'string', multiple: true },

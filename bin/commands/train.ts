@@ -56,7 +56,7 @@ examples:
   spanwatch train --list
 `;
 
-const options = {
+export const options = {
   jsonl: { type: 'string', multiple: true },
   pcap: { type: 'string', multiple: true },
   influx: { type: 'string' },
