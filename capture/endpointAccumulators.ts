@@ -1,0 +1,114 @@
+// Per-window counters of one local host and of one remote endpoint. A window keeps the objects of
+// the window before it and re-initialises them (reset), so the many short windows of a busy capture
+// do not each allocate a fresh object per host.
+import { addressText } from './addressText.ts';
+import type { NumberSet } from './numberSet.ts';
+
+/** An address kept as numbers; its text is built only for the hosts that make the top K. */
+class AddressWords {
+  v6 = false;
+  private w0 = 0;
+  private w1 = 0;
+  private w2 = 0;
+  private w3 = 0;
+
+  protected setAddress(v6: boolean, w: Uint32Array): void {
+    this.v6 = v6;
+    this.w0 = w[0]!;
+    this.w1 = w[1]!;
+    this.w2 = w[2]!;
+    this.w3 = w[3]!;
+  }
+
+  get host(): string {
+    return addressText(this.v6, [this.w0, this.w1, this.w2, this.w3]);
+  }
+}
+
+export class LocalHostAccumulator extends AddressWords {
+  bytesOut = 0;
+  bytesIn = 0;
+  packetsOut = 0;
+  packetsIn = 0;
+  flows = 0;
+  flowsStarted = 0;
+  tcpSyn = 0;
+  tcpSynUnanswered = 0;
+  tcpRstReceived = 0;
+  dnsQueries = 0;
+  dnsNxdomain = 0;
+
+  /** `peerSet` and `portSet` stay with the object and are cleared with it */
+  constructor(v6: boolean, w: Uint32Array, readonly peerSet: NumberSet, readonly portSet: NumberSet) {
+    super();
+    this.setAddress(v6, w);
+  }
+
+  /** Makes this a fresh accumulator for another host (its sets must already be cleared). */
+  reset(v6: boolean, w: Uint32Array): void {
+    this.setAddress(v6, w);
+    this.bytesOut = 0;
+    this.bytesIn = 0;
+    this.packetsOut = 0;
+    this.packetsIn = 0;
+    this.flows = 0;
+    this.flowsStarted = 0;
+    this.tcpSyn = 0;
+    this.tcpSynUnanswered = 0;
+    this.tcpRstReceived = 0;
+    this.dnsQueries = 0;
+    this.dnsNxdomain = 0;
+  }
+}
+
+export class RemoteEndpointAccumulator extends AddressWords {
+  bytesOut = 0;
+  bytesIn = 0;
+  packets = 0;
+  flows = 0;
+  localHosts = 0;
+  topPort = 0;
+  /** weighted majority vote over bytes per server port (exact when one port carries > half the bytes) */
+  portWeight = 0;
+  firstLocal = -1;
+  localSet: Set<number> | null = null;
+
+  constructor(v6: boolean, w: Uint32Array) {
+    super();
+    this.setAddress(v6, w);
+  }
+
+  /** Makes this a fresh accumulator for another endpoint. */
+  reset(v6: boolean, w: Uint32Array): void {
+    this.setAddress(v6, w);
+    this.bytesOut = 0;
+    this.bytesIn = 0;
+    this.packets = 0;
+    this.flows = 0;
+    this.localHosts = 0;
+    this.topPort = 0;
+    this.portWeight = 0;
+    this.firstLocal = -1;
+    this.localSet = null;
+  }
+
+  addLocal(key: number, limit: number): void {
+    if (this.firstLocal < 0) {
+      this.firstLocal = key;
+      this.localHosts = 1;
+    } else if (key !== this.firstLocal) {
+      if (this.localSet === null) this.localSet = new Set([this.firstLocal]);
+      if (this.localSet.size < limit) this.localSet.add(key);
+      this.localHosts = this.localSet.size;
+    }
+  }
+
+  voteForPort(port: number, bytes: number): void {
+    if (port === this.topPort) this.portWeight += bytes;
+    else if (this.portWeight >= bytes) this.portWeight -= bytes;
+    else {
+      this.topPort = port;
+      this.portWeight = bytes - this.portWeight;
+    }
+  }
+}
