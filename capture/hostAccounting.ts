@@ -3,27 +3,26 @@
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
 import type { FlowAccounting } from './flowAccounting.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from './localNetworks.ts';
-import {
-  LocalHostAccumulator, RemoteEndpointAccumulator, type WindowAccumulator, type WindowLimits,
-} from './windowAccumulator.ts';
+import type { LocalHostAccumulator } from './endpointAccumulators.ts';
+import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
 
 /** Index of the host in acc.hostList, created on first sight; -1 when the window tracks no more hosts. */
 function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
   const known = acc.localHosts.get(key);
   if (known >= 0) return known;
   if (acc.hostList.length >= limit) return -1;
-  acc.hostList.push(new LocalHostAccumulator(p.network === NETWORK.IPV6, addr, acc.takeSet(), acc.takeSet()));
-  acc.localHosts.insert(key, acc.hostList.length - 1);
-  return acc.hostList.length - 1;
+  const i = acc.addLocalHost(p.network === NETWORK.IPV6, addr);
+  acc.localHosts.insert(key, i);
+  return i;
 }
 
 function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
   const known = acc.remotes.get(key);
   if (known >= 0) return known;
   if (acc.remoteList.length >= limit) return -1;
-  acc.remoteList.push(new RemoteEndpointAccumulator(p.network === NETWORK.IPV6, addr));
-  acc.remotes.insert(key, acc.remoteList.length - 1);
-  return acc.remoteList.length - 1;
+  const i = acc.addRemote(p.network === NETWORK.IPV6, addr);
+  acc.remotes.insert(key, i);
+  return i;
 }
 
 /**

@@ -7,7 +7,7 @@ import { DIRECTION_NAMES } from './localNetworks.ts';
 import { SERVICE_NAMES } from './services.ts';
 import { NumberSet } from './numberSet.ts';
 import { NumberIndex } from './numberIndex.ts';
-import { addressText } from './addressText.ts';
+import { LocalHostAccumulator, RemoteEndpointAccumulator } from './endpointAccumulators.ts';
 
 export interface WindowLimits {
   topK: number;
@@ -29,80 +29,6 @@ export const DEFAULT_WINDOW_LIMITS: WindowLimits = {
 
 function emptyDnsSummary(): DnsSummary {
   return { queries: 0, responses: 0, nxdomain: 0, nameLengthMean: 0, nameLengthMax: 0, labelEntropyMean: 0, names: [], namesDropped: 0 };
-}
-
-/** An address kept as numbers; its text is built only for the hosts that make the top K. */
-class AddressWords {
-  readonly v6: boolean;
-  private readonly w0: number;
-  private readonly w1: number;
-  private readonly w2: number;
-  private readonly w3: number;
-
-  constructor(v6: boolean, w: Uint32Array) {
-    this.v6 = v6;
-    this.w0 = w[0]!;
-    this.w1 = w[1]!;
-    this.w2 = w[2]!;
-    this.w3 = w[3]!;
-  }
-
-  get host(): string {
-    return addressText(this.v6, [this.w0, this.w1, this.w2, this.w3]);
-  }
-}
-
-export class LocalHostAccumulator extends AddressWords {
-  bytesOut = 0;
-  bytesIn = 0;
-  packetsOut = 0;
-  packetsIn = 0;
-  flows = 0;
-  flowsStarted = 0;
-  peers = 0;
-  dstPorts = 0;
-  tcpSyn = 0;
-  tcpSynUnanswered = 0;
-  tcpRstReceived = 0;
-  dnsQueries = 0;
-  dnsNxdomain = 0;
-  /** sets borrowed from the window's pool (given back when the accumulator is reused) */
-  constructor(v6: boolean, w: Uint32Array, readonly peerSet: NumberSet, readonly portSet: NumberSet) {
-    super(v6, w);
-  }
-}
-
-export class RemoteEndpointAccumulator extends AddressWords {
-  bytesOut = 0;
-  bytesIn = 0;
-  packets = 0;
-  flows = 0;
-  localHosts = 0;
-  topPort = 0;
-  /** weighted majority vote over bytes per server port (exact when one port carries > half the bytes) */
-  portWeight = 0;
-  firstLocal = -1;
-  localSet: Set<number> | null = null;
-
-  addLocal(key: number, limit: number): void {
-    if (this.firstLocal < 0) {
-      this.firstLocal = key;
-      this.localHosts = 1;
-    } else if (key !== this.firstLocal) {
-      if (this.localSet === null) this.localSet = new Set([this.firstLocal]);
-      if (this.localSet.size < limit) this.localSet.add(key);
-      this.localHosts = this.localSet.size;
-    }
-  }
-
-  voteForPort(port: number, bytes: number): void {
-    if (port === this.topPort) this.portWeight += bytes;
-    else if (this.portWeight >= bytes) this.portWeight -= bytes;
-    else {
-      this.topPort = port;
-      this.portWeight = bytes - this.portWeight;
-    }
-  }
 }
 
 export class WindowAccumulator {
@@ -130,16 +56,29 @@ export class WindowAccumulator {
   packetsSeen = 0;
   decodeErrors = 0;
 
-  private readonly setPool: NumberSet[] = [];
+  /** host and endpoint objects of the window before, re-initialised instead of allocated anew */
+  private readonly hostPool: LocalHostAccumulator[] = [];
+  private readonly remotePool: RemoteEndpointAccumulator[] = [];
 
   constructor(public index: number, public start: number, public durationMs: number, private readonly distinctLimit: number) {
     this.remoteHostSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
     this.remotePortSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
   }
 
-  /** A cleared distinct-count set for a host of this window. */
-  takeSet(): NumberSet {
-    return this.setPool.pop() ?? new NumberSet(this.distinctLimit);
+  /** Appends a fresh local-host entry to hostList; returns its index. */
+  addLocalHost(v6: boolean, w: Uint32Array): number {
+    let h = this.hostPool.pop();
+    if (h === undefined) h = new LocalHostAccumulator(v6, w, new NumberSet(this.distinctLimit), new NumberSet(this.distinctLimit));
+    else h.reset(v6, w);
+    return this.hostList.push(h) - 1;
+  }
+
+  /** Appends a fresh remote-endpoint entry to remoteList; returns its index. */
+  addRemote(v6: boolean, w: Uint32Array): number {
+    let r = this.remotePool.pop();
+    if (r === undefined) r = new RemoteEndpointAccumulator(v6, w);
+    else r.reset(v6, w);
+    return this.remoteList.push(r) - 1;
   }
 
   /** Makes this accumulator a fresh one for another window (saves allocating sets and maps per window). */
@@ -147,8 +86,9 @@ export class WindowAccumulator {
     for (const h of this.hostList) {
       h.peerSet.clear();
       h.portSet.clear();
-      this.setPool.push(h.peerSet, h.portSet);
+      this.hostPool.push(h);
     }
+    for (const r of this.remoteList) this.remotePool.push(r);
     this.index = index;
     this.start = start;
     for (const d of this.dirs) {
@@ -212,7 +152,8 @@ export class WindowAccumulator {
       },
     };
     if (this.localHosts.size === 0 && this.remotes.size === 0 && this.dnsQueries === 0 && this.dnsResponses === 0) return w;
-    w.topLocalHosts = [...this.hostList]
+    // sorted in place: the lists are not read again before reuseFor() (the sort is stable either way)
+    w.topLocalHosts = this.hostList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
       .map((h) => ({
@@ -221,7 +162,7 @@ export class WindowAccumulator {
         tcpSyn: h.tcpSyn, tcpSynUnanswered: h.tcpSynUnanswered, tcpRstReceived: h.tcpRstReceived,
         dnsQueries: h.dnsQueries, dnsNxdomain: h.dnsNxdomain,
       }));
-    w.topRemoteEndpoints = [...this.remoteList]
+    w.topRemoteEndpoints = this.remoteList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
       .map((r) => ({

@@ -74,9 +74,7 @@ async function ensureModel(manifest: DatasetManifest, modelsDir: string): Promis
 
 /** A fresh token for user "demo" on every start: tokens are stored hashed, so it can't be shown again. */
 function demoToken(varDir: string): string {
-  const users = new UserStore(join(varDir, 'users.json'));
-  users.remove('demo');
-  return users.add('demo', 'admin');
+  return new UserStore(join(varDir, 'users.json')).add('demo', 'admin');
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -103,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
 
   return serve.run([
     '--var', varDir, '--models', modelsDir, '--host', host, '--port', port,
+    // the dataset is dated in the past: keep its points instead of letting the 7-day policy drop them
+    '--retention-raw', 'inf',
     '--sensor', '--sensor-name', 'demo', '--speed', values.speed ?? '120',
     '--pcap', join(manifest.dir, incidentDay.file),
     ...labels.localNets.flatMap((n) => ['--local-net', n]),

@@ -14,6 +14,7 @@ import {
   windowStatsToPoints, type EmbeddedInflux,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
+import { retentionFromFlags } from '../sinks/store.ts';
 import { parseDuration, parseFlags } from '../options.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
@@ -34,6 +35,8 @@ server:
 store:
   --influx URL         InfluxDB 1.x URL (env INFLUX_URL); default: an embedded influxd under <var>/influxdb
   --influx-db NAME     database (default spanwatch)
+  --retention-raw D    keep raw 1 s points D (default 7d; inf = forever); also --retention-1m,
+                       --retention-1h, --retention-events (see \`spanwatch sensor --help\`)
   --no-store           no InfluxDB: history is what this process saw (recent windows and anomalies)
 
 alerts:
@@ -72,6 +75,10 @@ export const options = {
   influx: { type: 'string' },
   'influx-db': { type: 'string' },
   'no-store': { type: 'boolean' },
+  'retention-raw': { type: 'string' },
+  'retention-1m': { type: 'string' },
+  'retention-1h': { type: 'string' },
+  'retention-events': { type: 'string' },
   'alert-level': { type: 'string' },
   webhook: { type: 'string' },
   syslog: { type: 'string' },
@@ -106,7 +113,7 @@ async function openStore(values: ServeValues, varDir: string): Promise<OpenStore
   try {
     const url = values.influx ?? (process.env.INFLUX_URL || undefined);
     if (url === undefined) embedded = await startEmbeddedInflux({ dataDir: join(varDir, 'influxdb') });
-    const conn = await connectStore({ url: url ?? embedded!.url, database: values['influx-db'] ?? 'spanwatch' });
+    const conn = await connectStore({ url: url ?? embedded!.url, database: values['influx-db'] ?? 'spanwatch', retention: retentionFromFlags(values) });
     const writer = new InfluxWriter({
       endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies,
       spoolDir: defaultSpoolDir(varDir, `server-${process.pid}`),

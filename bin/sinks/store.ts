@@ -173,14 +173,20 @@ function parseSize(text: string, key: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
-/** Opens the store sink from the sensor's flags (INFLUX_URL when --influx is absent). */
-export function openStoreSink(values: StoreFlagValues, sensor: string): Promise<StoreSink> {
-  const url = values.influx ?? (process.env.INFLUX_URL || undefined);
+/** The retention durations the --retention-* flags set (the rest keep their defaults). */
+export function retentionFromFlags(values: StoreFlagValues): Partial<RetentionDurations> {
   const retention: Partial<RetentionDurations> = {};
   if (values['retention-raw'] !== undefined) retention.raw = values['retention-raw'];
   if (values['retention-1m'] !== undefined) retention.rollup1m = values['retention-1m'];
   if (values['retention-1h'] !== undefined) retention.rollup1h = values['retention-1h'];
   if (values['retention-events'] !== undefined) retention.events = values['retention-events'];
+  return retention;
+}
+
+/** Opens the store sink from the sensor's flags (INFLUX_URL when --influx is absent). */
+export function openStoreSink(values: StoreFlagValues, sensor: string): Promise<StoreSink> {
+  const url = values.influx ?? (process.env.INFLUX_URL || undefined);
+  const retention = retentionFromFlags(values);
   return StoreSink.open({
     sensor,
     url,
