@@ -137,7 +137,9 @@ export class FlowTable {
     const ports = (srcIsA ? ((sport << 16) | dport) : ((dport << 16) | sport)) >>> 0;
     const meta = (p.network << 8) | p.proto;
     let h = Math.imul(meta ^ 0x9e3779b9, 0x85ebca6b) ^ ports;
-    for (let i = 0; i < 4; i++) {
+    // IPv4 words 1–3 are always zero: hashing them would only cost time (meta keeps families apart)
+    const words = p.network === NETWORK.IPV4 ? 1 : 4;
+    for (let i = 0; i < words; i++) {
       h = Math.imul(h ^ a[i]!, 0xcc9e2d51);
       h = (h << 13) | (h >>> 19);
       h = Math.imul(h ^ b[i]!, 0x1b873593);
@@ -199,8 +201,12 @@ export class FlowTable {
       this.isNew = true;
     } else {
       this.isNew = false;
-      this.unlink(flow);
-      this.linkTail(flow, this.klass[flow]!);
+      const c = this.klass[flow]!;
+      // a burst of one flow leaves it at the tail: nothing to move
+      if (this.tail[c] !== flow) {
+        this.unlink(flow);
+        this.linkTail(flow, c);
+      }
     }
     if (now > this.lastMs[flow]! || this.isNew) this.lastMs[flow] = now;
     const fromInit = (this.initiatorIsA[flow] === 1) === srcIsA;

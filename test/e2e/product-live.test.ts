@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureFileWriter } from '../../capture/index.ts';
 import { TCP, tcpFrame, udpFrame, dnsQuery, dnsResponse } from '../../datasets/index.ts';
+import type { AnomalyPage } from '../../server/index.ts';
 import { launchBrowser, saveScreenshot, type BrowserSession } from '../helpers/browser.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
 
@@ -145,7 +146,6 @@ afterAll(async () => {
 describe('the product end to end: live capture → model → server → browser', () => {
   it('shows a port scan replayed onto the SPAN veth in the analyst feed', async () => {
     const page = browser!.context.pages().at(-1)!;
-    await page.locator('ol.feed').waitFor();
     sh('ip', ['netns', 'exec', NETNS, 'tcpreplay', '-i', SEND_END, '--pps', '400', join(dir, 'scan.pcap')]);
     const row = page.locator('a.feed-row', { hasText: 'scan' }).first();
     await row.waitFor({ timeout: 30_000 }).catch((err: unknown) => {
@@ -154,15 +154,15 @@ describe('the product end to end: live capture → model → server → browser'
     expect(await row.locator('.c-subject').textContent()).toContain(SCANNER);
     await saveScreenshot(page, 'product-live-scan');
 
-    // the same incident is in the API and in InfluxDB through the sensor's store
+    // the API lists the same incident
     const token = await page.evaluate(() => sessionStorage.getItem('spanwatch.token'));
     const res = await fetch(`${serverUrl}/api/v1/anomalies?kind=scan`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    const body = await res.json() as { items: Array<{ kind: string; subject: { localHost?: string; remote?: string } }> };
-    expect(body.items.some((a) => a.kind === 'scan' && [a.subject.localHost, a.subject.remote].includes(SCANNER))).toBe(true);
+    const body = await res.json() as AnomalyPage;
+    expect(body.anomalies.some((a) => a.kind === 'scan' && [a.subject.localHost, a.subject.remote].includes(SCANNER))).toBe(true);
   }, 90_000);
 
-  it('counted every replayed packet in the windows it sent to the server', async () => {
+  it('stored every replayed packet: the windows read back from InfluxDB count exactly what tcpreplay sent', async () => {
     const page = browser!.context.pages().at(-1)!;
     const token = await page.evaluate(() => sessionStorage.getItem('spanwatch.token'));
     const from = Date.now() - 10 * 60_000;
