@@ -65,7 +65,9 @@ export class NumberSet {
   private grow(): void {
     const old = this.slots;
     const gen = this.generation;
-    const cap = old.length; // twice the old slot count
+    // four times the slots: a set that outgrows its first 16 slots usually keeps growing (a scan, a
+    // flood), and each growth rehashes every member into fresh memory
+    const cap = old.length * 2;
     const slots = new Float64Array(cap * 2);
     const mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {

@@ -101,8 +101,8 @@ export async function run(argv: string[]): Promise<number> {
 
   return serve.run([
     '--var', varDir, '--models', modelsDir, '--host', host, '--port', port,
-    // the dataset is dated in the past: keep its points instead of letting the 7-day policy drop them
-    '--retention-raw', 'inf',
+    // the dataset is dated in the past: keep its points instead of letting the retention policies drop them
+    '--retention-raw', 'inf', '--retention-1m', 'inf', '--retention-1h', 'inf', '--retention-events', 'inf',
     '--sensor', '--sensor-name', 'demo', '--speed', values.speed ?? '120',
     '--pcap', join(manifest.dir, incidentDay.file),
     ...labels.localNets.flatMap((n) => ['--local-net', n]),

@@ -174,7 +174,7 @@ export async function run(argv: string[]): Promise<number> {
   const opts: StartOptions = {
     varDir, host: values.host ?? '127.0.0.1', port,
     ...(values['ui-dir'] !== undefined ? { uiDir: resolve(values['ui-dir']) } : {}),
-    logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: { level: process.env.SPANWATCH_LOG_LEVEL || 'warn', redact: ['req.headers.authorization', 'req.headers.cookie'] },
     alerts: { level: alertLevel, webhook: values.webhook, syslog: values.syslog },
     replays: new DatasetReplays(varDir, async () => {
       try {
