@@ -3,6 +3,9 @@
 //   A: realistic traffic (../shared/captures/benign/ndpi_alexa-app.pcapng repeated with shifted
 //      timestamps when present, else generated), ~1 M packets
 //   B: spoofed SYN flood, ~1 M packets, nearly every packet a new flow
+// Profiling: BENCH_INPUT=A or B runs one input only, and BENCH_TOOLS=0 skips tcpdump and tshark, so
+// that `BENCH_INPUT=B BENCH_TOOLS=0 node --cpu-prof --import tsx bench/capture.bench.ts` profiles
+// the pipeline alone.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,9 @@ import { CaptureFileWriter, CapturePipeline, openFileSource, type PacketRecord }
 import { TCP, sampleTraffic, tcpFrame } from '../datasets/index.ts';
 
 const TARGET_PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
+const ONLY_INPUT = process.env.BENCH_INPUT ?? '';
+const RUN_TOOLS = process.env.BENCH_TOOLS !== '0';
+const NO_TOOL: Rate = { wall: Number.NaN, cpu: Number.NaN };
 const SHARED_ALEXA = join(import.meta.dirname, '..', '..', 'shared', 'captures', 'benign', 'ndpi_alexa-app.pcapng');
 const dir = mkdtempSync(join(tmpdir(), 'spanwatch-bench-'));
 
@@ -97,21 +103,29 @@ function fmt(pps: number): string {
   return Number.isNaN(pps) ? 'n/a' : `${(pps / 1e6).toFixed(2)} M/s`;
 }
 
+function ratio(ours: number, tool: number): string {
+  return Number.isNaN(tool) ? 'n/a' : `${(ours / tool).toFixed(2)}×`;
+}
+
 async function main(): Promise<void> {
   const a = join(dir, 'realistic.pcap');
   const b = join(dir, 'synflood.pcap');
-  const aSource = await buildRealistic(a);
-  await buildSynFlood(b);
+  const inputs: Array<[string, string]> = [];
+  if (ONLY_INPUT !== 'B') inputs.push([`A realistic (${await buildRealistic(a)})`, a]);
+  if (ONLY_INPUT !== 'A') {
+    await buildSynFlood(b);
+    inputs.push(['B SYN flood (new flow per packet)', b]);
+  }
   const rows: string[][] = [];
-  for (const [name, path] of [[`A realistic (${aSource})`, a], ['B SYN flood (new flow per packet)', b]] as const) {
+  for (const [name, path] of inputs) {
     const ours = await pipelineRate(path);
-    const tcpdump = toolRate('tcpdump', ['-nr', path], ours.packets);
-    const tshark = toolRate('tshark', ['-r', path, '-q', '-z', 'conv,ip'], ours.packets);
+    const tcpdump = RUN_TOOLS ? toolRate('tcpdump', ['-nr', path], ours.packets) : NO_TOOL;
+    const tshark = RUN_TOOLS ? toolRate('tshark', ['-r', path, '-q', '-z', 'conv,ip'], ours.packets) : NO_TOOL;
     for (const kind of ['wall', 'cpu'] as const) {
       rows.push([
         name, kind === 'wall' ? 'wall time' : 'CPU time', String(ours.packets), String(ours.flows),
         fmt(ours[kind]), fmt(tcpdump[kind]), fmt(tshark[kind]),
-        `${(ours[kind] / tcpdump[kind]).toFixed(2)}×`, `${(ours[kind] / tshark[kind]).toFixed(2)}×`, `${ours.rssMb.toFixed(0)} MB`,
+        ratio(ours[kind], tcpdump[kind]), ratio(ours[kind], tshark[kind]), `${ours.rssMb.toFixed(0)} MB`,
       ]);
     }
   }

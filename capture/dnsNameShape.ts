@@ -21,21 +21,28 @@ export function subdomainEntropy(name: string): number {
     const firstDot = name.indexOf('.');
     end = firstDot < 0 ? name.length : firstDot;
   }
-  counts.fill(0);
   let n = 0;
+  let lo = 255;
+  let hi = 0;
   for (let i = 0; i < end; i++) {
     const c = name.charCodeAt(i);
     if (c === 0x2e) continue;
-    counts[c & 0xff]!++;
+    const b = c & 0xff;
+    counts[b]!++;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
     n++;
   }
   if (n === 0) return 0;
+  // only the codes seen, in ascending order as a full pass would sum them (same rounding); the
+  // table is left all zero for the next call
   let h = 0;
-  for (let i = 0; i < 256; i++) {
+  for (let i = lo; i <= hi; i++) {
     const k = counts[i]!;
     if (k > 0) {
       const q = k / n;
       h -= q * Math.log2(q);
+      counts[i] = 0;
     }
   }
   return h;

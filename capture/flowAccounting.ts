@@ -24,7 +24,6 @@ export class FlowAccounting {
   private readonly prevWin: Float64Array;
   readonly synPending: Uint8Array;
   readonly initiatorKey: Float64Array;
-  private readonly responderKey: Float64Array;
   /** per flow, for window `cacheWin` only: directions seen (bit 0 from the initiator, bit 1 from the
    *  responder) and the indexes of its initiator's / responder's local-host entry and of its remote
    *  endpoint entry in that window (-1 = not looked up yet) */
@@ -33,7 +32,7 @@ export class FlowAccounting {
   readonly hostInit: Int32Array;
   readonly hostResp: Int32Array;
   readonly remoteOf: Int32Array;
-  /** address keys of the current packet's source and destination (set by setKeys or recallKeys) */
+  /** address keys of the current packet's source and destination (set by setKeys) */
   srcKey = 0;
   dstKey = 0;
   /** set by markActive(): the current packet is the flow's first in this window */
@@ -50,7 +49,6 @@ export class FlowAccounting {
     this.prevWin = new Float64Array(n);
     this.synPending = new Uint8Array(n);
     this.initiatorKey = new Float64Array(n);
-    this.responderKey = new Float64Array(n);
     this.cacheWin = new Float64Array(n);
     this.dirSeen = new Uint8Array(n);
     this.hostInit = new Int32Array(n);
@@ -83,14 +81,6 @@ export class FlowAccounting {
     this.dstKey = addressKey(v6, p.dst);
   }
 
-  /** Sets srcKey/dstKey from the keys start() stored for the flow (saves hashing IPv6 addresses per packet). */
-  recallKeys(flow: number, fromInitiator: boolean): void {
-    const i = this.initiatorKey[flow]!;
-    const r = this.responderKey[flow]!;
-    this.srcKey = fromInitiator ? i : r;
-    this.dstKey = fromInitiator ? r : i;
-  }
-
   serverPort(flow: number): number {
     return this.table.serverPort[flow]!;
   }
@@ -105,7 +95,6 @@ export class FlowAccounting {
     this.lastWin[flow] = Number.NaN;
     this.prevWin[flow] = Number.NaN;
     this.initiatorKey[flow] = fromInit ? this.srcKey : this.dstKey;
-    this.responderKey[flow] = fromInit ? this.dstKey : this.srcKey;
     const syn = p.proto === IP_PROTO.TCP && p.hasPorts && (p.tcpFlags & 0x12) === 0x02 ? 1 : 0;
     this.synPending[flow] = syn;
     const ds = acc.dirs[fdir]!;

@@ -103,8 +103,10 @@ export class WindowAccumulator {
     this.svcFlows.fill(0);
     this.localHosts.clear();
     this.remotes.clear();
-    this.hostList.length = 0;
-    this.remoteList.length = 0;
+    // clearing a Map or an array's length costs even when there is nothing to clear, and many
+    // short windows have no hosts or DNS names
+    if (this.hostList.length > 0) this.hostList.length = 0;
+    if (this.remoteList.length > 0) this.remoteList.length = 0;
     this.flowStarts = [];
     this.flowStartsDropped = 0;
     this.dnsQueries = 0;
@@ -113,7 +115,7 @@ export class WindowAccumulator {
     this.dnsNameLengthSum = 0;
     this.dnsNameLengthMax = 0;
     this.dnsEntropySum = 0;
-    this.dnsNames.clear();
+    if (this.dnsNames.size > 0) this.dnsNames.clear();
     this.dnsNamesDropped = 0;
     this.packetsSeen = 0;
     this.decodeErrors = 0;

@@ -72,16 +72,15 @@ export class WindowAggregator {
     const fa = this.flows;
     const fromInit = this.table.fromInitiator;
     let pdir: number;
+    fa.setKeys(p);
     fa.justStarted = false;
     if (this.table.isNew) {
-      // locality and address keys are facts of the flow's two addresses: worked out once per flow
+      // locality is a fact of the flow's two addresses: looked up once per flow, not per packet
       pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
-      fa.setKeys(p);
       fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort[flow]!));
     } else {
       const fdir = fa.dir[flow]!;
       pdir = fromInit ? fdir : reverseDirection(fdir);
-      fa.recallKeys(flow, fromInit);
     }
     const ds = acc.dirs[pdir]!;
     ds.packets++;

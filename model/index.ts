@@ -13,3 +13,8 @@ export { parseIocText, IocList } from './iocList.ts';
 export { severityOf, levelOf, type SeverityInput } from './severity.ts';
 export { evaluate, EvaluationRun, formatEvaluation, MATCH_TOLERANCE_MS, type EvaluationLabels, type EvaluationReport, type SystemMetrics, type KindMetrics, type LabelledIncident } from './evaluation.ts';
 export { ThreeSigmaDetector, kindOfFeature } from './threeSigma.ts';
+export {
+  expectedBands, BandQueryError, BAND_SERIES, HOST_BAND_SERIES, MAX_BAND_POINTS,
+  type BandSeries, type BandQuery, type BandPoint, type SeriesBand, type ExpectedBands,
+} from './expectedBands.ts';
+export { seededRandom } from './seededRandom.ts';

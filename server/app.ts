@@ -26,6 +26,7 @@ import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from '
 import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
+import { baselineRoutes } from './routes/baselineRoutes.ts';
 import { modelRoutes } from './routes/modelRoutes.ts';
 import { replayRoutes } from './routes/replayRoutes.ts';
 import { suppressionRoutes } from './routes/suppressionRoutes.ts';
@@ -191,6 +192,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   await app.register(async (api) => {
     await api.register(systemRoutes, { ctx, version: VERSION });
     await api.register(trafficRoutes, { ctx });
+    await api.register(baselineRoutes, { ctx });
     await api.register(anomalyRoutes, { ctx });
     await api.register(modelRoutes, { ctx });
     await api.register(suppressionRoutes, { ctx });

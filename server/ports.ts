@@ -1,7 +1,7 @@
 // What the server needs from the store, the model registry and the datasets, as small interfaces:
 // bin/ wires the real modules in; tests and the in-memory defaults satisfy them too.
 import type { WindowStats } from '../capture/index.ts';
-import type { Anomaly } from '../model/index.ts';
+import type { Anomaly, ModelArtifact } from '../model/index.ts';
 import type { AnomalyView } from './protocol.ts';
 
 /** 1 s windows, 1 min and 1 h roll-ups; `auto` picks by range length (≤ 6 h: 1s, ≤ 14 d: 1m, else 1h). */
@@ -85,6 +85,8 @@ export interface ModelRegistry {
   promote(version: string): Promise<void>;
   /** makes the previous live version live again; returns it */
   rollback(): Promise<{ version: string }>;
+  /** the live version's artifact (for its expected bands); null when no version is live */
+  liveModel?(): Promise<ModelArtifact | null>;
 }
 
 export interface DatasetInfo {

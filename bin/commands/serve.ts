@@ -14,7 +14,7 @@ import {
   windowStatsToPoints, type EmbeddedInflux,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
-import { retentionFromFlags } from '../sinks/store.ts';
+import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { parseDuration, parseFlags } from '../options.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
@@ -75,10 +75,7 @@ export const options = {
   influx: { type: 'string' },
   'influx-db': { type: 'string' },
   'no-store': { type: 'boolean' },
-  'retention-raw': { type: 'string' },
-  'retention-1m': { type: 'string' },
-  'retention-1h': { type: 'string' },
-  'retention-events': { type: 'string' },
+  ...retentionFlags,
   'alert-level': { type: 'string' },
   webhook: { type: 'string' },
   syslog: { type: 'string' },

@@ -124,6 +124,14 @@ export class StoreSink implements RecordSink {
   }
 }
 
+/** How long each retention policy keeps its points (shared by `sensor` and `serve`). */
+export const retentionFlags = {
+  'retention-raw': { type: 'string' },
+  'retention-1m': { type: 'string' },
+  'retention-1h': { type: 'string' },
+  'retention-events': { type: 'string' },
+} as const;
+
 /** The sensor's store flags (spread into its options). */
 export const storeFlags = {
   'no-store': { type: 'boolean' },
@@ -131,10 +139,7 @@ export const storeFlags = {
   'influx-db': { type: 'string' },
   'no-create-db': { type: 'boolean' },
   'no-retention-setup': { type: 'boolean' },
-  'retention-raw': { type: 'string' },
-  'retention-1m': { type: 'string' },
-  'retention-1h': { type: 'string' },
-  'retention-events': { type: 'string' },
+  ...retentionFlags,
   'spool-dir': { type: 'string' },
   'spool-max': { type: 'string' },
 } as const;

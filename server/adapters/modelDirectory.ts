@@ -1,7 +1,10 @@
 // The model registry over a models directory (model/'s artifact store): list, train from stored
-// windows, promote, roll back.
+// windows, promote, roll back, and the live version's artifact.
 import type { WindowStats } from '../../capture/index.ts';
-import { listModels, promoteModel, readMeta, rollbackModel, saveModel, trainModel, type TrainOptions, type TrainProgress } from '../../model/index.ts';
+import {
+  liveVersion, listModels, loadModel, promoteModel, readMeta, rollbackModel, saveModel, trainModel,
+  type ModelArtifact, type TrainOptions, type TrainProgress,
+} from '../../model/index.ts';
 import type { ModelRegistry, ModelVersionInfo, TrainRequest } from '../ports.ts';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -30,6 +33,9 @@ function overall(p: TrainProgress, expectedWindows: number): { progress: number;
 }
 
 export class ModelDirectory implements ModelRegistry {
+  /** the live artifact, loaded once per version: loading reads the weights and builds the network */
+  private live: { version: string; artifact: Promise<ModelArtifact> } | null = null;
+
   constructor(
     private readonly modelsDir: string,
     /** the stored windows of a range, in time order */
@@ -76,5 +82,17 @@ export class ModelDirectory implements ModelRegistry {
 
   async rollback(): Promise<{ version: string }> {
     return { version: rollbackModel(this.modelsDir) };
+  }
+
+  async liveModel(): Promise<ModelArtifact | null> {
+    const version = liveVersion(this.modelsDir);
+    if (!version) return null;
+    if (this.live?.version !== version) {
+      const artifact = loadModel(version, { modelsDir: this.modelsDir });
+      this.live = { version, artifact };
+      // a failed load is not cached: the next request tries again
+      artifact.catch(() => { if (this.live?.artifact === artifact) this.live = null; });
+    }
+    return this.live.artifact;
   }
 }

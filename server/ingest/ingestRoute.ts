@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuthFailureLimiter } from '../auth/authFailureLimiter.ts';
-import { roleAllows } from '../auth/roles.ts';
+import { authenticateSocket } from '../auth/socketAuth.ts';
 import { CLOSE_CODES } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { keepAlive } from '../stream/heartbeat.ts';
@@ -51,20 +51,8 @@ export async function ingestRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
           socket.close(CLOSE_CODES.unauthorized, 'the first message must be {type:"auth", token, session}');
           return;
         }
-        if (limiter.blocked(req.ip) > 0) {
-          socket.close(CLOSE_CODES.unauthorized, 'too many failed logins from this address; retry later');
-          return;
-        }
-        const user = ctx.users.authenticate(msg.token);
-        if (!user) {
-          limiter.fail(req.ip);
-          socket.close(CLOSE_CODES.unauthorized, 'unknown or revoked token');
-          return;
-        }
-        if (!roleAllows(user.role, 'sensor')) {
-          socket.close(CLOSE_CODES.forbidden, `ingest needs a token of role sensor; you are ${user.role}`);
-          return;
-        }
+        const user = authenticateSocket(socket, ctx.users, limiter, req.ip, msg.token, 'sensor', 'ingest');
+        if (!user) return;
         session = `${user.name}/${msg.session}`;
         if (!sessions.has(session)) {
           sessions.set(session, 0);

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuthFailureLimiter } from '../auth/authFailureLimiter.ts';
-import { roleAllows } from '../auth/roles.ts';
+import { authenticateSocket } from '../auth/socketAuth.ts';
 import { CLOSE_CODES, type AuthMessage, type Channel } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { StreamClient, type StreamFilter } from './streamClient.ts';
@@ -76,20 +76,8 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
         socket.close(CLOSE_CODES.unauthorized, 'the first message must be {type:"auth", token}');
         return;
       }
-      if (limiter.blocked(req.ip) > 0) {
-        socket.close(CLOSE_CODES.unauthorized, 'too many failed logins from this address; retry later');
-        return;
-      }
-      const user = ctx.users.authenticate(msg.token);
-      if (!user) {
-        limiter.fail(req.ip);
-        socket.close(CLOSE_CODES.unauthorized, 'unknown or revoked token');
-        return;
-      }
-      if (!roleAllows(user.role, 'viewer')) {
-        socket.close(CLOSE_CODES.forbidden, `the stream needs the viewer role; you are ${user.role}`);
-        return;
-      }
+      const user = authenticateSocket(socket, ctx.users, limiter, req.ip, msg.token, 'viewer', 'the stream');
+      if (!user) return;
       const auth = msg as unknown as AuthMessage;
       const filter = filterOf(auth);
       if (!filter) {

@@ -141,6 +141,10 @@ describe('the analyst view in Chromium', () => {
     await expect.poll(async () => Number(await box.getAttribute('data-last-window')), WAIT).toBe(scenario.windows[PRELOADED + 14]!.start);
     expect(await pageA.locator('figure[data-chart="bytes"] path.series-outbound').getAttribute('d')).not.toBe(pathBefore);
     expect(await pageA.locator('figure[data-chart="packets"] path.series-inbound').count()).toBe(1);
+    // the live model's expected range lies behind the observed lines
+    const band = pageA.locator('figure[data-chart="bytes"] path.expected-band.expected-outbound');
+    await expect.poll(async () => (await band.count()) ? (await band.getAttribute('d')) ?? '' : '', WAIT).toMatch(/^M[\d.-]+,[\d.-]+.*Z$/);
+    expect(await pageA.locator('figure[data-chart="packets"] path.expected-band').count()).toBe(3);
     await saveScreenshot(pageA, 'live');
   });
 
@@ -266,6 +270,7 @@ describe('the analyst view in Chromium', () => {
     await noScriptRan(pageA);
     await pageA.goto(`${server.url}/#/host/${encodeURIComponent(INCIDENT_HOST)}`);
     await pageA.locator('section[aria-label="Outbound baseline"] svg path.series-out').waitFor();
+    expect(await pageA.locator('section[aria-label="Outbound baseline"] svg path.expected-band.expected-out').getAttribute('d')).toMatch(/^M.*Z$/);
     await saveScreenshot(pageA, 'host');
   });
 

@@ -24,6 +24,7 @@ export function scenarioRegistry(scenario: Scenario): ModelRegistry & { versions
   const versions: ModelVersionInfo[] = [{
     version: scenario.modelVersion, createdAt: new Date().toISOString(), live: true, metrics: evaluate(scenario, scenario.model), maturity: 0.1,
   }];
+  const artifacts = new Map<string, ModelArtifact>([[scenario.modelVersion, scenario.model]]);
   const history: string[] = [];
   const setLive = (v: string): void => { for (const m of versions) m.live = m.version === v; };
   return {
@@ -36,6 +37,7 @@ export function scenarioRegistry(scenario: Scenario): ModelRegistry & { versions
         onProgress: (p) => onProgress(p.phase === 'training' && p.total ? 0.2 + 0.7 * (p.done / p.total) : p.phase === 'done' ? 1 : 0.1, `${p.phase} ${p.done}${p.total ? `/${p.total}` : ''}`),
       });
       const version = `${model.meta.version}-retrained`;
+      artifacts.set(version, model);
       versions.push({ version, createdAt: new Date().toISOString(), live: false, metrics: evaluate(scenario, model), maturity: 0.1 });
       return { version };
     },
@@ -44,6 +46,10 @@ export function scenarioRegistry(scenario: Scenario): ModelRegistry & { versions
       const live = versions.find((v) => v.live);
       if (live) history.push(live.version);
       setLive(version);
+    },
+    async liveModel() {
+      const live = versions.find((v) => v.live);
+      return live ? artifacts.get(live.version) ?? null : null;
     },
     async rollback() {
       const previous = history.pop();

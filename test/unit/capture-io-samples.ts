@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PacketRecord, PacketSource } from '../../capture/index.ts';
+import { seededRandom } from '../../model/index.ts';
 
 export interface SamplePacket {
   tsSec: number;
@@ -22,17 +23,8 @@ export interface ReadPacket {
   iface: number;
 }
 
-/** mulberry32: small, fast and reproducible */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small, fast and reproducible (the model's seeded generator) */
+export const prng = seededRandom;
 
 export function samplePackets(count: number, seed: number, opts: { interfaces?: number; maxLen?: number } = {}): SamplePacket[] {
   const rnd = prng(seed);

@@ -3,8 +3,8 @@
 import type { AnalystAction, Role, SensorHealth, TrainingJob, WindowStats } from './types.ts';
 import { MAX_WINDOWS_PER_REQUEST, type Resolution } from './resolution.ts';
 import {
-  asArray, asAnomalyPage, asEvidence, asHostTimeline, asModels, asSensors, asTopHosts,
-  type AnomalyPage, type DatasetInfo, type Evidence, type HostPoint, type ModelVersion, type TopHost,
+  asArray, asAnomalyPage, asBaseline, asEvidence, asHostTimeline, asModels, asSensors, asTopHosts,
+  type AnomalyPage, type Baseline, type DatasetInfo, type Evidence, type HostPoint, type ModelVersion, type TopHost,
 } from './apiShapes.ts';
 
 export const API_BASE = '/api/v1';
@@ -30,6 +30,8 @@ function query(params: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+export interface BaselineQuery { from: number; to: number; step?: number; sensor?: string; host?: string; series?: readonly string[] }
+
 export interface ApiClient {
   me(): Promise<Me>;
   status(): Promise<SensorHealth[]>;
@@ -39,6 +41,8 @@ export interface ApiClient {
   act(id: string, action: AnalystAction, note?: string, assignee?: string): Promise<unknown>;
   topHosts(from?: number, to?: number): Promise<TopHost[]>;
   hostTimeline(host: string, from: number, to: number): Promise<HostPoint[]>;
+  /** the live model's expected range over a time range */
+  baseline(q: BaselineQuery): Promise<Baseline>;
   models(): Promise<{ models: ModelVersion[]; jobs: TrainingJob[] }>;
   train(from: number, to: number): Promise<TrainingJob | null>;
   promote(version: string): Promise<unknown>;
@@ -83,6 +87,10 @@ export function apiClient(token: string): ApiClient {
     async topHosts(from, to) { return asTopHosts(await call('GET', `/hosts/top${query({ from, to })}`)); },
     async hostTimeline(host, from, to) {
       return asHostTimeline(await call('GET', `/hosts/${encodeURIComponent(host)}/timeline${query({ from, to })}`));
+    },
+    async baseline(q) {
+      const series = (q.series ?? []).map((s) => `&series=${encodeURIComponent(s)}`).join('');
+      return asBaseline(await call('GET', `/baseline${query({ from: q.from, to: q.to, step: q.step, sensor: q.sensor, host: q.host })}${series}`));
     },
     async models() {
       const r = await call('GET', '/models');

@@ -6,7 +6,10 @@ import type { Anomaly, AuditEntry, SensorHealth, WindowStats } from './types.ts'
 export interface AnomalyPage { items: Anomaly[]; nextCursor?: string }
 export interface Evidence { anomaly: Anomaly; windows: WindowStats[]; audit: AuditEntry[] }
 export interface TopHost { host: string; bytesOut: number; bytesIn: number; flows: number; peers: number }
-export interface HostPoint { t: number; bytesOut: number; bytesIn: number; expectedLow?: number; expectedHigh?: number }
+export interface HostPoint { t: number; bytesOut: number; bytesIn: number; durationMs?: number }
+export interface BandPoint { t: number; low: number; median: number; high: number; slot: string; maturity: number }
+/** The live model's expected range per series ("outbound.bytes" …) and, when asked, for one host. */
+export interface Baseline { version: string; series: Map<string, BandPoint[]>; host?: { host: string; known: boolean; points: BandPoint[] } }
 export interface ModelVersion { version: string; live: boolean; createdAt?: string; metrics: Record<string, number> }
 export interface DatasetInfo { name: string; description?: string; durationMs?: number }
 
@@ -75,14 +78,12 @@ export function asTopHosts(v: unknown): TopHost[] {
 export function asHostTimeline(v: unknown): HostPoint[] {
   const list = asArray<unknown>(v, 'points', 'timeline', 'windows');
   return list.filter(isObj).map((p) => {
-    const expected = isObj(p.expected) ? p.expected : isObj(p.baseline) ? p.baseline : {};
-    const low = num(p.expectedLow ?? expected.low, NaN);
-    const high = num(p.expectedHigh ?? expected.high, NaN);
+    const durationMs = num(p.durationMs, NaN);
     return {
       t: time(p.t ?? p.time ?? p.start),
       bytesOut: num(p.bytesOut),
       bytesIn: num(p.bytesIn),
-      ...(Number.isFinite(low) && Number.isFinite(high) ? { expectedLow: low, expectedHigh: high } : {}),
+      ...(durationMs > 0 ? { durationMs } : {}),
     };
   }).filter((p) => Number.isFinite(p.t)).sort((a, b) => a.t - b.t);
 }
@@ -102,4 +103,23 @@ export function asModels(v: unknown): ModelVersion[] {
       metrics,
     };
   }).filter((m) => m.version !== '');
+}
+
+function asBandPoints(v: unknown): BandPoint[] {
+  return (Array.isArray(v) ? v : []).filter(isObj).map((p) => ({
+    t: num(p.t, NaN), low: num(p.low, NaN), median: num(p.median, NaN), high: num(p.high, NaN),
+    slot: typeof p.slot === 'string' ? p.slot : 'all', maturity: num(p.maturity),
+  })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.low) && Number.isFinite(p.high) && Number.isFinite(p.median))
+    .sort((a, b) => a.t - b.t);
+}
+
+export function asBaseline(v: unknown): Baseline {
+  const root = isObj(v) ? v : {};
+  const series = new Map<string, BandPoint[]>();
+  for (const s of asArray<unknown>(root.series)) {
+    if (isObj(s) && typeof s.series === 'string') series.set(s.series, asBandPoints(s.points));
+  }
+  const h = root.host;
+  const host = isObj(h) && typeof h.host === 'string' ? { host: h.host, known: h.known === true, points: asBandPoints(h.points) } : undefined;
+  return { version: typeof root.version === 'string' ? root.version : '', series, ...(host ? { host } : {}) };
 }

@@ -5,7 +5,7 @@ import { brushX, type D3BrushEvent } from 'd3-brush';
 import { extent, max } from 'd3-array';
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import type { Selection } from 'd3-selection';
-import { line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, type SymbolType } from 'd3-shape';
+import { area, curveStepAfter, line, symbol, symbolCircle, symbolDiamond, symbolSquare, symbolStar, symbolTriangle, type SymbolType } from 'd3-shape';
 import 'd3-transition';
 import { utcTick } from './timeFormat.ts';
 import { LEVEL_COLOUR, LEVEL_SHAPE, type LevelShape } from '../palette.ts';
@@ -14,6 +14,8 @@ import type { SeverityLevel } from '../types.ts';
 export interface Point { t: number; v: number }
 export interface SeriesLine { key: string; label: string; colour: string; width: number; dash?: string; points: Point[] }
 export interface BandArea { from: number; to: number; low: number; high: number }
+/** The model's expected range over time (a step per point, held until the next point). */
+export interface ExpectedArea { key: string; label: string; colour: string; opacity: number; points: Array<{ t: number; low: number; high: number }> }
 export interface Marker { id: string; t: number; level: SeverityLevel; label: string }
 
 export interface TimeChartData {
@@ -21,6 +23,8 @@ export interface TimeChartData {
   height: number;
   lines: SeriesLine[];
   bands: BandArea[];
+  /** drawn behind everything else; default none */
+  expected?: ExpectedArea[];
   markers: Marker[];
   yLabel: string;
   yFormat: (v: number) => string;
@@ -54,6 +58,7 @@ export function timeChart(svg: Selection<SVGSVGElement, unknown, null, undefined
   const yMax = Math.max(
     max(allPoints.filter((p) => inView(p.t)), (p) => p.v) ?? 0,
     max(data.bands.filter((b) => b.to >= x.domain()[0].getTime() && b.from <= x.domain()[1].getTime()), (b) => b.high) ?? 0,
+    max((data.expected ?? []).flatMap((e) => e.points).filter((p) => inView(p.t)), (p) => p.high) ?? 0,
     1,
   );
   const y = scaleLinear().domain([0, yMax * 1.1]).nice().range([innerH, 0]);
@@ -71,6 +76,18 @@ export function timeChart(svg: Selection<SVGSVGElement, unknown, null, undefined
   layer(svg, 'defs', 'defs').selectAll('clipPath').data([null]).join('clipPath').attr('id', clipId)
     .selectAll('rect').data([null]).join('rect').attr('width', innerW).attr('height', innerH);
   const body = layer(plot, 'g', 'body').attr('clip-path', `url(#${clipId})`);
+
+  const expectedArea = area<{ t: number; low: number; high: number }>().curve(curveStepAfter)
+    .x((p) => x(p.t)).y0((p) => y(p.low)).y1((p) => y(p.high));
+  layer(body, 'g', 'expected').selectAll('path.expected-band')
+    .data(data.expected ?? [], (e) => (e as ExpectedArea).key)
+    .join((enter) => enter.append('path').call((s) => s.append('title')))
+    .attr('class', (e) => `expected-band expected-${e.key}`)
+    .attr('fill', (e) => e.colour)
+    .attr('fill-opacity', (e) => e.opacity)
+    .attr('stroke', 'none')
+    .attr('d', (e) => expectedArea(e.points) ?? '')
+    .select('title').text((e) => e.label);
 
   layer(body, 'g', 'bands').selectAll('rect.band')
     .data(data.bands)

@@ -1,5 +1,5 @@
 // #/hosts: top talkers now (from the stream) and over a range (from the store);
-// #/host/IP: one host's outbound traffic against its baseline, and its anomalies.
+// #/host/IP: one host's traffic per second against the live model's outbound baseline for it, and its anomalies.
 import { select as d3select } from 'd3-selection';
 import { barChart } from '../charts/barChart.ts';
 import { timeChart } from '../charts/timeChart.ts';
@@ -83,18 +83,34 @@ export const hostView: View = (root, ctx, host) => {
   if (!list.firstChild) list.append(el('li', { class: 'muted' }, 'None known.'));
   const to = latest(ctx);
   const from = to - 86_400_000;
-  ctx.api.hostTimeline(host, from, to).then((points) => {
+  const bandNote = el('p', { class: 'muted band-note' });
+  chartBox.append(bandNote);
+  // the band is optional: without a live model the chart still shows the traffic
+  const baseline = ctx.api.baseline({ from, to, host, series: ['outbound.bytes'] }).catch((err: unknown) => {
+    bandNote.textContent = `no baseline: ${err instanceof Error ? err.message : String(err)}`;
+    return null;
+  });
+  Promise.all([ctx.api.hostTimeline(host, from, to), baseline]).then(([points, base]) => {
     status.textContent = points.length ? `${points.length} points` : 'The store has no traffic for this host in the last 24 h.';
-    const bands = points.filter((p) => p.expectedLow !== undefined && p.expectedHigh !== undefined).map((p, i, all) => ({
-      from: p.t, to: all[i + 1]?.t ?? p.t + 60_000, low: p.expectedLow ?? 0, high: p.expectedHigh ?? 0,
-    }));
+    const hostBand = base?.host;
+    if (base && hostBand) {
+      bandNote.textContent = hostBand.known
+        ? `Band: the payload (bytes beyond headers) this host sent per second at this hour of day in training, 1st–99th percentile (model ${base.version}).`
+        : `Model ${base.version} has no baseline of its own for this host.`;
+    }
+    const rate = (bytes: number, durationMs?: number): number => bytes / ((durationMs ?? 1000) / 1000);
     timeChart(d3select(chartBox).append('svg'), {
       width: Math.max(560, Math.min(1300, root.clientWidth - 40)), height: 240, domain: points.length ? [points[0].t, points[points.length - 1].t] : [from, to],
       lines: [
-        { key: 'out', label: 'bytes out', colour: DIRECTION_COLOUR.outbound, width: 2.5, points: points.map((p) => ({ t: p.t, v: p.bytesOut })) },
-        { key: 'in', label: 'bytes in', colour: DIRECTION_COLOUR.inbound, width: 1.25, points: points.map((p) => ({ t: p.t, v: p.bytesIn })) },
+        { key: 'out', label: 'bytes out', colour: DIRECTION_COLOUR.outbound, width: 2.5, points: points.map((p) => ({ t: p.t, v: rate(p.bytesOut, p.durationMs) })) },
+        { key: 'in', label: 'bytes in', colour: DIRECTION_COLOUR.inbound, width: 1.25, points: points.map((p) => ({ t: p.t, v: rate(p.bytesIn, p.durationMs) })) },
       ],
-      bands, markers: [], yLabel: 'bytes', yFormat: formatBytes,
+      bands: [],
+      expected: hostBand?.points.length ? [{
+        key: 'out', label: `expected payload out of ${host}`, colour: DIRECTION_COLOUR.outbound, opacity: 0.22,
+        points: hostBand.points.map((p) => ({ t: p.t, low: p.low, high: p.high })),
+      }] : [],
+      markers: [], yLabel: 'bytes/s', yFormat: formatBytes,
     });
   }, (err: unknown) => { status.textContent = err instanceof Error ? err.message : String(err); status.className = 'error'; });
 };

@@ -1,4 +1,5 @@
-// Bytes/s and packets/s per direction for one channel, with expected bands and anomaly markers.
+// Bytes/s and packets/s per direction for one channel, over the live model's expected range per
+// direction, with the ranges anomalies carried and anomaly markers.
 // Live by default (the last few minutes of the stream); a brush or a range button switches to
 // history fetched over REST at a resolution that fits the range, until "Back to live".
 import { select as d3select } from 'd3-selection';
@@ -11,6 +12,8 @@ import { resolutionFor } from '../resolution.ts';
 import { routeHash } from '../router.ts';
 import { bandsFor, CHART_DIRECTIONS, ratesFromWindows, type Metric, type RatePoint } from '../series.ts';
 import { timeChart, type SeriesLine } from '../charts/timeChart.ts';
+import { expectedAreas, historyBandRange, liveBandRange } from '../baselineBands.ts';
+import type { Baseline } from '../apiShapes.ts';
 import type { Channel, WindowStats } from '../types.ts';
 
 const LIVE_SPAN_MS = 5 * 60_000;
@@ -25,6 +28,10 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
   let mode: LiveMode | HistoryMode = { kind: 'live' };
   let sensor = '';
   let frame: ReturnType<typeof setTimeout> | null = null;
+  /** the band for `bandKey`; a request is made once per key */
+  let baseline: Baseline | null = null;
+  let bandKey = '';
+  let closed = false;
 
   const status = el('span', { class: 'muted', attrs: { 'aria-live': 'polite' } });
   const backToLive = button('Back to live', () => { mode = { kind: 'live' }; draw(); }, 'primary');
@@ -39,8 +46,9 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     allowHistory ? backToLive : null,
     status,
   );
+  const bandNote = el('span', { class: 'muted band-note' });
   const legend = el('p', { class: 'legend' }, ...CHART_DIRECTIONS.map((d) => el('span', { class: `key key-${d}` }, d)),
-    el('span', { class: 'key key-band' }, 'expected range'), el('span', { class: 'muted' }, allowHistory ? 'Drag across a chart to zoom into history.' : ''));
+    el('span', { class: 'key key-band' }, 'expected range'), bandNote, el('span', { class: 'muted' }, allowHistory ? 'Drag across a chart to zoom into history.' : ''));
   const bytesBox = el('figure', { class: 'chart', attrs: { 'data-chart': 'bytes' } }, el('figcaption', {}, 'Bytes per second'));
   const packetsBox = el('figure', { class: 'chart', attrs: { 'data-chart': 'packets' } }, el('figcaption', {}, 'Packets per second'));
   root.append(controls, legend, bytesBox, packetsBox);
@@ -68,6 +76,25 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     draw();
   }
 
+  /** Asks for the band when the visible range needs another one; redraws when it arrives. */
+  function refreshBand(end: number): void {
+    const range = mode.kind === 'live' ? liveBandRange(end, LIVE_SPAN_MS) : historyBandRange(mode.from, mode.to);
+    const key = `${range.key}:${sensor}`;
+    if (key === bandKey) return;
+    bandKey = key;
+    ctx.api.baseline({ from: range.from, to: range.to, step: range.step, sensor: sensor || undefined }).then((b) => {
+      if (closed || bandKey !== key) return;
+      baseline = b;
+      bandNote.textContent = `model ${b.version}`;
+      frame ??= setTimeout(draw, 0);
+    }, (err: unknown) => {
+      if (closed || bandKey !== key) return;
+      baseline = null;
+      bandNote.textContent = `no expected range: ${err instanceof Error ? err.message : String(err)}`;
+      frame ??= setTimeout(draw, 0);
+    });
+  }
+
   function lines(points: RatePoint[], metric: Metric): SeriesLine[] {
     return CHART_DIRECTIONS.map((d) => ({
       key: d,
@@ -85,13 +112,14 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     const points = ratesFromWindows(windows, sensor || undefined);
     const end = mode.kind === 'live' ? (latestTime() ?? Date.now()) : mode.to;
     const domain: [number, number] = mode.kind === 'live' ? [end - LIVE_SPAN_MS, end] : [mode.from, mode.to];
+    refreshBand(end);
     const anomalies = anomaliesNewestFirst(ctx.state, channel).filter((a) => !sensor || a.sensor === sensor);
     const markers = anomalies.map((a) => ({ id: a.id, t: a.peakAt, level: a.level, label: `${a.level} ${a.kind}: ${a.summary}` }));
     const width = Math.max(560, Math.min(1300, root.clientWidth - 8));
     const onBrush = allowHistory ? (from: number, to: number) => { void loadHistory(from, to); } : undefined;
     const onMarker = (id: string) => ctx.navigate(routeHash('anomaly', id));
-    timeChart(bytesChart, { width, height: 230, domain, lines: lines(points, 'bytes'), bands: bandsFor(anomalies, 'bytes'), markers, yLabel: 'bytes/s', yFormat: formatBytes, onBrush, onMarker });
-    timeChart(packetsChart, { width, height: 200, domain, lines: lines(points, 'packets'), bands: bandsFor(anomalies, 'packets'), markers, yLabel: 'packets/s', yFormat: formatCount, onBrush, onMarker });
+    timeChart(bytesChart, { width, height: 230, domain, lines: lines(points, 'bytes'), bands: bandsFor(anomalies, 'bytes'), expected: expectedAreas(baseline, 'bytes'), markers, yLabel: 'bytes/s', yFormat: formatBytes, onBrush, onMarker });
+    timeChart(packetsChart, { width, height: 200, domain, lines: lines(points, 'packets'), bands: bandsFor(anomalies, 'packets'), expected: expectedAreas(baseline, 'packets'), markers, yLabel: 'packets/s', yFormat: formatCount, onBrush, onMarker });
     const last = points[points.length - 1];
     bytesBox.dataset.points = String(points.length);
     bytesBox.dataset.from = String(domain[0]);
@@ -114,5 +142,5 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     frame ??= setTimeout(draw, 30);
   });
   draw();
-  return () => { off(); if (frame) clearTimeout(frame); };
+  return () => { closed = true; off(); if (frame) clearTimeout(frame); };
 }
