@@ -125,20 +125,25 @@ export async function startEmbeddedInflux(opts: EmbeddedInfluxOptions = {}): Pro
     throw lastErr;
   });
 
+  /** Under the lock: removes this process from the users; returns influxd's pid when it was the last. */
+  const signOff = (): number | null => {
+    const s = readState(statePath);
+    if (!s || s.pid !== state.pid) return null;
+    const users = liveUsers(s).filter((u) => u.token !== me.token);
+    if (users.length === 0) return s.pid;
+    writeState(statePath, { ...s, users });
+    return null;
+  };
+
   let left = false;
   const leaveSync = (): void => {
     if (left) return;
     left = true;
     withDirLockSync(lockPath, () => {
-      const s = readState(statePath);
-      if (!s || s.pid !== state.pid) return;
-      const users = liveUsers(s).filter((u) => u.token !== me.token);
-      if (users.length > 0) {
-        writeState(statePath, { ...s, users });
-        return;
-      }
+      const pid = signOff();
+      if (pid === null) return;
       // No time to wait at exit: influxd shuts down cleanly on SIGTERM by itself.
-      try { process.kill(s.pid, 'SIGTERM'); } catch { /* already gone */ }
+      try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
       removeState(statePath);
     });
   };
@@ -154,14 +159,9 @@ export async function startEmbeddedInflux(opts: EmbeddedInfluxOptions = {}): Pro
     process.off('exit', leaveSync);
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, signalHandler);
     await withDirLock(lockPath, async () => {
-      const s = readState(statePath);
-      if (!s || s.pid !== state.pid) return;
-      const users = liveUsers(s).filter((u) => u.token !== me.token);
-      if (users.length > 0) {
-        writeState(statePath, { ...s, users });
-        return;
-      }
-      await terminate(s.pid, opts.stopGraceMs ?? 10_000);
+      const pid = signOff();
+      if (pid === null) return;
+      await terminate(pid, opts.stopGraceMs ?? 10_000);
       removeState(statePath);
     });
   }
