@@ -17,6 +17,8 @@ import type { Baseline } from '../apiShapes.ts';
 import type { Channel, WindowStats } from '../types.ts';
 
 const LIVE_SPAN_MS = 5 * 60_000;
+/** after a failed band request (no live model yet), ask again this much later */
+const BAND_RETRY_MS = 60_000;
 const HISTORY_PRESETS: { label: string; ms: number }[] = [
   { label: '1 h', ms: 3_600_000 }, { label: '6 h', ms: 6 * 3_600_000 }, { label: '24 h', ms: 24 * 3_600_000 }, { label: '7 d', ms: 7 * 24 * 3_600_000 },
 ];
@@ -28,9 +30,10 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
   let mode: LiveMode | HistoryMode = { kind: 'live' };
   let sensor = '';
   let frame: ReturnType<typeof setTimeout> | null = null;
-  /** the band for `bandKey`; a request is made once per key */
+  /** the band for `bandKey`; a request is made once per key, and again after a failure once `bandRetryAt` passes */
   let baseline: Baseline | null = null;
   let bandKey = '';
+  let bandRetryAt = Infinity;
   let closed = false;
 
   const status = el('span', { class: 'muted', attrs: { 'aria-live': 'polite' } });
@@ -79,9 +82,12 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
   /** Asks for the band when the visible range needs another one; redraws when it arrives. */
   function refreshBand(end: number): void {
     const range = mode.kind === 'live' ? liveBandRange(end, LIVE_SPAN_MS) : historyBandRange(mode.from, mode.to);
-    const key = `${range.key}:${sensor}`;
-    if (key === bandKey) return;
+    // a sensor reporting another model version means a promotion or rollback: the band changes with it
+    const versions = [...new Set([...ctx.state.health.values()].map((h) => h.modelVersion ?? ''))].sort().join(',');
+    const key = `${range.key}:${sensor}:${versions}`;
+    if (key === bandKey && Date.now() < bandRetryAt) return;
     bandKey = key;
+    bandRetryAt = Infinity;
     ctx.api.baseline({ from: range.from, to: range.to, step: range.step, sensor: sensor || undefined }).then((b) => {
       if (closed || bandKey !== key) return;
       baseline = b;
@@ -90,6 +96,7 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     }, (err: unknown) => {
       if (closed || bandKey !== key) return;
       baseline = null;
+      bandRetryAt = Date.now() + BAND_RETRY_MS;
       bandNote.textContent = `no expected range: ${err instanceof Error ? err.message : String(err)}`;
       frame ??= setTimeout(draw, 0);
     });
