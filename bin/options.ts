@@ -1,5 +1,6 @@
 // Shared option handling for the sub-commands: flags > environment > config file > defaults.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join } from 'node:path';
 import { CliError } from './cliError.ts';
 
 /** "500ms", "1s", "10s", "1m", "2h", "7d" → milliseconds. */
@@ -34,4 +35,9 @@ export function fromEnv(flag: string | undefined, envName: string, fallback?: st
   const v = process.env[envName];
   if (v !== undefined && v !== '') return v;
   return fallback;
+}
+
+/** The models directory: the flag, else SPANWATCH_MODELS, else <var>/models (var = SPANWATCH_VAR or ./var). */
+export function modelsDirFrom(flag: string | undefined): string {
+  return fromEnv(flag, 'SPANWATCH_MODELS') ?? join(process.env.SPANWATCH_VAR || 'var', 'models');
 }

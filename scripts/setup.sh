@@ -46,6 +46,9 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -f node_module
   touch "$stamp"
 fi
 
-[ -f ui/build.ts ] && echo "setup: building the UI" && npm run --silent build:ui
+echo "setup: building the UI"
+npm run --silent build:ui
+
+node --import tsx scripts/build-native.ts
 
 echo "setup: done"

@@ -4,10 +4,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
-  EvaluationRun, formatEvaluation, loadModel, resolveModelDir, DEFAULT_MODELS_DIR, type EvaluationLabels, type EvaluationReport,
+  EvaluationRun, formatEvaluation, loadModel, resolveModelDir, type EvaluationLabels, type EvaluationReport,
 } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
-import { fromEnv, parseFlags } from '../options.ts';
+import { modelsDirFrom, parseFlags } from '../options.ts';
 import { windowsFromCaptures } from './train.ts';
 
 export const help = `usage: spanwatch evaluate --model DIR|latest --labels FILE [--pcap FILE...] [options]
@@ -28,7 +28,7 @@ options:
                        file names after the options count too
   --ioc FILE           IOC list (default: the labels' "iocFile", if any)
   --criticality FILE   CIDR → criticality JSON (default: the labels' "criticalityFile", if any)
-  --models DIR         models directory for versions and latest (default ${DEFAULT_MODELS_DIR})
+  --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --json               print the report as JSON instead of a table
   --record             also store a summary in the model's meta.json ("evaluation")
 
@@ -99,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   if (files.length === 0) throw new CliError('evaluate: no capture files; give --pcap FILE... or a labels file that lists "files"');
   let model;
   try {
-    model = await loadModel(values.model, { modelsDir: fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR) });
+    model = await loadModel(values.model, { modelsDir: modelsDirFrom(values.models) });
   } catch (err) {
     throw new CliError(`evaluate --model: ${(err as Error).message}`, 1);
   }
@@ -121,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   const report = evaluation.report();
   if (values.record) {
     try {
-      recordEvaluation(resolveModelDir(values.model, fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR)), values.labels, report);
+      recordEvaluation(resolveModelDir(values.model, modelsDirFrom(values.models)), values.labels, report);
     } catch (err) {
       throw new CliError(`evaluate --record: ${(err as Error).message}`, 1);
     }

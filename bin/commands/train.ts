@@ -4,13 +4,13 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
 import {
-  DEFAULT_MIN_WINDOWS, DEFAULT_MODELS_DIR, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
+  DEFAULT_MIN_WINDOWS, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
   type TimeRange, type TrainProgress,
 } from '../../model/index.ts';
 import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } from '../../store/index.ts';
 import { join } from 'node:path';
 import { CliError } from '../cliError.ts';
-import { fromEnv, parseDuration, parseFlags } from '../options.ts';
+import { fromEnv, modelsDirFrom, parseDuration, parseFlags } from '../options.ts';
 
 export const help = `usage: spanwatch train (--jsonl FILE... | --pcap FILE... | --influx URL --from T --to T) [options]
 
@@ -40,7 +40,7 @@ training:
   --min-windows N      fewer windows is an error (default ${DEFAULT_MIN_WINDOWS})
 
 models:
-  --models DIR         models directory (default ${DEFAULT_MODELS_DIR}, or SPANWATCH_MODELS)
+  --models DIR         models directory (default $SPANWATCH_MODELS, else <var>/models)
   --promote            make the new version live
   --list               list versions (the live one marked *) and exit
   --rollback           make the previously live version live again and exit
@@ -159,7 +159,7 @@ export function progressReporter(): (p: TrainProgress) => void {
 export async function run(argv: string[]): Promise<number> {
   const { values: flags, positionals } = parseFlags('train', argv, options, true);
   const values = { ...flags, pcap: [...(flags.pcap ?? []), ...positionals] };
-  const modelsDir = fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR)!;
+  const modelsDir = modelsDirFrom(values.models);
   if (values.list) {
     const models = listModels(modelsDir);
     if (models.length === 0) process.stdout.write(`no models in ${modelsDir}\n`);

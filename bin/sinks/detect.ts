@@ -1,9 +1,9 @@
 // The detection stage of the sensor: every closed window goes through the model's detection
 // engine, and the anomalies it returns (new incidents and updates) go to every sink.
 import type { WindowStats } from '../../capture/index.ts';
-import { DEFAULT_MODELS_DIR, DetectionEngine, loadModel, type Anomaly } from '../../model/index.ts';
+import { DetectionEngine, loadModel, type Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
-import { fromEnv } from '../options.ts';
+import { modelsDirFrom } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export const detectFlags = {
@@ -16,7 +16,7 @@ export const detectFlags = {
 export const detectHelp = `detection:
   --model DIR|latest   score every window with this model (a folder, a version, or latest = the
                        live version); anomalies go to every output as {"type":"anomaly",...}
-  --models DIR         models directory for versions and latest (default ${DEFAULT_MODELS_DIR})
+  --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --ioc FILE           IOC list (IPs, CIDRs, domains; one per line), re-read when it changes
   --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)`;
 
@@ -61,7 +61,7 @@ export async function openDetectSink(values: DetectValues, ctx: { sensor: string
   }
   let engine: DetectionEngine;
   try {
-    const model = await loadModel(values.model, { modelsDir: fromEnv(values.models, 'SPANWATCH_MODELS', DEFAULT_MODELS_DIR) });
+    const model = await loadModel(values.model, { modelsDir: modelsDirFrom(values.models) });
     if (model.meta.windowMs !== ctx.windowMs) {
       throw new Error(`model ${model.meta.version} was trained on ${model.meta.windowMs} ms windows; run the sensor with --window ${model.meta.windowMs}ms or train a model for ${ctx.windowMs} ms windows`);
     }

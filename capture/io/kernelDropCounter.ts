@@ -113,3 +113,8 @@ export class KernelDropCounter {
     return this.dropped;
   }
 }
+
+/** Builds and loads the addon now; setup calls this so a sensor installed read-only needs no compiler. */
+export function preparePacketStatsAddon(): { ok: true; path: string } | { ok: false; reason: string } {
+  return loadAddon() ? { ok: true, path: PACKET_STATS_ADDON_PATH } : { ok: false, reason: unavailable };
+}
