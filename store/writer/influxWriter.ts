@@ -204,7 +204,8 @@ export class InfluxWriter {
       return;
     }
     this.c.dropped += batch.lines.length;
-    this.log('error', `SPOOL FULL: ${this.opts.spoolDir} reached its limit of ${this.opts.spoolMaxBytes} bytes; DROPPED ${batch.lines.length} points (${this.c.dropped} so far). Bring InfluxDB back or raise the spool limit.`);
+    const why = this.spool.diskFull ? 'is on a full disk' : `reached its limit of ${this.opts.spoolMaxBytes} bytes`;
+    this.log('error', `SPOOL FULL: ${this.opts.spoolDir} ${why}; DROPPED ${batch.lines.length} points (${this.c.dropped} so far). Bring InfluxDB back, free disk space or raise the spool limit.`);
   }
 
   private nextBatch(): Batch | undefined {

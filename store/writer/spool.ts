@@ -3,7 +3,7 @@
 // is deleted only once every line in it has been acknowledged, so a crash at any point re-sends
 // at most some acknowledged lines again, which overwrite themselves.
 import {
-  closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync,
+  closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { PointTarget } from '../point.ts';
@@ -58,7 +58,10 @@ export class Spool {
   get lines(): number { return this.totalLines; }
   get isEmpty(): boolean { return this.totalLines === 0; }
 
-  /** Appends and fsyncs one batch; false (nothing written) when it would pass the disk limit. */
+  /** true when the last refused batch met a full disk rather than the spool's limit */
+  diskFull = false;
+
+  /** Appends and fsyncs one batch; false (nothing written) when it would pass the limit or the disk is full. */
   append(target: PointTarget, lines: readonly string[]): boolean {
     if (lines.length === 0) return true;
     const text = lines.join('\n') + '\n';
@@ -75,8 +78,19 @@ export class Spool {
       this.active.set(target, seg);
       this.segments.push({ path, target, lines: 0, bytes: 0 });
     }
-    writeSync(seg.fd, text);
-    fsyncSync(seg.fd);
+    try {
+      writeSync(seg.fd, text);
+      fsyncSync(seg.fd);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+      // The disk filled before the spool's own limit: cut off the partial batch so the segment
+      // ends on a whole line, and refuse the batch like a full spool.
+      try { ftruncateSync(seg.fd, seg.bytes); } catch { /* the segment is read up to its last whole line anyway */ }
+      this.diskFull = true;
+      return false;
+    }
+    this.diskFull = false;
     seg.bytes += size;
     const entry = this.segments.find((s) => s.path === seg!.path)!;
     entry.lines += lines.length;

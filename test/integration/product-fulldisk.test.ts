@@ -166,13 +166,13 @@ describe('spanwatch sensor with a full spool', () => {
 });
 
 describe('spanwatch sensor with its spool on a disk that fills before the spool limit', () => {
-  // Known bug: Spool.append does not catch ENOSPC from writeSync, so a disk that is full before
-  // --spool-max is reached kills the sensor with an uncaught exception instead of dropping and
-  // counting the batch. `it.fails` keeps this visible; it turns red once the bug is fixed.
-  it.fails('survives and keeps writing every window', async () => {
+  // A disk full before --spool-max is reached is treated like a full spool: the batch is dropped,
+  // counted and logged, and capture goes on.
+  it('survives, says so loudly, and keeps writing every window', async () => {
     const spoolDir = smallDisk('spool-disk');
     const run = await runWithInfluxDying(join(dir, 'influxd-disk'), spoolDir, join(dir, 'disk.jsonl'));
     expect(run.stderr).not.toContain('ENOSPC');
+    expect(run.stderr).toMatch(/SPOOL FULL: .* is on a full disk; DROPPED \d+ points/);
     expect(run.code, run.stderr).toBe(0);
     expect(jsonlWindows(join(dir, 'disk.jsonl'))).toBe(WINDOWS);
   });
