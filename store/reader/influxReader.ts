@@ -2,7 +2,7 @@
 // that months of 1 s data never sit in memory at once; anomalies; a local host's series; sensors.
 // Every query takes `sensor` (one) or leaves it out (all sensors).
 import type { IResults } from 'influx';
-import type { WindowStats } from '../../capture/index.ts';
+import type { LocalHostStats, WindowStats } from '../../capture/index.ts';
 import type { Anomaly, AnomalyKind, AnomalyStatus, SeverityLevel } from '../../model/index.ts';
 import { pointToAnomaly } from '../anomalyPoints.ts';
 import { classifyError, StoreError } from '../connection.ts';
@@ -50,17 +50,9 @@ export interface AnomalyPage {
   nextOffset?: number;
 }
 
-export interface HostSample {
-  time: number;
-  sensor: string;
-  bytesOut: number;
-  bytesIn: number;
-  packetsOut: number;
-  packetsIn: number;
-  flows: number;
-  flowsStarted: number;
-  peers: number;
-}
+/** One window's figures for a local host: the LocalHostStats fields a host series plots. */
+export type HostSample = { time: number; sensor: string }
+  & Pick<LocalHostStats, 'bytesOut' | 'bytesIn' | 'packetsOut' | 'packetsIn' | 'flows' | 'flowsStarted' | 'peers'>;
 
 export interface DirectionTotals {
   packets: number;
