@@ -25,11 +25,12 @@ function setIpv4(w: Uint32Array, addr: number): void {
   w[3] = 0;
 }
 
-export function decodeIpv4(d: Uint8Array, off: number, p: DecodedPacket, out: NetworkBounds): number {
-  if (off + 20 > d.length) return NETWORK_MALFORMED;
+/** Decodes the IPv4 header at `off` of a packet whose captured bytes end at `end`. */
+export function decodeIpv4(d: Uint8Array, off: number, end: number, p: DecodedPacket, out: NetworkBounds): number {
+  if (off + 20 > end) return NETWORK_MALFORMED;
   const vihl = d[off]!;
   const ihl = (vihl & 0x0f) * 4;
-  if (vihl >> 4 !== 4 || ihl < 20 || off + ihl > d.length) return NETWORK_MALFORMED;
+  if (vihl >> 4 !== 4 || ihl < 20 || off + ihl > end) return NETWORK_MALFORMED;
   p.network = NETWORK.IPV4;
   setIpv4(p.src, readU32(d, off + 12));
   setIpv4(p.dst, readU32(d, off + 16));
@@ -42,7 +43,7 @@ export function decodeIpv4(d: Uint8Array, off: number, p: DecodedPacket, out: Ne
   else if ((frag & 0x2000) !== 0) p.fragment = FRAGMENT.FIRST;
   out.fragmentId = (d[off + 4]! << 8) | d[off + 5]!;
   out.payloadStart = off + ihl;
-  out.payloadEnd = total === 0 ? d.length : Math.min(d.length, off + total);
+  out.payloadEnd = total === 0 ? end : Math.min(end, off + total);
   return 0;
 }
 
@@ -54,8 +55,8 @@ const EXT_DESTINATION = 60;
 const EXT_MOBILITY = 135;
 const MAX_EXTENSION_HEADERS = 16;
 
-export function decodeIpv6(d: Uint8Array, off: number, p: DecodedPacket, out: NetworkBounds): number {
-  if (off + 40 > d.length) return NETWORK_MALFORMED;
+export function decodeIpv6(d: Uint8Array, off: number, captured: number, p: DecodedPacket, out: NetworkBounds): number {
+  if (off + 40 > captured) return NETWORK_MALFORMED;
   if (d[off]! >> 4 !== 6) return NETWORK_MALFORMED;
   p.network = NETWORK.IPV6;
   for (let i = 0; i < 4; i++) {
@@ -64,7 +65,7 @@ export function decodeIpv6(d: Uint8Array, off: number, p: DecodedPacket, out: Ne
   }
   const payloadLen = (d[off + 4]! << 8) | d[off + 5]!;
   // a zero payload length means a jumbogram (or offload): the captured bytes are the bound
-  const end = payloadLen === 0 ? d.length : Math.min(d.length, off + 40 + payloadLen);
+  const end = payloadLen === 0 ? captured : Math.min(captured, off + 40 + payloadLen);
   let next = d[off + 6]!;
   let at = off + 40;
   out.fragmentId = 0;
@@ -97,8 +98,8 @@ export function decodeIpv6(d: Uint8Array, off: number, p: DecodedPacket, out: Ne
 }
 
 /** ARP for IPv4 over Ethernet: sender/target protocol addresses go to src/dst. */
-export function decodeArp(d: Uint8Array, off: number, p: DecodedPacket): number {
-  if (off + 8 > d.length) return NETWORK_MALFORMED;
+export function decodeArp(d: Uint8Array, off: number, end: number, p: DecodedPacket): number {
+  if (off + 8 > end) return NETWORK_MALFORMED;
   p.network = NETWORK.ARP;
   p.arpOp = (d[off + 6]! << 8) | d[off + 7]!;
   const hlen = d[off + 4]!;
@@ -109,7 +110,7 @@ export function decodeArp(d: Uint8Array, off: number, p: DecodedPacket): number 
     return 0;
   }
   const need = off + 8 + 2 * hlen + 2 * plen;
-  if (need > d.length) return NETWORK_MALFORMED;
+  if (need > end) return NETWORK_MALFORMED;
   setIpv4(p.src, readU32(d, off + 8 + hlen));
   setIpv4(p.dst, readU32(d, off + 8 + 2 * hlen + plen));
   return 0;

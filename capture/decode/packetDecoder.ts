@@ -25,8 +25,9 @@ export class PacketDecoder {
     p.tsMs = rec.tsSec * 1000 + rec.tsNsec / 1e6;
     p.wireLen = rec.origLen;
     p.capLen = rec.capLen;
-    const d = rec.data;
-    const off = decodeLinkLayer(d, rec.linkType, p);
+    const d = rec.buffer;
+    const end = rec.offset + rec.capLen;
+    const off = decodeLinkLayer(d, rec.offset, end, rec.linkType, p);
     if (off < 0) {
       if (off === LINK_UNSUPPORTED) this.unsupportedLinkType++;
       p.malformed = true;
@@ -35,15 +36,15 @@ export class PacketDecoder {
     const cut = rec.capLen < rec.origLen;
     switch (p.etherType) {
       case ETHERTYPE.IPV4:
-        if (decodeIpv4(d, off, p, this.bounds) < 0) p.malformed = true;
+        if (decodeIpv4(d, off, end, p, this.bounds) < 0) p.malformed = true;
         else this.decodeTransport(d, p, cut);
         break;
       case ETHERTYPE.IPV6:
-        if (decodeIpv6(d, off, p, this.bounds) < 0) p.malformed = true;
+        if (decodeIpv6(d, off, end, p, this.bounds) < 0) p.malformed = true;
         else this.decodeTransport(d, p, cut);
         break;
       case ETHERTYPE.ARP:
-        if (decodeArp(d, off, p) < 0) p.malformed = true;
+        if (decodeArp(d, off, end, p) < 0) p.malformed = true;
         break;
       default:
         break;

@@ -1,6 +1,6 @@
 // File sources: capture files (and stdin) read one after another into the reused PacketRecord.
 import type { Readable } from 'node:stream';
-import type { PacketRecord, PacketSource, SourceCounters } from '../packet.ts';
+import { ReusedPacketRecord, type PacketRecord, type PacketSource, type SourceCounters } from '../packet.ts';
 import { openFileInput, StreamInput, type ByteInput } from './byteInput.ts';
 import { CaptureFileError, FORMATS_READ, notCaptureFile } from './captureFileError.ts';
 import { detectCaptureFormat } from './captureFormat.ts';
@@ -48,7 +48,7 @@ class FileSource implements PacketSource {
   private current: ByteInput | null = null;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private readonly rec: PacketRecord = { tsSec: 0, tsNsec: 0, origLen: 0, capLen: 0, data: new Uint8Array(0), linkType: 0, iface: 0 };
+  private readonly rec = new ReusedPacketRecord();
 
   constructor(
     readonly name: string,

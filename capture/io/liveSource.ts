@@ -1,6 +1,6 @@
 // Live capture on an interface through libpcap (`cap`).
 import { readFileSync } from 'node:fs';
-import type { PacketRecord, PacketSource, SourceCounters } from '../packet.ts';
+import { ReusedPacketRecord, type PacketRecord, type PacketSource, type SourceCounters } from '../packet.ts';
 import { capModule, linkTypeNumber, type CapHandle } from './capBinding.ts';
 import { KernelDropCounter, packetSocketInodes } from './kernelDropCounter.ts';
 
@@ -72,7 +72,7 @@ class LiveSource implements PacketSource {
   private kernelDrops: KernelDropCounter | null = null;
   private last: SourceCounters = { packetsDropped: 0, packetsIfDropped: 0 };
   private readonly buffer = Buffer.alloc(LIVE_SNAPLEN);
-  private readonly rec: PacketRecord = { tsSec: 0, tsNsec: 0, origLen: 0, capLen: 0, data: this.buffer, linkType: 1, iface: 0 };
+  private readonly rec = new ReusedPacketRecord();
 
   constructor(
     readonly name: string,
@@ -93,6 +93,9 @@ class LiveSource implements PacketSource {
       const rec = this.rec;
       const buffer = this.buffer;
       const snaplen = this.snaplen;
+      rec.buffer = buffer;
+      rec.offset = 0;
+      rec.linkType = 1;
       handle.on('packet', (nbytes: number) => {
         const ns = baseNs + Math.round((performance.now() - basePerf) * 1e6);
         const carry = Math.floor(ns / 1e9);
@@ -100,7 +103,6 @@ class LiveSource implements PacketSource {
         rec.tsNsec = ns - carry * 1e9;
         rec.origLen = nbytes;
         rec.capLen = nbytes < snaplen ? nbytes : snaplen;
-        rec.data = new Uint8Array(buffer.buffer, buffer.byteOffset, rec.capLen);
         try {
           onPacket(rec);
         } catch (err) {

@@ -81,7 +81,8 @@ export class PcapReader implements RecordReader {
     rec.tsNsec = frac;
     rec.origLen = v.getUint32(pos + 12, le);
     rec.capLen = capLen;
-    rec.data = new Uint8Array(cb.bytes.buffer, pos + RECORD_HEADER_BYTES, capLen);
+    rec.buffer = cb.bytes;
+    rec.offset = pos + RECORD_HEADER_BYTES;
     rec.linkType = this.linkType;
     rec.iface = 0;
     cb.pos = pos + total;

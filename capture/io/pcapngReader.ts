@@ -187,7 +187,8 @@ export class PcapngReader implements RecordReader {
     const data = pos + 12;
     rec.origLen = origLen;
     rec.capLen = capLen;
-    rec.data = new Uint8Array(this.cb.bytes.buffer, data, capLen);
+    rec.buffer = this.cb.bytes;
+    rec.offset = data;
     rec.linkType = iface.linkType;
     rec.iface = 0;
     this.cb.pos = pos + len;
@@ -221,7 +222,8 @@ export class PcapngReader implements RecordReader {
     rec.tsNsec = splitTimestamp.nsec;
     rec.origLen = origLen;
     rec.capLen = capLen;
-    rec.data = new Uint8Array(this.cb.bytes.buffer, data, capLen);
+    rec.buffer = this.cb.bytes;
+    rec.offset = data;
     rec.linkType = iface.linkType;
     rec.iface = ifaceId;
     this.packets++;

@@ -33,12 +33,22 @@ for (const linkType of [LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.LINUX_SL
   }
 }
 
+/**
+ * Records as a file reader hands them over: the packet sits at some offset inside a larger buffer,
+ * between bytes of other packets (random here), so a decoder that reads past the captured bytes
+ * decodes garbage instead of failing.
+ */
 function* frames(count: number, seed: number): Generator<PacketRecord> {
   const next = random(seed);
-  const buf = new Uint8Array(2048);
-  const rec: PacketRecord = { tsSec: 1_700_000_000, tsNsec: 0, origLen: 0, capLen: 0, data: buf, linkType: 1, iface: 0 };
+  const whole = new Uint8Array(4096);
+  const rec: PacketRecord = {
+    tsSec: 1_700_000_000, tsNsec: 0, origLen: 0, capLen: 0, buffer: whole, offset: 0, linkType: 1, iface: 0,
+    get data() { return whole.subarray(this.offset, this.offset + this.capLen); },
+  };
   for (let i = 0; i < count; i++) {
     const r = next();
+    const at = next() % 64;
+    const buf = whole.subarray(at);
     let len: number;
     if ((r & 7) === 0) {
       // pure noise under a random supported link type
@@ -55,7 +65,8 @@ function* frames(count: number, seed: number): Generator<PacketRecord> {
       if ((r & 3) === 1) len = next() % (len + 1);
       rec.linkType = s.linkType;
     }
-    rec.data = buf.subarray(0, len);
+    for (let j = len; j < len + 128; j++) buf[j] = next() & 255;
+    rec.offset = at;
     rec.capLen = len;
     rec.origLen = (r & 16) !== 0 ? len + (next() % 100) : len;
     rec.tsSec = 1_700_000_000 + Math.floor(i / 50_000);
@@ -80,6 +91,26 @@ describe('decoder robustness', () => {
     expect(errors).toBeGreaterThan(10_000);
     expect(errors).toBeLessThan(n);
     expect(dns).toBeGreaterThan(0);
+  });
+
+  it('reads nothing past the captured bytes: a packet decodes the same alone and inside a larger buffer', () => {
+    const inBuffer = new PacketDecoder();
+    const alone = new PacketDecoder();
+    const fields = (p: ReturnType<PacketDecoder['decode']>): string => JSON.stringify([
+      p.malformed, p.network, p.etherType, p.vlan, [...p.src], [...p.dst], p.proto, p.hasPorts, p.sport, p.dport, p.tcpFlags,
+      p.tcpSeq, p.icmpType, p.icmpCode, p.fragment, p.arpOp, p.dns, p.dnsResponse, p.dnsRcode, p.dnsQtype, p.dnsName,
+    ]);
+    let differ = 0;
+    let n = 0;
+    for (const rec of frames(200_000, 0xb0d5)) {
+      const a = fields(inBuffer.decode(rec));
+      const exact = rec.data.slice();
+      const b = fields(alone.decode({ ...rec, buffer: exact, offset: 0, data: exact }));
+      if (a !== b) differ++;
+      n++;
+    }
+    expect(n).toBe(200_000);
+    expect(differ).toBe(0);
   });
 
   it('300,000 through the whole pipeline (flows, windows): totals add up', () => {

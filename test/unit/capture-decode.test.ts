@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FRAGMENT, NETWORK, PacketDecoder, type PacketRecord } from '../../capture/index.ts';
+import { FRAGMENT, NETWORK, PacketDecoder, frameRecord, type PacketRecord } from '../../capture/index.ts';
 import {
   LINKTYPE, TCP, arpFrame, dnsQuery, dnsResponse, icmpFrame, ipv4Fragments, ipv6WithExtensionHeaders, relink, tcpFrame, udpFrame,
 } from '../../datasets/index.ts';
 
 function rec(data: Uint8Array, linkType: number = LINKTYPE.ETHERNET, origLen = data.length): PacketRecord {
-  return { tsSec: 1_700_000_000, tsNsec: 5, origLen, capLen: data.length, data, linkType, iface: 0 };
+  return frameRecord(data, 1_700_000_000, 5, linkType, origLen);
 }
 
 const syn = tcpFrame({ src: '192.168.1.10', dst: '93.184.216.34', sport: 40000, dport: 443, flags: TCP.SYN, seq: 77 });

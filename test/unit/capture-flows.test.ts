@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FlowTable, LocalNetworks, PacketDecoder, TCP_STATE, type DecodedPacket, type PacketRecord } from '../../capture/index.ts';
+import { FlowTable, LocalNetworks, PacketDecoder, TCP_STATE, type DecodedPacket, frameRecord } from '../../capture/index.ts';
 import { TCP, icmpFrame, ipv4Fragments, tcpFrame, udpFrame } from '../../datasets/index.ts';
 import { parseIpv6Words } from '../../capture/localNetworks.ts';
 
 const decoder = new PacketDecoder();
 function decoded(frame: Uint8Array, tsMs = 1_700_000_000_000): DecodedPacket {
-  const rec: PacketRecord = {
-    tsSec: Math.floor(tsMs / 1000), tsNsec: (tsMs % 1000) * 1e6, origLen: frame.length, capLen: frame.length,
-    data: frame, linkType: 1, iface: 0,
-  };
-  return decoder.decode(rec);
+  return decoder.decode(frameRecord(frame, Math.floor(tsMs / 1000), (tsMs % 1000) * 1e6));
 }
 
 describe('LocalNetworks: direction', () => {

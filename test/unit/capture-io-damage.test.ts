@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { CaptureFileError, CaptureWriter, openFileSource, openStreamSource, type CaptureWriterOptions } from '../../capture/index.ts';
-import { prng, readAll, samplePackets, tempDir, type ReadPacket } from './capture-io-samples.ts';
+import { copyRecord, prng, readAll, samplePackets, tempDir, type ReadPacket } from './capture-io-samples.ts';
 
 const dir = tempDir('capture-io-damage');
 afterAll(() => dir.remove());
@@ -57,7 +57,7 @@ async function readDamaged(bytes: Uint8Array, via: 'file' | 'stream' = 'file'): 
   try {
     await source.run((p) => {
       expect(p.data.length).toBe(p.capLen);
-      packets.push({ ...p, data: p.data.slice() });
+      packets.push(copyRecord(p));
     });
   } catch (err) {
     error = err;

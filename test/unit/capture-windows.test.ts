@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CapturePipeline, CaptureWriter, DIRECTIONS, openFileSource, type PacketRecord, type WindowStats,
+  CapturePipeline, CaptureWriter, DIRECTIONS, frameRecord, openFileSource, type PacketRecord, type WindowStats,
 } from '../../capture/index.ts';
 import { TCP, sampleTraffic, tcpFrame, udpFrame } from '../../datasets/index.ts';
 
@@ -11,7 +11,7 @@ const T0 = 1_700_000_000; // seconds, on a window boundary for 1 s and 10 s wind
 
 function record(frame: Uint8Array, tsMs: number): PacketRecord {
   const sec = Math.floor(tsMs / 1000);
-  return { tsSec: sec, tsNsec: Math.round((tsMs - sec * 1000) * 1e6), origLen: frame.length, capLen: frame.length, data: frame, linkType: 1, iface: 0 };
+  return frameRecord(frame, sec, Math.round((tsMs - sec * 1000) * 1e6));
 }
 
 function collect(windowMs = 1000): { pipeline: CapturePipeline; windows: WindowStats[] } {
