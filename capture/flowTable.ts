@@ -45,6 +45,8 @@ export class FlowTable {
   readonly capacity: number;
   private readonly timeoutOf: Float64Array;
   private readonly mask: number;
+  /** slot i: [2i] the flow index (EMPTY when free), [2i + 1] its key hash, so that a probe past
+   *  other flows reads no memory of theirs */
   private readonly slots: Int32Array;
   private readonly keys: Uint32Array;
   private readonly hashes: Uint32Array;
@@ -76,6 +78,8 @@ export class FlowTable {
   expirations = 0;
   /** flows ever created */
   created = 0;
+  /** no flow expires before this event time (a lower bound, so most packets skip expire()) */
+  private nextExpiryMs = Infinity;
   /** set by track(): the packet created a new flow */
   isNew = false;
   /** set by track(): the packet was sent by the flow's initiator */
@@ -90,7 +94,7 @@ export class FlowTable {
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.mask = size - 1;
-    this.slots = new Int32Array(size).fill(EMPTY);
+    this.slots = new Int32Array(size * 2).fill(EMPTY);
     this.keys = new Uint32Array(capacity * KEY_WORDS);
     this.hashes = new Uint32Array(capacity);
     this.freeList = new Int32Array(capacity);
@@ -118,7 +122,7 @@ export class FlowTable {
   track(p: DecodedPacket): number {
     if (p.network !== NETWORK.IPV4 && p.network !== NETWORK.IPV6) return -1;
     const now = p.tsMs;
-    this.expire(now);
+    if (now > this.nextExpiryMs) this.expire(now);
     const s = p.src;
     const d = p.dst;
     const sport = p.hasPorts ? p.sport : 0;
@@ -148,15 +152,19 @@ export class FlowTable {
     h = Math.imul(h, 0x85ebca6b);
     h = (h ^ (h >>> 13)) >>> 0;
     const keys = this.keys;
+    const slots = this.slots;
+    const tag = h | 0;
     let slot = h & this.mask;
-    let flow = this.slots[slot]!;
+    let flow = slots[2 * slot]!;
     while (flow !== EMPTY) {
-      const k = flow * KEY_WORDS;
-      if (this.hashes[flow] === h && keys[k + 8] === ports && keys[k + 9] === meta
-        && keys[k] === a[0] && keys[k + 1] === a[1] && keys[k + 2] === a[2] && keys[k + 3] === a[3]
-        && keys[k + 4] === b[0] && keys[k + 5] === b[1] && keys[k + 6] === b[2] && keys[k + 7] === b[3]) break;
+      if (slots[2 * slot + 1] === tag) {
+        const k = flow * KEY_WORDS;
+        if (keys[k + 8] === ports && keys[k + 9] === meta
+          && keys[k] === a[0] && keys[k + 1] === a[1] && keys[k + 2] === a[2] && keys[k + 3] === a[3]
+          && keys[k + 4] === b[0] && keys[k + 5] === b[1] && keys[k + 6] === b[2] && keys[k + 7] === b[3]) break;
+      }
       slot = (slot + 1) & this.mask;
-      flow = this.slots[slot]!;
+      flow = slots[2 * slot]!;
     }
     if (flow !== EMPTY && p.proto === IP_PROTO.TCP && (p.tcpFlags & 0x12) === 0x02 && p.hasPorts && this.isPortReuse(flow, srcIsA, p.tcpSeq)) {
       // a SYN with another initial sequence number on a known 5-tuple is a new connection reusing
@@ -164,17 +172,18 @@ export class FlowTable {
       this.remove(flow);
       flow = EMPTY;
       slot = h & this.mask;
-      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & this.mask;
     }
     if (flow === EMPTY) {
       if (this.freeTop === 0) {
         this.evictOldest();
         // the eviction may have shifted entries into our probe path: find the first empty slot again
         slot = h & this.mask;
-        while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+        while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & this.mask;
       }
       flow = this.freeList[--this.freeTop]!;
-      this.slots[slot] = flow;
+      slots[2 * slot] = flow;
+      slots[2 * slot + 1] = tag;
       const k = flow * KEY_WORDS;
       for (let i = 0; i < 4; i++) {
         keys[k + i] = a[i]!;
@@ -195,6 +204,7 @@ export class FlowTable {
       const c = p.proto === IP_PROTO.TCP ? CLASS_TCP_OPEN : p.proto === IP_PROTO.UDP ? CLASS_UDP
         : p.proto === IP_PROTO.ICMP || p.proto === IP_PROTO.ICMPV6 ? CLASS_ICMP : CLASS_OTHER;
       this.klass[flow] = c;
+      this.lastMs[flow] = now;
       this.linkTail(flow, c);
       this.size++;
       this.created++;
@@ -268,15 +278,25 @@ export class FlowTable {
 
   /** Removes every flow idle for longer than its class's timeout at event time `nowMs`. */
   expire(nowMs: number): void {
+    let next = Infinity;
     for (let c = 0; c < CLASSES; c++) {
-      const limit = nowMs - this.timeoutOf[c]!;
+      const timeout = this.timeoutOf[c]!;
+      const limit = nowMs - timeout;
       let f = this.head[c]!;
       while (f !== NONE && this.lastMs[f]! < limit) {
         this.remove(f);
         this.expirations++;
         f = this.head[c]!;
       }
+      if (f !== NONE && this.lastMs[f]! + timeout < next) next = this.lastMs[f]! + timeout;
     }
+    this.nextExpiryMs = next;
+  }
+
+  /** Lowers the expiry bound for a flow that became the head of its class's list. */
+  private headChanged(flow: number, c: number): void {
+    const due = this.lastMs[flow]! + this.timeoutOf[c]!;
+    if (due < this.nextExpiryMs) this.nextExpiryMs = due;
   }
 
   private evictOldest(): void {
@@ -293,22 +313,24 @@ export class FlowTable {
   private remove(flow: number): void {
     this.unlink(flow);
     const m = this.mask;
+    const slots = this.slots;
     let i = this.hashes[flow]! & m;
-    while (this.slots[i] !== flow) i = (i + 1) & m;
+    while (slots[2 * i] !== flow) i = (i + 1) & m;
     // backward-shift deletion keeps every probe chain unbroken without tombstones
     let j = i;
     for (;;) {
       j = (j + 1) & m;
-      const f = this.slots[j]!;
+      const f = slots[2 * j]!;
       if (f === EMPTY) break;
-      const home = this.hashes[f]! & m;
+      const home = slots[2 * j + 1]! & m;
       const movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
       if (movable) {
-        this.slots[i] = f;
+        slots[2 * i] = f;
+        slots[2 * i + 1] = slots[2 * j + 1]!;
         i = j;
       }
     }
-    this.slots[i] = EMPTY;
+    slots[2 * i] = EMPTY;
     this.freeList[this.freeTop++] = flow;
     this.size--;
   }
@@ -317,8 +339,12 @@ export class FlowTable {
     const t = this.tail[c]!;
     this.prev[flow] = t;
     this.next[flow] = NONE;
-    if (t === NONE) this.head[c] = flow;
-    else this.next[t] = flow;
+    if (t === NONE) {
+      this.head[c] = flow;
+      this.headChanged(flow, c);
+    } else {
+      this.next[t] = flow;
+    }
     this.tail[c] = flow;
   }
 
@@ -326,8 +352,12 @@ export class FlowTable {
     const c = this.klass[flow]!;
     const p = this.prev[flow]!;
     const n = this.next[flow]!;
-    if (p === NONE) this.head[c] = n;
-    else this.next[p] = n;
+    if (p === NONE) {
+      this.head[c] = n;
+      if (n !== NONE) this.headChanged(n, c);
+    } else {
+      this.next[p] = n;
+    }
     if (n === NONE) this.tail[c] = p;
     else this.prev[n] = p;
   }
