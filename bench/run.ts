@@ -14,7 +14,9 @@ const files = readdirSync(here)
 let failed = 0;
 for (const f of files) {
   process.stdout.write(`\n=== ${f} ===\n`);
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], { stdio: 'inherit' });
+  // the same malloc tuning as bin/spanwatch, so the numbers are the product's
+  const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1' };
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], { stdio: 'inherit', env });
   if (r.status !== 0) {
     failed++;
     process.stdout.write(`${f}: exited with ${r.status ?? r.signal}\n`);

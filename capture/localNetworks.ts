@@ -61,6 +61,8 @@ function prefixMask(bits: number): number {
 export class LocalNetworks {
   private readonly v4Net: Uint32Array;
   private readonly v4Mask: Uint32Array;
+  /** by first octet: 0 no local network starts with it, 1 all of its addresses are local, 2 look in the list */
+  private readonly v4ByOctet = new Uint8Array(256);
   /** per IPv6 network: 4 words of network, 4 words of mask */
   private readonly v6: Uint32Array;
   readonly cidrs: readonly string[];
@@ -90,11 +92,24 @@ export class LocalNetworks {
     }
     this.v4Net = Uint32Array.from(v4Net);
     this.v4Mask = Uint32Array.from(v4Mask);
+    for (let o = 0; o < 256; o++) {
+      const lo = (o << 24) >>> 0;
+      for (let i = 0; i < v4Net.length; i++) {
+        const mask = v4Mask[i]!;
+        if ((mask & 0x00ffffff) === 0) {
+          if (((lo & mask) >>> 0) === v4Net[i]) this.v4ByOctet[o] = 1;
+        } else if (v4Net[i]! >>> 24 === o && this.v4ByOctet[o] === 0) {
+          this.v4ByOctet[o] = 2;
+        }
+      }
+    }
     this.v6 = Uint32Array.from(v6);
     this.cidrs = [...cidrs];
   }
 
   isLocalV4(addr: number): boolean {
+    const byOctet = this.v4ByOctet[addr >>> 24]!;
+    if (byOctet !== 2) return byOctet === 1;
     const n = this.v4Net;
     const m = this.v4Mask;
     for (let i = 0; i < n.length; i++) if (((addr & m[i]!) >>> 0) === n[i]) return true;

@@ -1,6 +1,6 @@
 // The mutable state of one open window, and its conversion into the WindowStats record.
 import {
-  WINDOW_STATS_VERSION, emptyDirectionStats, type DirectionStats, type DnsName, type DnsSummary, type FlowStart,
+  WINDOW_STATS_VERSION, copyDirectionStats, emptyDirectionStats, type DirectionStats, type DnsName, type DnsSummary, type FlowStart,
   type ServiceStats, type WindowStats,
 } from './windowStats.ts';
 import { DIRECTION_NAMES } from './localNetworks.ts';
@@ -137,7 +137,10 @@ export class WindowAccumulator {
       start: this.start,
       durationMs: this.durationMs,
       flushedByClock: false,
-      directions: { outbound: { ...dirs[0]! }, inbound: { ...dirs[1]! }, internal: { ...dirs[2]! }, other: { ...dirs[3]! } },
+      directions: {
+        outbound: copyDirectionStats(dirs[0]!), inbound: copyDirectionStats(dirs[1]!),
+        internal: copyDirectionStats(dirs[2]!), other: copyDirectionStats(dirs[3]!),
+      },
       services: {
         dns: this.service(0), http: this.service(1), tls: this.service(2), ssh: this.service(3), smb: this.service(4),
         ntp: this.service(5), 'other-tcp': this.service(6), 'other-udp': this.service(7), icmp: this.service(8),

@@ -173,19 +173,35 @@ export function emptyDirectionStats(): DirectionStats {
   };
 }
 
+/** A copy of one direction's counters (written out field by field: windows are emitted often). */
+export function copyDirectionStats(d: DirectionStats): DirectionStats {
+  return {
+    packets: d.packets, bytes: d.bytes, flowsStarted: d.flowsStarted, flowsActive: d.flowsActive,
+    remoteHosts: d.remoteHosts, remotePorts: d.remotePorts, tcpSyn: d.tcpSyn, tcpSynAck: d.tcpSynAck, tcpRst: d.tcpRst,
+    tcpSynUnanswered: d.tcpSynUnanswered, icmpUnreachable: d.icmpUnreachable,
+    dnsQueries: d.dnsQueries, dnsResponses: d.dnsResponses, dnsNxdomain: d.dnsNxdomain,
+  };
+}
+
+function emptyService(): ServiceStats {
+  return { packets: 0, bytes: 0, flows: 0 };
+}
+
 export function emptyWindowStats(sensor: string, start: number, durationMs: number): WindowStats {
-  const directions = {} as Record<Direction, DirectionStats>;
-  for (const d of DIRECTIONS) directions[d] = emptyDirectionStats();
-  const services = {} as Record<Service, ServiceStats>;
-  for (const s of SERVICES) services[s] = { packets: 0, bytes: 0, flows: 0 };
+  // literals in DIRECTIONS and SERVICES order: the record's key order is part of its JSON form
   return {
     version: WINDOW_STATS_VERSION,
     sensor,
     start,
     durationMs,
     flushedByClock: false,
-    directions,
-    services,
+    directions: {
+      outbound: emptyDirectionStats(), inbound: emptyDirectionStats(), internal: emptyDirectionStats(), other: emptyDirectionStats(),
+    },
+    services: {
+      dns: emptyService(), http: emptyService(), tls: emptyService(), ssh: emptyService(), smb: emptyService(),
+      ntp: emptyService(), 'other-tcp': emptyService(), 'other-udp': emptyService(), icmp: emptyService(), other: emptyService(),
+    },
     topLocalHosts: [],
     topRemoteEndpoints: [],
     flowStarts: [],

@@ -34,6 +34,39 @@ describe('LocalNetworks: direction', () => {
     expect(() => new LocalNetworks(['10.0.0.0/33'])).toThrow(/10\.0\.0\.0\/33/);
     expect(() => new LocalNetworks(['nonsense'])).toThrow(/nonsense/);
   });
+  it('IPv4 locality agrees with prefix arithmetic for prefixes of every length', () => {
+    const sets = [
+      ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '127.0.0.0/8'],
+      ['0.0.0.0/0'], ['128.0.0.0/1'], ['96.0.0.0/3', '10.1.2.3/32'], ['10.0.0.0/7', '11.255.0.0/16'], ['203.0.113.128/25'],
+    ];
+    let x = 0x2545f491;
+    const rnd = (): number => {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      return x;
+    };
+    for (const cidrs of sets) {
+      const nets = new LocalNetworks(cidrs);
+      const parsed = cidrs.map((c) => {
+        const [a, b] = c.split('/');
+        const bits = Number(b);
+        const addr = a!.split('.').reduce((v, o) => v * 256 + Number(o), 0);
+        const size = 2 ** (32 - bits);
+        return { from: Math.floor(addr / size) * size, size };
+      });
+      const expected = (addr: number): boolean => parsed.some((n) => addr >= n.from && addr < n.from + n.size);
+      let wrong = 0;
+      let local = 0;
+      for (let i = 0; i < 20_000; i++) {
+        // random addresses, and addresses next to each network's edges
+        const n = parsed[i % parsed.length]!;
+        const addr = i % 4 === 0 ? rnd() : i % 4 === 1 ? n.from : i % 4 === 2 ? (n.from + n.size) % 2 ** 32 : (n.from + 2 ** 32 - 1) % 2 ** 32;
+        if (nets.isLocalV4(addr) !== expected(addr)) wrong++;
+        if (expected(addr)) local++;
+      }
+      expect(wrong, cidrs.join(',')).toBe(0);
+      expect(local).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe('FlowTable', () => {
