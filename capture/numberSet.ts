@@ -1,7 +1,6 @@
 // A set of non-negative integers below 2^53 (address keys, ports) for distinct counts per window:
-// open addressing over one Float64Array holding (generation stamp, key) pairs side by side, so a
-// probe touches one cache line; cleared in O(1) by bumping the generation, so a window's sets are
-// reused by the next window without garbage.
+// open addressing (linear probing) over one Float64Array of keys. A window's sets are cleared and
+// reused by the next window without garbage; clearing costs what the members cost to add.
 
 /** Slot hash of a non-negative integer below 2^53 (shared with NumberIndex). */
 export function numberHash(key: number): number {
@@ -14,71 +13,85 @@ export function numberHash(key: number): number {
 }
 
 export class NumberSet {
-  /** slot i: [2i] generation stamp (0 = never used), [2i + 1] key */
+  /** slot i holds key + 1, or 0 when free: 8 bytes a slot, so a large set stays small in cache */
   private slots: Float64Array;
-  private generation = 1;
+  /** the slots in use, in insertion order, so that clear() can empty just those */
+  private used: Int32Array;
   private mask: number;
   size = 0;
 
   constructor(private readonly limit: number, initialCapacity = 16) {
     let cap = 16;
     while (cap < initialCapacity) cap *= 2;
-    this.slots = new Float64Array(cap * 2);
+    this.slots = new Float64Array(cap);
+    this.used = new Int32Array(cap / 2 + 1);
     this.mask = cap - 1;
   }
 
   /** Adds `key` unless the set already holds `limit` members (then the size is a lower bound). */
   add(key: number): void {
     const slots = this.slots;
-    const gen = this.generation;
     const mask = this.mask;
+    const tagged = key + 1;
     let i = numberHash(key) & mask;
-    while (slots[2 * i] === gen) {
-      if (slots[2 * i + 1] === key) return;
+    let s = slots[i]!;
+    while (s !== 0) {
+      if (s === tagged) return;
       i = (i + 1) & mask;
+      s = slots[i]!;
     }
     if (this.size >= this.limit) return;
-    slots[2 * i] = gen;
-    slots[2 * i + 1] = key;
+    slots[i] = tagged;
+    this.used[this.size] = i;
     if (++this.size * 2 > mask + 1) this.grow();
   }
 
   has(key: number): boolean {
     const slots = this.slots;
-    const gen = this.generation;
+    const tagged = key + 1;
     let i = numberHash(key) & this.mask;
-    while (slots[2 * i] === gen) {
-      if (slots[2 * i + 1] === key) return true;
+    let s = slots[i]!;
+    while (s !== 0) {
+      if (s === tagged) return true;
       i = (i + 1) & this.mask;
+      s = slots[i]!;
     }
     return false;
   }
 
+  /** Empties the set, keeping its memory for the next window. */
   clear(): void {
-    this.size = 0;
-    if (++this.generation === 0xffffffff) {
-      this.slots.fill(0);
-      this.generation = 1;
+    const n = this.size;
+    if (n === 0) return;
+    const slots = this.slots;
+    // a well-filled table is cleared faster in one sweep than slot by slot
+    if (n * 16 > slots.length) {
+      slots.fill(0);
+    } else {
+      const used = this.used;
+      for (let j = 0; j < n; j++) slots[used[j]!] = 0;
     }
+    this.size = 0;
   }
 
   private grow(): void {
     const old = this.slots;
-    const gen = this.generation;
+    const oldUsed = this.used;
     // four times the slots: a set that outgrows its first 16 slots usually keeps growing (a scan, a
     // flood), and each growth rehashes every member into fresh memory
-    const cap = old.length * 2;
-    const slots = new Float64Array(cap * 2);
+    const cap = old.length * 4;
+    const slots = new Float64Array(cap);
+    const used = new Int32Array(cap / 2 + 1);
     const mask = cap - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      if (old[j] !== gen) continue;
-      const key = old[j + 1]!;
-      let i = numberHash(key) & mask;
-      while (slots[2 * i] === gen) i = (i + 1) & mask;
-      slots[2 * i] = gen;
-      slots[2 * i + 1] = key;
+    for (let j = 0; j < this.size; j++) {
+      const tagged = old[oldUsed[j]!]!;
+      let i = numberHash(tagged - 1) & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = tagged;
+      used[j] = i;
     }
     this.slots = slots;
+    this.used = used;
     this.mask = mask;
   }
 }
