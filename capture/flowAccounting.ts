@@ -15,23 +15,33 @@ function l4Name(proto: number): L4Protocol {
   return 'other';
 }
 
+// Per-flow numbers, side by side in one Float64Array (8 a flow: one cache line per flow instead of
+// one per field). F_CACHE_WIN is the window the three entry indexes below are for; they are the
+// indexes of the flow's initiator's / responder's local-host entry and of its remote-endpoint
+// entry in that window (-1 = not looked up yet).
+const F_START_WIN = 0;
+const F_LAST_WIN = 1;
+const F_PREV_WIN = 2;
+const F_CACHE_WIN = 3;
+const F_INITIATOR_KEY = 4;
+export const F_HOST_INIT = 5;
+export const F_HOST_RESP = 6;
+export const F_REMOTE = 7;
+export const F_STRIDE = 8;
+// Per-flow bytes, side by side: direction code initiator → responder, service, a pending
+// unanswered SYN, and the directions seen in F_CACHE_WIN (bit 0 from the initiator, bit 1 from
+// the responder).
+const B_DIR = 0;
+const B_SERVICE = 1;
+const B_SYN_PENDING = 2;
+const B_DIR_SEEN = 3;
+const B_STRIDE = 4;
+
 export class FlowAccounting {
-  /** direction code initiator → responder */
-  readonly dir: Uint8Array;
-  readonly service: Uint8Array;
-  private readonly startWin: Float64Array;
-  private readonly lastWin: Float64Array;
-  private readonly prevWin: Float64Array;
-  readonly synPending: Uint8Array;
-  readonly initiatorKey: Float64Array;
-  /** per flow, for window `cacheWin` only: directions seen (bit 0 from the initiator, bit 1 from the
-   *  responder) and the indexes of its initiator's / responder's local-host entry and of its remote
-   *  endpoint entry in that window (-1 = not looked up yet) */
-  private readonly cacheWin: Float64Array;
-  private readonly dirSeen: Uint8Array;
-  readonly hostInit: Int32Array;
-  readonly hostResp: Int32Array;
-  readonly remoteOf: Int32Array;
+  /** per-flow numbers: flow × 8 + F_* */
+  readonly f: Float64Array;
+  /** per-flow bytes: flow × 4 + B_* */
+  private readonly b: Uint8Array;
   /** address keys of the current packet's source and destination (set by setKeys) */
   srcKey = 0;
   dstKey = 0;
@@ -42,18 +52,21 @@ export class FlowAccounting {
 
   constructor(private readonly table: FlowTable, private readonly limits: WindowLimits) {
     const n = table.capacity;
-    this.dir = new Uint8Array(n);
-    this.service = new Uint8Array(n);
-    this.startWin = new Float64Array(n);
-    this.lastWin = new Float64Array(n);
-    this.prevWin = new Float64Array(n);
-    this.synPending = new Uint8Array(n);
-    this.initiatorKey = new Float64Array(n);
-    this.cacheWin = new Float64Array(n);
-    this.dirSeen = new Uint8Array(n);
-    this.hostInit = new Int32Array(n);
-    this.hostResp = new Int32Array(n);
-    this.remoteOf = new Int32Array(n);
+    this.f = new Float64Array(n * F_STRIDE);
+    this.b = new Uint8Array(n * B_STRIDE);
+  }
+
+  /** direction code initiator → responder */
+  dir(flow: number): number {
+    return this.b[flow * B_STRIDE + B_DIR]!;
+  }
+
+  service(flow: number): number {
+    return this.b[flow * B_STRIDE + B_SERVICE]!;
+  }
+
+  synPending(flow: number): boolean {
+    return this.b[flow * B_STRIDE + B_SYN_PENDING] === 1;
   }
 
   /**
@@ -61,17 +74,20 @@ export class FlowAccounting {
    * flow's first packet in this direction in the window.
    */
   noteDirection(flow: number, w: number, fromInitiator: boolean): boolean {
-    if (this.cacheWin[flow] !== w) {
-      this.cacheWin[flow] = w;
-      this.dirSeen[flow] = 0;
-      this.hostInit[flow] = -1;
-      this.hostResp[flow] = -1;
-      this.remoteOf[flow] = -1;
+    const f = this.f;
+    const at = flow * F_STRIDE;
+    const seenAt = flow * B_STRIDE + B_DIR_SEEN;
+    if (f[at + F_CACHE_WIN] !== w) {
+      f[at + F_CACHE_WIN] = w;
+      f[at + F_HOST_INIT] = -1;
+      f[at + F_HOST_RESP] = -1;
+      f[at + F_REMOTE] = -1;
+      this.b[seenAt] = 0;
     }
     const bit = fromInitiator ? 1 : 2;
-    const seen = this.dirSeen[flow]!;
+    const seen = this.b[seenAt]!;
     if ((seen & bit) !== 0) return false;
-    this.dirSeen[flow] = seen | bit;
+    this.b[seenAt] = seen | bit;
     return true;
   }
 
@@ -88,15 +104,18 @@ export class FlowAccounting {
   start(flow: number, acc: WindowAccumulator, p: DecodedPacket, fdir: number, svc: number): void {
     this.justStarted = true;
     const fromInit = this.table.fromInitiator;
-    this.dir[flow] = fdir;
-    this.service[flow] = svc;
-    this.startWin[flow] = acc.index;
-    this.cacheWin[flow] = Number.NaN;
-    this.lastWin[flow] = Number.NaN;
-    this.prevWin[flow] = Number.NaN;
-    this.initiatorKey[flow] = fromInit ? this.srcKey : this.dstKey;
+    const f = this.f;
+    const at = flow * F_STRIDE;
+    const bt = flow * B_STRIDE;
+    this.b[bt + B_DIR] = fdir;
+    this.b[bt + B_SERVICE] = svc;
+    f[at + F_START_WIN] = acc.index;
+    f[at + F_CACHE_WIN] = Number.NaN;
+    f[at + F_LAST_WIN] = Number.NaN;
+    f[at + F_PREV_WIN] = Number.NaN;
+    f[at + F_INITIATOR_KEY] = fromInit ? this.srcKey : this.dstKey;
     const syn = p.proto === IP_PROTO.TCP && p.hasPorts && (p.tcpFlags & 0x12) === 0x02 ? 1 : 0;
-    this.synPending[flow] = syn;
+    this.b[bt + B_SYN_PENDING] = syn;
     const ds = acc.dirs[fdir]!;
     ds.flowsStarted++;
     if (syn) ds.tcpSynUnanswered++;
@@ -121,32 +140,36 @@ export class FlowAccounting {
   /** Counts the flow as active in `acc` once; sets newlyActive. */
   markActive(flow: number, acc: WindowAccumulator): void {
     const w = acc.index;
-    const last = this.lastWin[flow]!;
-    if (w === last || w === this.prevWin[flow]) {
+    const f = this.f;
+    const at = flow * F_STRIDE;
+    const last = f[at + F_LAST_WIN]!;
+    if (w === last || w === f[at + F_PREV_WIN]) {
       this.newlyActive = false;
       return;
     }
     this.newlyActive = true;
     if (w > last || Number.isNaN(last)) {
-      this.prevWin[flow] = last;
-      this.lastWin[flow] = w;
+      f[at + F_PREV_WIN] = last;
+      f[at + F_LAST_WIN] = w;
     } else {
-      this.prevWin[flow] = w;
+      f[at + F_PREV_WIN] = w;
     }
-    const d = this.dir[flow]!;
+    const d = this.dir(flow);
     acc.dirs[d]!.flowsActive++;
-    acc.svcFlows[this.service[flow]!]!++;
+    acc.svcFlows[this.service(flow)]!++;
     acc.remotePortSets[d]!.add(this.table.serverPort[flow]!);
   }
 
   /** A SYN-ACK arrived: un-count the flow's unanswered SYN if its start window is still open. */
   resolveSyn(flow: number, open: readonly WindowAccumulator[]): boolean {
-    if (this.synPending[flow] === 0) return false;
-    this.synPending[flow] = 0;
+    const synAt = flow * B_STRIDE + B_SYN_PENDING;
+    if (this.b[synAt] === 0) return false;
+    this.b[synAt] = 0;
+    const at = flow * F_STRIDE;
     for (const acc of open) {
-      if (acc.index !== this.startWin[flow]) continue;
-      acc.dirs[this.dir[flow]!]!.tcpSynUnanswered--;
-      const host = acc.localHosts.get(this.initiatorKey[flow]!);
+      if (acc.index !== this.f[at + F_START_WIN]) continue;
+      acc.dirs[this.dir(flow)]!.tcpSynUnanswered--;
+      const host = acc.localHosts.get(this.f[at + F_INITIATOR_KEY]!);
       if (host >= 0) acc.hostList[host]!.tcpSynUnanswered--;
       return true;
     }

@@ -1,7 +1,7 @@
 // Per-packet accounting of the local hosts and remote endpoints a window ranks. A flow remembers,
 // per window, which host entries its ends map to, so most packets need no map lookup.
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
-import type { FlowAccounting } from './flowAccounting.ts';
+import { F_HOST_INIT, F_HOST_RESP, F_REMOTE, F_STRIDE, type FlowAccounting } from './flowAccounting.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from './localNetworks.ts';
 import type { LocalHostAccumulator } from './endpointAccumulators.ts';
 import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
@@ -38,9 +38,9 @@ export function hostAccountPacket(
   const newlyActive = fa.newlyActive;
   const serverPort = fa.serverPort(flow);
   if (pdir === DIR_OUTBOUND || pdir === DIR_INTERNAL) {
-    const cache = fromInitiator ? fa.hostInit : fa.hostResp;
-    let i = cache[flow]!;
-    if (i < 0) i = cache[flow] = localHostIndex(acc, fa.srcKey, p, p.src, limits.hosts);
+    const at = flow * F_STRIDE + (fromInitiator ? F_HOST_INIT : F_HOST_RESP);
+    let i = fa.f[at]!;
+    if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.srcKey, p, p.src, limits.hosts);
     if (i >= 0) {
       const h = acc.hostList[i]!;
       h.bytesOut += len;
@@ -48,13 +48,13 @@ export function hostAccountPacket(
       if (firstInDirection) h.peerSet.add(fa.dstKey);
       if (tcp && (p.tcpFlags & 0x12) === 0x02) h.tcpSyn++;
       if (p.dns && !p.dnsResponse) h.dnsQueries++;
-      if (newlyActive) countFlowForHost(h, fromInitiator, fa.justStarted, fa.synPending[flow] === 1, serverPort);
+      if (newlyActive) countFlowForHost(h, fromInitiator, fa.justStarted, fa.synPending(flow), serverPort);
     }
   }
   if (pdir === DIR_INBOUND || pdir === DIR_INTERNAL) {
-    const cache = fromInitiator ? fa.hostResp : fa.hostInit;
-    let i = cache[flow]!;
-    if (i < 0) i = cache[flow] = localHostIndex(acc, fa.dstKey, p, p.dst, limits.hosts);
+    const at = flow * F_STRIDE + (fromInitiator ? F_HOST_RESP : F_HOST_INIT);
+    let i = fa.f[at]!;
+    if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.dstKey, p, p.dst, limits.hosts);
     if (i >= 0) {
       const h = acc.hostList[i]!;
       h.bytesIn += len;
@@ -62,14 +62,15 @@ export function hostAccountPacket(
       if (firstInDirection) h.peerSet.add(fa.srcKey);
       if (tcp && (p.tcpFlags & 0x04) !== 0) h.tcpRstReceived++;
       if (p.dns && p.dnsResponse && p.dnsRcode === 3) h.dnsNxdomain++;
-      if (newlyActive) countFlowForHost(h, !fromInitiator, fa.justStarted, fa.synPending[flow] === 1, serverPort);
+      if (newlyActive) countFlowForHost(h, !fromInitiator, fa.justStarted, fa.synPending(flow), serverPort);
     }
   }
   if (pdir === DIR_OUTBOUND || pdir === DIR_INBOUND) {
     const out = pdir === DIR_OUTBOUND;
-    let i = fa.remoteOf[flow]!;
+    const at = flow * F_STRIDE + F_REMOTE;
+    let i = fa.f[at]!;
     if (i < 0) {
-      i = fa.remoteOf[flow] = out
+      i = fa.f[at] = out
         ? remoteIndex(acc, fa.dstKey, p, p.dst, limits.remotes)
         : remoteIndex(acc, fa.srcKey, p, p.src, limits.remotes);
     }

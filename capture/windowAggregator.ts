@@ -79,14 +79,14 @@ export class WindowAggregator {
       pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
       fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort[flow]!));
     } else {
-      const fdir = fa.dir[flow]!;
+      const fdir = fa.dir(flow);
       pdir = fromInit ? fdir : reverseDirection(fdir);
     }
     const ds = acc.dirs[pdir]!;
     ds.packets++;
     ds.bytes += len;
     fa.markActive(flow, acc);
-    const svc = fa.service[flow]!;
+    const svc = fa.service(flow);
     acc.svcPackets[svc]!++;
     acc.svcBytes[svc]! += len;
 
