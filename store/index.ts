@@ -7,13 +7,16 @@ export {
   DEFAULT_RETENTION, backfillRollups, retentionToInfluxQl, cqName, cqStatement, ROLLUP_STEPS, type RetentionDurations,
 } from './retention.ts';
 export * from './schema.ts';
-export { toLine, nanoTimestamp, subMsOffset, type StorePoint, type FieldValue, type PointTarget } from './point.ts';
+export { toLine, encodePoint, nanoTimestamp, subMsOffset, type StorePoint, type FieldValue, type PointTarget } from './point.ts';
 export { windowStatsToPoints, pointsToWindowStats } from './windowPoints.ts';
 export { anomalyToPoint, pointToAnomaly } from './anomalyPoints.ts';
 export { modelEventToPoint, pointToModelEvent, MODEL_EVENT_KINDS, type ModelEvent, type ModelEventKind } from './modelEvents.ts';
 export {
-  InfluxWriter, defaultSpoolDir, type InfluxWriterOptions, type WriterCounters, type WriterLogLevel,
+  InfluxWriter, defaultSpoolDir, type InfluxWriterOptions, type StoreWriter, type WriterCounters, type WriterLogLevel,
 } from './writer/influxWriter.ts';
+export { ThreadedInfluxWriter } from './writer/threadedWriter.ts';
+export { encodeWindow } from './windowLines.ts';
+export { LineBuffer } from './lineBuffer.ts';
 export {
   InfluxReader, type Resolution, type ResolutionChoice, type RangeQuery, type WindowQuery, type AnomalyQuery,
   type AnomalyPage, type HostSample, type DirectionTotals,

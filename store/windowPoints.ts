@@ -8,12 +8,16 @@ import {
 import type { StorePoint } from './point.ts';
 
 /** InfluxDB string fields are capped at 64 KiB; lists are cut below that and the cut is counted. */
-const MAX_STRING_CHARS = 60_000;
-const PROTOS: readonly L4Protocol[] = ['tcp', 'udp', 'icmp', 'other'];
+export const MAX_STRING_CHARS = 60_000;
+export const PROTOS: readonly L4Protocol[] = ['tcp', 'udp', 'icmp', 'other'];
 
 type CompactDnsName = [string, string, number, number, number];
 
-function boundedJson<T>(items: readonly T[], encode: (t: T) => unknown): { json: string; cut: number } {
+export function compactDnsName(n: DnsName): CompactDnsName {
+  return [n.name, n.client, n.queries, n.nxdomain, n.qtype];
+}
+
+export function boundedJson<T>(items: readonly T[], encode: (t: T) => unknown): { json: string; cut: number } {
   if (items.length === 0) return { json: '[]', cut: 0 };
   const encoded = items.map(encode);
   let json = JSON.stringify(encoded);
@@ -29,9 +33,9 @@ function boundedJson<T>(items: readonly T[], encode: (t: T) => unknown): { json:
 
 // Flow starts are addresses and numbers only, so a plain text list is enough and far cheaper than
 // JSON (no quotes to escape in line protocol): "dt,dir,proto,local,remote,port;…".
-const LIST_SEPARATORS = /[,;]/g;
+export const LIST_SEPARATORS = /[,;]/g;
 
-function flowStartsText(w: WindowStats): { text: string; cut: number } {
+export function flowStartsText(w: WindowStats): { text: string; cut: number } {
   let text = '';
   const list = w.flowStarts;
   for (let i = 0; i < list.length; i++) {
@@ -69,7 +73,7 @@ export function windowStatsToPoints(w: WindowStats): StorePoint[] {
     if (st && !isQuiet(st)) points.push({ measurement: 'services', tags: { sensor, service: s }, fields: { ...st }, time });
   }
   const flows = flowStartsText(w);
-  const names = boundedJson(w.dns.names, (n): CompactDnsName => [n.name, n.client, n.queries, n.nxdomain, n.qtype]);
+  const names = boundedJson(w.dns.names, compactDnsName);
   const h = w.health;
   points.push({
     measurement: 'capture_health',
@@ -107,8 +111,9 @@ export function windowStatsToPoints(w: WindowStats): StorePoint[] {
   return points;
 }
 
-function isQuiet(counts: object): boolean {
-  for (const v of Object.values(counts)) if (v !== 0) return false;
+export function isQuiet(counts: object): boolean {
+  const c = counts as Record<string, unknown>;
+  for (const k in c) if (c[k] !== 0) return false;
   return true;
 }
 

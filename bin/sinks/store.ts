@@ -1,12 +1,13 @@
-// The store sink: every window and anomaly into InfluxDB through InfluxWriter, with the embedded
-// influxd when no URL is given. Opening it checks URL, credentials and database and fails with a
-// CliError that says what to fix.
+// The store sink: every window and anomaly into InfluxDB through ThreadedInfluxWriter (the
+// sensor's thread only encodes; sending and spooling run beside it), with the embedded influxd
+// when no URL is given. Opening it checks URL, credentials and database and fails with a CliError
+// that says what to fix.
 import { join, resolve } from 'node:path';
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import {
-  InfluxWriter, StoreError, anomalyToPoint, backfillRollups, connectStore, defaultSpoolDir, startEmbeddedInflux,
-  windowStatsToPoints, type EmbeddedInflux, type RetentionDurations, type StoreConnection, type WriterCounters,
+  StoreError, ThreadedInfluxWriter, anomalyToPoint, backfillRollups, connectStore, defaultSpoolDir, startEmbeddedInflux,
+  type EmbeddedInflux, type RetentionDurations, type StoreConnection, type StoreWriter, type WriterCounters,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
 import type { RecordSink } from '../sinks.ts';
@@ -34,14 +35,13 @@ export function defaultVarDir(): string {
 const LIVE_HORIZON_MS = 10 * 60_000;
 
 export class StoreSink implements RecordSink {
-  private reportedDropped = 0;
   private historyFrom = Infinity;
   private historyTo = -Infinity;
   private readonly openedAt = Date.now();
 
   private constructor(
     private readonly conn: StoreConnection,
-    private readonly writer: InfluxWriter,
+    private readonly writer: StoreWriter,
     private readonly embedded: EmbeddedInflux | undefined,
   ) {}
 
@@ -54,19 +54,19 @@ export class StoreSink implements RecordSink {
         manageRetention: o.manageRetention, retention: o.retention,
       });
       const spoolDir = o.spoolDir ?? defaultSpoolDir(o.varDir, o.sensor);
-      const writerFor = (dir: string): InfluxWriter => new InfluxWriter({
+      const writerFor = (dir: string): Promise<StoreWriter> => ThreadedInfluxWriter.start({
         endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies,
         spoolDir: dir, spoolMaxBytes: o.spoolMaxBytes,
       });
-      let writer: InfluxWriter;
+      let writer: StoreWriter;
       try {
-        writer = writerFor(spoolDir);
+        writer = await writerFor(spoolDir);
       } catch (err) {
         if (!/is in use by process/.test((err as Error).message)) throw err;
         // Two live processes under one sensor name: keep this one's data safe in a private spool.
         const own = `${spoolDir}.${process.pid}`;
         process.stderr.write(`spanwatch store warn: ${(err as Error).message} Spooling to ${own} instead; points of two sensors with one name overwrite each other.\n`);
-        writer = writerFor(own);
+        writer = await writerFor(own);
       }
       return new StoreSink(conn, writer, embedded);
     } catch (err) {
@@ -81,19 +81,12 @@ export class StoreSink implements RecordSink {
   }
 
   window(stats: WindowStats): void {
-    const points = windowStatsToPoints(stats);
-    const dropped = this.writer.counters.dropped;
-    if (dropped !== this.reportedDropped) {
-      // The sensor's health record carries what the store lost since the previous window.
-      const health = points.find((p) => p.measurement === 'capture_health');
-      if (health) health.fields.storeDropped = stats.health.storeDropped + dropped - this.reportedDropped;
-      this.reportedDropped = dropped;
-    }
     if (stats.start + stats.durationMs < this.openedAt - LIVE_HORIZON_MS) {
       this.historyFrom = Math.min(this.historyFrom, stats.start);
       this.historyTo = Math.max(this.historyTo, stats.start + stats.durationMs);
     }
-    this.writer.write(points);
+    // The writer adds what it dropped and has not yet reported to the window's storeDropped.
+    this.writer.writeWindow(stats);
   }
 
   anomaly(anomaly: Anomaly): void {

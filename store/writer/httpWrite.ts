@@ -21,10 +21,10 @@ export class LineProtocolPoster {
     this.auth = authHeader(ep);
   }
 
-  post(rp: string | undefined, lines: readonly string[]): Promise<void> {
+  /** Sends whole lines of line protocol (precision ns). */
+  post(rp: string | undefined, body: Uint8Array): Promise<void> {
     const params = new URLSearchParams({ db: this.database, precision: 'ns' });
     if (rp) params.set('rp', rp);
-    const body = lines.join('\n');
     const mod = this.ep.protocol === 'https' ? https : http;
     return new Promise((resolve, reject) => {
       const req = mod.request({
@@ -35,7 +35,7 @@ export class LineProtocolPoster {
         agent: this.agent,
         headers: {
           'content-type': 'text/plain; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
+          'content-length': body.byteLength,
           ...(this.auth ? { authorization: this.auth } : {}),
         },
       }, (res) => {

@@ -3,7 +3,8 @@
 // is deleted only once every line in it has been acknowledged, so a crash at any point re-sends
 // at most some acknowledged lines again, which overwrite themselves.
 import {
-  closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync,
+  closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync,
+  writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { PointTarget } from '../point.ts';
@@ -11,6 +12,9 @@ import { holdLockOrFail } from '../dirLock.ts';
 
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{12})\.(raw|events)\.lp$/;
+/** points dropped at the disk limit that no stored window has reported yet (see InfluxWriter) */
+const UNREPORTED_DROPS = 'unreported-drops';
+const NEWLINE = 0x0a;
 
 interface ActiveSegment {
   path: string;
@@ -32,6 +36,8 @@ export class Spool {
   private readonly segments: SpoolSegment[] = [];
   private totalBytes = 0;
   private totalLines = 0;
+  private savedUnreported: number;
+  private closed = false;
   private readonly releaseLock: () => void;
 
   constructor(readonly dir: string, readonly maxBytes: number) {
@@ -46,12 +52,13 @@ export class Spool {
         unlinkSync(path);
         continue;
       }
-      const lines = countCompleteLines(path);
+      const lines = countLines(readCompleteLines(path));
       this.segments.push({ path, target: m[2] as PointTarget, lines, bytes });
       this.totalBytes += bytes;
       this.totalLines += lines;
       this.seq = Math.max(this.seq, Number(m[1]));
     }
+    this.savedUnreported = readCount(join(dir, UNREPORTED_DROPS));
   }
 
   get bytes(): number { return this.totalBytes; }
@@ -61,11 +68,13 @@ export class Spool {
   /** true when the last refused batch met a full disk rather than the spool's limit */
   diskFull = false;
 
-  /** Appends and fsyncs one batch; false (nothing written) when it would pass the limit or the disk is full. */
-  append(target: PointTarget, lines: readonly string[]): boolean {
-    if (lines.length === 0) return true;
-    const text = lines.join('\n') + '\n';
-    const size = Buffer.byteLength(text);
+  /**
+   * Appends and fsyncs one batch (`lines` whole lines, each ending in a newline); false (nothing
+   * written) when it would pass the limit or the disk is full.
+   */
+  append(target: PointTarget, body: Uint8Array, lines: number): boolean {
+    if (lines === 0) return true;
+    const size = body.byteLength;
     if (this.totalBytes + size > this.maxBytes) return false;
     let seg = this.active.get(target);
     if (seg && seg.bytes >= SEGMENT_BYTES) {
@@ -79,7 +88,7 @@ export class Spool {
       this.segments.push({ path, target, lines: 0, bytes: 0 });
     }
     try {
-      writeSync(seg.fd, text);
+      writeSync(seg.fd, body);
       fsyncSync(seg.fd);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -93,19 +102,19 @@ export class Spool {
     this.diskFull = false;
     seg.bytes += size;
     const entry = this.segments.find((s) => s.path === seg!.path)!;
-    entry.lines += lines.length;
+    entry.lines += lines;
     entry.bytes += size;
     this.totalBytes += size;
-    this.totalLines += lines.length;
+    this.totalLines += lines;
     return true;
   }
 
-  /** The oldest segment with data, sealing it first if it is still being appended to. */
-  takeOldest(): { segment: SpoolSegment; lines: string[] } | undefined {
+  /** The oldest segment with data (its whole lines), sealing it first if it is still being appended to. */
+  takeOldest(): { segment: SpoolSegment; body: Buffer } | undefined {
     const segment = this.segments[0];
     if (!segment) return undefined;
     for (const [target, seg] of this.active) if (seg.path === segment.path) this.seal(target);
-    return { segment, lines: readCompleteLines(segment.path) };
+    return { segment, body: readCompleteLines(segment.path) };
   }
 
   /** Every line of the segment is in InfluxDB: forget it. */
@@ -118,8 +127,29 @@ export class Spool {
     this.totalLines -= segment.lines;
   }
 
+  /**
+   * Dropped points not yet reported in a stored window. Kept beside the spool so that a sensor
+   * that drops points and stops before any later window is stored reports them after its restart.
+   */
+  get unreportedDrops(): number {
+    return this.savedUnreported;
+  }
+
+  saveUnreportedDrops(count: number): void {
+    if (count === this.savedUnreported || this.closed) return;
+    const path = join(this.dir, UNREPORTED_DROPS);
+    try {
+      if (count > 0) writeFileSync(path, `${count}\n`);
+      else if (existsSync(path)) unlinkSync(path);
+      this.savedUnreported = count;
+    } catch {
+      // A full disk may refuse even this; the count stays in memory and is tried again later.
+    }
+  }
+
   close(): void {
     for (const target of [...this.active.keys()]) this.seal(target);
+    this.closed = true;
     this.releaseLock();
   }
 
@@ -131,19 +161,34 @@ export class Spool {
   }
 }
 
-/** Lines of a segment; a torn last line (crash mid-append) has no newline and is left out. */
-function readCompleteLines(path: string): string[] {
-  let text: string;
+/** The segment up to its last newline; a torn last line (crash mid-append) is left out. */
+function readCompleteLines(path: string): Buffer {
+  let body: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    body = readFileSync(path);
   } catch {
-    return [];
+    return Buffer.alloc(0);
   }
-  const end = text.lastIndexOf('\n');
-  if (end < 0) return [];
-  return text.slice(0, end).split('\n').filter((l) => l.length > 0);
+  return body.subarray(0, body.lastIndexOf(NEWLINE) + 1);
 }
 
-function countCompleteLines(path: string): number {
-  return readCompleteLines(path).length;
+/** Non-empty lines in whole lines of line protocol. */
+export function countLines(body: Uint8Array, from = 0, to = body.length): number {
+  let n = 0;
+  let start = from;
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  for (let nl = buf.indexOf(NEWLINE, start); nl >= 0 && nl < to; nl = buf.indexOf(NEWLINE, start)) {
+    if (nl > start) n++;
+    start = nl + 1;
+  }
+  return n;
+}
+
+function readCount(path: string): number {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
 }

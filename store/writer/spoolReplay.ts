@@ -3,16 +3,23 @@
 import type { PointTarget } from '../point.ts';
 import type { Spool, SpoolSegment } from './spool.ts';
 
+const NEWLINE = 0x0a;
+
 export interface Batch {
   target: PointTarget;
-  lines: string[];
+  /** whole lines of line protocol, each ending in a newline */
+  body: Uint8Array;
+  lines: number;
+  /** dropped points that this batch's capture_health lines report (0 for replayed batches) */
+  carry: number;
   /** set for batches replayed from the spool */
   segment?: SpoolSegment;
 }
 
 interface SegmentState {
   segment: SpoolSegment;
-  lines: string[];
+  body: Buffer;
+  /** byte offset of the first line not yet handed out */
   next: number;
   outstanding: number;
   failed: Batch[];
@@ -33,7 +40,7 @@ export class SpoolReplay {
     if (!this.current) {
       const oldest = this.spool.takeOldest();
       if (!oldest) return undefined;
-      this.current = { segment: oldest.segment, lines: oldest.lines, next: 0, outstanding: 0, failed: [] };
+      this.current = { segment: oldest.segment, body: oldest.body, next: 0, outstanding: 0, failed: [] };
     }
     const c = this.current;
     const retry = c.failed.shift();
@@ -41,11 +48,19 @@ export class SpoolReplay {
       c.outstanding++;
       return retry;
     }
-    if (c.next >= c.lines.length) return undefined;
-    const lines = c.lines.slice(c.next, c.next + this.batchSize);
-    c.next += lines.length;
+    let end = c.next;
+    let lines = 0;
+    while (lines < this.batchSize && end < c.body.length) {
+      const nl = c.body.indexOf(NEWLINE, end);
+      if (nl < 0) break;
+      if (nl > end) lines++;
+      end = nl + 1;
+    }
+    const body = c.body.subarray(c.next, end);
+    c.next = end;
+    if (lines === 0) return undefined;
     c.outstanding++;
-    return { target: c.segment.target, lines, segment: c.segment };
+    return { target: c.segment.target, body, lines, carry: 0, segment: c.segment };
   }
 
   /** InfluxDB took the batch, or refused it for good: either way it is done. */
@@ -63,7 +78,7 @@ export class SpoolReplay {
   /** Removes the current segment once all of it is in; true when that happened. */
   settle(): boolean {
     const c = this.current;
-    if (!c || c.next < c.lines.length || c.outstanding > 0 || c.failed.length > 0) return false;
+    if (!c || c.next < c.body.length || c.outstanding > 0 || c.failed.length > 0) return false;
     this.spool.remove(c.segment);
     this.current = undefined;
     return true;

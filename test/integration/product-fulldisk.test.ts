@@ -1,7 +1,7 @@
 // A sensor whose spool fills up: InfluxDB goes away right after start, the writer spools to a
 // 2 MB tmpfs until the spool is full, then drops points — loudly — while capture and the JSONL
 // output go on window by window. Once InfluxDB is back, a new sensor with the same spool replays
-// what reached the disk. A disk that fills before the spool limit is the last case. Needs root
+// what reached the disk, and every dropped point is reported in capture_health.storeDropped. A disk that fills before the spool limit is the last case. Needs root
 // (mount).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -157,8 +157,15 @@ describe('spanwatch sensor with a full spool', () => {
       // Every window whose health point reached the spool is in InfluxDB now (the first run may
       // also have written a few before InfluxDB died).
       expect(rows[0]?.count ?? 0).toBeGreaterThanOrEqual(spooledHealth);
+      // Every point the first run dropped is reported in capture_health.storeDropped exactly once:
+      // by a window the first run kept after the drop, or — when none was kept, as here where the
+      // spool stayed full to the end — by the first window of the next start.
+      const dropped = Number([...run.stderr.matchAll(/DROPPED \d+ points \((\d+) so far\)/g)].at(-1)![1]);
+      expect(run.stderr).toContain(`${dropped} points dropped because the spool was full`);
+      expect(again.stderr).not.toContain('SPOOL FULL');
       const reported = await client.query<{ sum: number }>(`SELECT sum(storeDropped) FROM capture_health WHERE sensor = 'fd'`);
-      console.info(`after replay: ${rows[0]?.count} windows of the first run stored, storeDropped reported in InfluxDB: ${reported[0]?.sum ?? 0}`);
+      expect(reported[0]?.sum ?? 0).toBe(dropped);
+      console.info(`after replay: ${rows[0]?.count} windows of the first run stored, storeDropped reported in InfluxDB: ${reported[0]?.sum ?? 0} of ${dropped} dropped`);
     } finally {
       await influx.stop();
     }
