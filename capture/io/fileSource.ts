@@ -95,14 +95,17 @@ class FileSource implements PacketSource {
       throw new CaptureFileError(input.name, 0, `${input.name}: cannot open: ${osError(err)}`);
     }
     this.current = byteInput;
+    const cb = new ChunkBuffer(byteInput, this.chunkBytes);
     try {
-      await this.readRecords(input.name, new ChunkBuffer(byteInput, this.chunkBytes), onPacket, pacer);
+      await this.readRecords(input.name, cb, onPacket, pacer);
     } catch (err) {
       if (err instanceof CaptureFileError) throw err;
       if (isOsError(err)) throw new CaptureFileError(input.name, 0, `${input.name}: cannot read: ${osError(err)}`);
       throw err;
     } finally {
       this.current = null;
+      byteInput.cancel();
+      await cb.settle();
       byteInput.close();
     }
   }

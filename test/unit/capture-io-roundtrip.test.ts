@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CaptureWriter, openFileSource, openStreamSource, type CaptureWriterOptions } from '../../capture/index.ts';
+import { CaptureFileError, CaptureWriter, openFileSource, openStreamSource, type CaptureWriterOptions } from '../../capture/index.ts';
 import { readAll, samplePackets, tempDir, type ReadPacket, type SamplePacket } from './capture-io-samples.ts';
 
 const dir = tempDir('capture-io-roundtrip');
@@ -179,6 +179,50 @@ describe('pcapng round trip', () => {
       expect(got.map((p) => [p.tsSec, p.tsNsec, p.origLen])).toEqual(sample.map((p) => [p.tsSec, Math.floor(p.tsNsec / 1000) * 1000, p.origLen]));
     }
     expect(capinfos(path).packets).toBe(30);
+  });
+
+  it('read-ahead: every byte arrives in order whatever the chunk size, record size and input (file or trickling stream)', async () => {
+    // records from 14 bytes to 60 KB: some tails fit in front of the read-ahead chunk, some do not
+    const sample = [...samplePackets(300, 11, { maxLen: 1514 }), ...samplePackets(40, 12, { maxLen: 60_000 }), ...samplePackets(300, 13, { maxLen: 200 })];
+    for (const format of ['pcap', 'pcapng'] as const) {
+      const w = new CaptureWriter({ format, linkType: 1, nanosecond: true });
+      for (const p of sample) w.packet(p.tsSec, p.tsNsec, p.data, p.origLen);
+      const bytes = w.toBuffer();
+      const path = join(dir.path, `readahead.${format}`);
+      writeFileSync(path, bytes);
+      const expected = sample.map((p) => `${p.tsSec}.${p.tsNsec} ${p.origLen} ${Buffer.from(p.data).toString('base64')}`);
+      const seen = (got: ReadPacket[]): string[] => got.map((p) => `${p.tsSec}.${p.tsNsec} ${p.origLen} ${Buffer.from(p.data).toString('base64')}`);
+      for (const chunkBytes of [1024, 4096, 64 * 1024, 2 * 1024 * 1024]) {
+        expect(seen(await readAll(openFileSource([path], { chunkBytes }))), `${format} file, chunk ${chunkBytes}`).toEqual(expected);
+        const pieces: Uint8Array[] = [];
+        for (let off = 0, k = 0; off < bytes.length; k++) {
+          const len = [1, 7, 100, 5000, 70_000][k % 5]!;
+          pieces.push(bytes.subarray(off, off + len));
+          off += len;
+        }
+        expect(seen(await readAll(openStreamSource(Readable.from(pieces), { chunkBytes }))), `${format} stream, chunk ${chunkBytes}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('read-ahead: a corrupt record far into the file is reported at its exact byte offset', async () => {
+    const sample = samplePackets(2_000, 14, { maxLen: 1514 });
+    const w = new CaptureWriter({ format: 'pcap', linkType: 1 });
+    for (const p of sample) w.packet(p.tsSec, p.tsNsec, p.data, p.origLen);
+    const bytes = Uint8Array.from(w.toBuffer());
+    const bad = 1_500;
+    let offset = 24;
+    for (let i = 0; i < bad; i++) offset += 16 + sample[i]!.data.length;
+    new DataView(bytes.buffer).setUint32(offset + 8, 0x7fffffff, true);
+    const path = join(dir.path, 'readahead-corrupt.pcap');
+    writeFileSync(path, bytes);
+    for (const chunkBytes of [4096, 64 * 1024]) {
+      let delivered = 0;
+      const err = await openFileSource([path], { chunkBytes }).run(() => { delivered++; }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CaptureFileError);
+      expect((err as CaptureFileError).offset, `chunk ${chunkBytes}`).toBe(offset);
+      expect(delivered).toBe(bad);
+    }
   });
 
   it('several sections, the second big-endian with other interfaces: interfaces restart per section', async () => {
