@@ -29,7 +29,17 @@ function threadBootstrap(): string {
   return `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
 }
 
+/** Encoded lines go to the thread in batches: once this many bytes are waiting ... */
+const BATCH_BYTES = 256 * 1024;
+/** ... or this long after the first of them (a live window waits at most this much). */
+const BATCH_MS = 25;
+
 export class ThreadedInfluxWriter implements StoreWriter {
+  /** lines and reported drops encoded but not handed to the thread yet, per target */
+  private readonly pending: Record<PointTarget, { lines: number; drops: number }> = {
+    raw: { lines: 0, drops: 0 }, events: { lines: 0, drops: 0 },
+  };
+  private batchTimer: NodeJS.Timeout | undefined;
   private snapshot: WriterSnapshot;
   /** lines handed to the thread */
   private sent = 0;
@@ -92,8 +102,8 @@ export class ThreadedInfluxWriter implements StoreWriter {
         raw++;
       }
     }
-    this.send('raw', raw, 0);
-    this.send('events', events, 0);
+    this.queue('raw', raw, 0);
+    this.queue('events', events, 0);
   }
 
   writeWindow(w: WindowStats): void {
@@ -101,7 +111,7 @@ export class ThreadedInfluxWriter implements StoreWriter {
     // What the thread has dropped and no window reports yet (as far as its last report goes).
     const carry = Math.max(0, this.snapshot.dropReportTotal - this.reported);
     this.reported += carry;
-    this.send('raw', encodeWindow(this.encoders.raw, w, w.health.storeDropped + carry), carry);
+    this.queue('raw', encodeWindow(this.encoders.raw, w, w.health.storeDropped + carry), carry);
   }
 
   flush(timeoutMs = Infinity): Promise<boolean> {
@@ -111,6 +121,7 @@ export class ThreadedInfluxWriter implements StoreWriter {
       const c = this.counters;
       return Promise.resolve(c.queued === 0 && c.spooled === 0);
     }
+    this.sendPending();
     const id = this.nextFlushId++;
     return new Promise((resolve) => {
       this.flushes.set(id, resolve);
@@ -120,6 +131,7 @@ export class ThreadedInfluxWriter implements StoreWriter {
 
   close(timeoutMs = 15_000): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    this.sendPending();
     this.closing ??= new Promise<void>((resolve, reject) => {
       this.onClosed = { resolve, reject };
       this.post({ t: 'close', timeoutMs });
@@ -131,15 +143,38 @@ export class ThreadedInfluxWriter implements StoreWriter {
     return this.closing;
   }
 
-  private send(target: PointTarget, lines: number, reportsDrops: number): void {
-    const encoder = this.encoders[target];
-    if (lines === 0) {
-      encoder.reset();
-      return;
-    }
-    const body = encoder.take();
+  /**
+   * Counts lines just encoded as accepted. A message per window would cost the sensor's thread
+   * more than encoding the window, so lines wait here for a batch (BATCH_BYTES or BATCH_MS).
+   */
+  private queue(target: PointTarget, lines: number, reportsDrops: number): void {
+    if (lines === 0) return;
+    const p = this.pending[target];
+    p.lines += lines;
+    p.drops += reportsDrops;
     this.sent += lines;
-    this.worker.postMessage({ t: 'lines', target, body, lines, reportsDrops } satisfies ToWriterThread, [body.buffer as ArrayBuffer]);
+    if (this.encoders[target].length >= BATCH_BYTES) this.send(target);
+    else if (this.batchTimer === undefined) {
+      this.batchTimer = setTimeout(() => this.sendPending(), BATCH_MS);
+      this.batchTimer.unref();
+    }
+  }
+
+  private sendPending(): void {
+    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    this.send('raw');
+    this.send('events');
+  }
+
+  private send(target: PointTarget): void {
+    const p = this.pending[target];
+    if (p.lines === 0) return;
+    const body = this.encoders[target].take();
+    const { lines, drops } = p;
+    p.lines = 0;
+    p.drops = 0;
+    this.worker.postMessage({ t: 'lines', target, body, lines, reportsDrops: drops } satisfies ToWriterThread, [body.buffer as ArrayBuffer]);
   }
 
   private post(m: ToWriterThread): void {
