@@ -139,13 +139,18 @@ export async function startEmbeddedInflux(opts: EmbeddedInfluxOptions = {}): Pro
   const leaveSync = (): void => {
     if (left) return;
     left = true;
-    withDirLockSync(lockPath, () => {
-      const pid = signOff();
-      if (pid === null) return;
-      // No time to wait at exit: influxd shuts down cleanly on SIGTERM by itself.
-      try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
-      removeState(statePath);
-    });
+    try {
+      withDirLockSync(lockPath, () => {
+        const pid = signOff();
+        if (pid === null) return;
+        // No time to wait at exit: influxd shuts down cleanly on SIGTERM by itself.
+        try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+        removeState(statePath);
+      });
+    } catch (err) {
+      // An exit hook must not throw. A data directory removed under us leaves nothing to sign off.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') process.stderr.write(`spanwatch store warn: leaving the embedded influxd: ${(err as Error).message}\n`);
+    }
   };
   const signalHandler = (signal: NodeJS.Signals): void => {
     void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
