@@ -98,7 +98,7 @@ export class FlowAccounting {
   }
 
   serverPort(flow: number): number {
-    return this.table.serverPort[flow]!;
+    return this.table.serverPort(flow);
   }
 
   start(flow: number, acc: WindowAccumulator, p: DecodedPacket, fdir: number, svc: number): void {
@@ -133,7 +133,7 @@ export class FlowAccounting {
       proto: l4Name(p.proto),
       local: inbound ? responder : initiator,
       remote: inbound ? initiator : responder,
-      port: this.table.serverPort[flow]!,
+      port: this.table.serverPort(flow),
     });
   }
 
@@ -157,7 +157,7 @@ export class FlowAccounting {
     const d = this.dir(flow);
     acc.dirs[d]!.flowsActive++;
     acc.svcFlows[this.service(flow)]!++;
-    acc.remotePortSets[d]!.add(this.table.serverPort[flow]!);
+    acc.remotePortSets[d]!.add(this.table.serverPort(flow));
   }
 
   /** A SYN-ACK arrived: un-count the flow's unanswered SYN if its start window is still open. */

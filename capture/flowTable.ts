@@ -31,6 +31,28 @@ const CLASS_ICMP = 3;
 const CLASS_OTHER = 4;
 const CLASSES = 5;
 const KEY_WORDS = 10;
+// Per-flow fields, side by side so that a flow's state is one or two cache lines rather than one
+// line per field: numbers (times, counters, first sequence numbers) ...
+const N_FIRST_MS = 0;
+const N_LAST_MS = 1;
+const N_PACKETS_INIT = 2;
+const N_PACKETS_RESP = 3;
+const N_BYTES_INIT = 4;
+const N_BYTES_RESP = 5;
+/** first sequence number seen from side A and side B (valid when TCP_STATE.BASE_SEQ_A/B is set) */
+const N_BASE_SEQ_A = 6;
+const N_BASE_SEQ_B = 7;
+const N_STRIDE = 8;
+// ... and integers: the key hash, the timeout-class list links, the responder's port (0 without
+// ports), the timeout class, whether the canonical side A started the flow, TCP state bits.
+const I_HASH = 0;
+const I_PREV = 1;
+const I_NEXT = 2;
+const I_SERVER_PORT = 3;
+const I_CLASS = 4;
+const I_INITIATOR_IS_A = 5;
+const I_TCP_STATE = 6;
+const I_STRIDE = 8;
 const EMPTY = -1;
 const NONE = -1;
 
@@ -49,28 +71,14 @@ export class FlowTable {
    *  other flows reads no memory of theirs */
   private readonly slots: Int32Array;
   private readonly keys: Uint32Array;
-  private readonly hashes: Uint32Array;
   private readonly freeList: Int32Array;
   private freeTop: number;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
   private readonly head = new Int32Array(CLASSES).fill(NONE);
   private readonly tail = new Int32Array(CLASSES).fill(NONE);
-  private readonly klass: Uint8Array;
-  /** per flow: 1 when the canonical side A started the flow */
-  private readonly initiatorIsA: Uint8Array;
-  readonly tcpState: Uint8Array;
-  readonly firstMs: Float64Array;
-  readonly lastMs: Float64Array;
-  /** packets/bytes from the initiator and from the responder */
-  readonly packetsInit: Float64Array;
-  readonly packetsResp: Float64Array;
-  readonly bytesInit: Float64Array;
-  readonly bytesResp: Float64Array;
-  /** the responder's (server-side) port, 0 for protocols without ports */
-  readonly serverPort: Uint16Array;
-  /** first sequence number seen from side A and side B (valid when TCP_STATE.BASE_SEQ_A/B is set) */
-  private readonly baseSeq: Uint32Array;
+  /** per-flow numbers side by side: flow × N_STRIDE + N_* */
+  private readonly n: Float64Array;
+  /** per-flow integers side by side: flow × I_STRIDE + I_* */
+  private readonly i: Int32Array;
   size = 0;
   /** flows removed because the table was full */
   evictions = 0;
@@ -85,6 +93,42 @@ export class FlowTable {
   /** set by track(): the packet was sent by the flow's initiator */
   fromInitiator = false;
 
+  /** the responder's (server-side) port, 0 for protocols without ports */
+  serverPort(flow: number): number {
+    return this.i[flow * I_STRIDE + I_SERVER_PORT]!;
+  }
+
+  /** TCP_STATE bits */
+  tcpState(flow: number): number {
+    return this.i[flow * I_STRIDE + I_TCP_STATE]!;
+  }
+
+  /** packets and bytes from the initiator and from the responder */
+  packetsFromInitiator(flow: number): number {
+    return this.n[flow * N_STRIDE + N_PACKETS_INIT]!;
+  }
+
+  packetsFromResponder(flow: number): number {
+    return this.n[flow * N_STRIDE + N_PACKETS_RESP]!;
+  }
+
+  bytesFromInitiator(flow: number): number {
+    return this.n[flow * N_STRIDE + N_BYTES_INIT]!;
+  }
+
+  bytesFromResponder(flow: number): number {
+    return this.n[flow * N_STRIDE + N_BYTES_RESP]!;
+  }
+
+  /** event times of the flow's first and latest packet, ms */
+  firstSeenMs(flow: number): number {
+    return this.n[flow * N_STRIDE + N_FIRST_MS]!;
+  }
+
+  lastSeenMs(flow: number): number {
+    return this.n[flow * N_STRIDE + N_LAST_MS]!;
+  }
+
   constructor(capacity = DEFAULT_FLOW_CAPACITY, timeouts: FlowTimeouts = DEFAULT_FLOW_TIMEOUTS) {
     if (!(capacity >= 1)) throw new Error(`flow table capacity must be at least 1 (got ${capacity})`);
     this.capacity = capacity;
@@ -96,23 +140,11 @@ export class FlowTable {
     this.mask = size - 1;
     this.slots = new Int32Array(size * 2).fill(EMPTY);
     this.keys = new Uint32Array(capacity * KEY_WORDS);
-    this.hashes = new Uint32Array(capacity);
     this.freeList = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
     this.freeTop = capacity;
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.klass = new Uint8Array(capacity);
-    this.initiatorIsA = new Uint8Array(capacity);
-    this.tcpState = new Uint8Array(capacity);
-    this.firstMs = new Float64Array(capacity);
-    this.lastMs = new Float64Array(capacity);
-    this.packetsInit = new Float64Array(capacity);
-    this.packetsResp = new Float64Array(capacity);
-    this.bytesInit = new Float64Array(capacity);
-    this.bytesResp = new Float64Array(capacity);
-    this.serverPort = new Uint16Array(capacity);
-    this.baseSeq = new Uint32Array(capacity * 2);
+    this.n = new Float64Array(capacity * N_STRIDE);
+    this.i = new Int32Array(capacity * I_STRIDE);
   }
 
   /**
@@ -191,49 +223,49 @@ export class FlowTable {
       }
       keys[k + 8] = ports;
       keys[k + 9] = meta;
-      this.hashes[flow] = h;
+      this.i[flow * I_STRIDE + I_HASH] = h;
       const srcInit = this.senderInitiates(p, sport, dport);
-      this.initiatorIsA[flow] = srcInit === srcIsA ? 1 : 0;
-      this.serverPort[flow] = srcInit ? dport : sport;
-      this.tcpState[flow] = 0;
-      this.firstMs[flow] = now;
-      this.packetsInit[flow] = 0;
-      this.packetsResp[flow] = 0;
-      this.bytesInit[flow] = 0;
-      this.bytesResp[flow] = 0;
+      this.i[flow * I_STRIDE + I_INITIATOR_IS_A] = srcInit === srcIsA ? 1 : 0;
+      this.i[flow * I_STRIDE + I_SERVER_PORT] = srcInit ? dport : sport;
+      this.i[flow * I_STRIDE + I_TCP_STATE] = 0;
+      this.n[flow * N_STRIDE + N_FIRST_MS] = now;
+      this.n[flow * N_STRIDE + N_PACKETS_INIT] = 0;
+      this.n[flow * N_STRIDE + N_PACKETS_RESP] = 0;
+      this.n[flow * N_STRIDE + N_BYTES_INIT] = 0;
+      this.n[flow * N_STRIDE + N_BYTES_RESP] = 0;
       const c = p.proto === IP_PROTO.TCP ? CLASS_TCP_OPEN : p.proto === IP_PROTO.UDP ? CLASS_UDP
         : p.proto === IP_PROTO.ICMP || p.proto === IP_PROTO.ICMPV6 ? CLASS_ICMP : CLASS_OTHER;
-      this.klass[flow] = c;
-      this.lastMs[flow] = now;
+      this.i[flow * I_STRIDE + I_CLASS] = c;
+      this.n[flow * N_STRIDE + N_LAST_MS] = now;
       this.linkTail(flow, c);
       this.size++;
       this.created++;
       this.isNew = true;
     } else {
       this.isNew = false;
-      const c = this.klass[flow]!;
+      const c = this.i[flow * I_STRIDE + I_CLASS]!;
       // a burst of one flow leaves it at the tail: nothing to move
       if (this.tail[c] !== flow) {
         this.unlink(flow);
         this.linkTail(flow, c);
       }
     }
-    if (now > this.lastMs[flow]! || this.isNew) this.lastMs[flow] = now;
-    const fromInit = (this.initiatorIsA[flow] === 1) === srcIsA;
+    if (now > this.n[flow * N_STRIDE + N_LAST_MS]! || this.isNew) this.n[flow * N_STRIDE + N_LAST_MS] = now;
+    const fromInit = (this.i[flow * I_STRIDE + I_INITIATOR_IS_A] === 1) === srcIsA;
     this.fromInitiator = fromInit;
     if (fromInit) {
-      this.packetsInit[flow]!++;
-      this.bytesInit[flow]! += p.wireLen;
+      this.n[flow * N_STRIDE + N_PACKETS_INIT]!++;
+      this.n[flow * N_STRIDE + N_BYTES_INIT]! += p.wireLen;
     } else {
-      this.packetsResp[flow]!++;
-      this.bytesResp[flow]! += p.wireLen;
+      this.n[flow * N_STRIDE + N_PACKETS_RESP]!++;
+      this.n[flow * N_STRIDE + N_BYTES_RESP]! += p.wireLen;
     }
     if (p.proto === IP_PROTO.TCP && p.hasPorts) {
       this.updateTcp(flow, p.tcpFlags, fromInit);
       const bit = srcIsA ? TCP_STATE.BASE_SEQ_A : TCP_STATE.BASE_SEQ_B;
-      if ((this.tcpState[flow]! & bit) === 0) {
-        this.tcpState[flow]! |= bit;
-        this.baseSeq[2 * flow + (srcIsA ? 0 : 1)] = (p.tcpFlags & 0x02) !== 0 ? p.tcpSeq : (p.tcpSeq - 1) >>> 0;
+      if ((this.i[flow * I_STRIDE + I_TCP_STATE]! & bit) === 0) {
+        this.i[flow * I_STRIDE + I_TCP_STATE]! |= bit;
+        this.n[flow * N_STRIDE + (srcIsA ? N_BASE_SEQ_A : N_BASE_SEQ_B)] = (p.tcpFlags & 0x02) !== 0 ? p.tcpSeq : (p.tcpSeq - 1) >>> 0;
       }
     }
     return flow;
@@ -251,27 +283,27 @@ export class FlowTable {
   }
 
   private updateTcp(flow: number, flags: number, fromInit: boolean): void {
-    let st = this.tcpState[flow]!;
+    let st = this.i[flow * I_STRIDE + I_TCP_STATE]!;
     if ((flags & 0x12) === 0x02) st |= TCP_STATE.SYN;
     if ((flags & 0x12) === 0x12) st |= TCP_STATE.SYN_ACK;
     if ((flags & 0x01) !== 0) st |= fromInit ? TCP_STATE.FIN_INITIATOR : TCP_STATE.FIN_RESPONDER;
     if ((flags & 0x04) !== 0) st |= TCP_STATE.RST;
-    this.tcpState[flow] = st;
-    if (this.klass[flow] === CLASS_TCP_OPEN && this.isClosed(flow)) {
+    this.i[flow * I_STRIDE + I_TCP_STATE] = st;
+    if (this.i[flow * I_STRIDE + I_CLASS] === CLASS_TCP_OPEN && this.isClosed(flow)) {
       this.unlink(flow);
-      this.klass[flow] = CLASS_TCP_CLOSED;
+      this.i[flow * I_STRIDE + I_CLASS] = CLASS_TCP_CLOSED;
       this.linkTail(flow, CLASS_TCP_CLOSED);
     }
   }
 
   private isPortReuse(flow: number, srcIsA: boolean, seq: number): boolean {
     const bit = srcIsA ? TCP_STATE.BASE_SEQ_A : TCP_STATE.BASE_SEQ_B;
-    return (this.tcpState[flow]! & bit) !== 0 && this.baseSeq[2 * flow + (srcIsA ? 0 : 1)] !== seq;
+    return (this.i[flow * I_STRIDE + I_TCP_STATE]! & bit) !== 0 && this.n[flow * N_STRIDE + (srcIsA ? N_BASE_SEQ_A : N_BASE_SEQ_B)] !== seq;
   }
 
   /** RST seen, or FIN from both ends. */
   isClosed(flow: number): boolean {
-    const st = this.tcpState[flow]!;
+    const st = this.i[flow * I_STRIDE + I_TCP_STATE]!;
     return (st & TCP_STATE.RST) !== 0
       || (st & (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER)) === (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER);
   }
@@ -283,19 +315,19 @@ export class FlowTable {
       const timeout = this.timeoutOf[c]!;
       const limit = nowMs - timeout;
       let f = this.head[c]!;
-      while (f !== NONE && this.lastMs[f]! < limit) {
+      while (f !== NONE && this.n[f * N_STRIDE + N_LAST_MS]! < limit) {
         this.remove(f);
         this.expirations++;
         f = this.head[c]!;
       }
-      if (f !== NONE && this.lastMs[f]! + timeout < next) next = this.lastMs[f]! + timeout;
+      if (f !== NONE && this.n[f * N_STRIDE + N_LAST_MS]! + timeout < next) next = this.n[f * N_STRIDE + N_LAST_MS]! + timeout;
     }
     this.nextExpiryMs = next;
   }
 
   /** Lowers the expiry bound for a flow that became the head of its class's list. */
   private headChanged(flow: number, c: number): void {
-    const due = this.lastMs[flow]! + this.timeoutOf[c]!;
+    const due = this.n[flow * N_STRIDE + N_LAST_MS]! + this.timeoutOf[c]!;
     if (due < this.nextExpiryMs) this.nextExpiryMs = due;
   }
 
@@ -303,7 +335,7 @@ export class FlowTable {
     let victim = NONE;
     for (let c = 0; c < CLASSES; c++) {
       const f = this.head[c]!;
-      if (f !== NONE && (victim === NONE || this.lastMs[f]! < this.lastMs[victim]!)) victim = f;
+      if (f !== NONE && (victim === NONE || this.n[f * N_STRIDE + N_LAST_MS]! < this.n[victim * N_STRIDE + N_LAST_MS]!)) victim = f;
     }
     if (victim === NONE) return;
     this.remove(victim);
@@ -314,7 +346,7 @@ export class FlowTable {
     this.unlink(flow);
     const m = this.mask;
     const slots = this.slots;
-    let i = this.hashes[flow]! & m;
+    let i = this.i[flow * I_STRIDE + I_HASH]! & m;
     while (slots[2 * i] !== flow) i = (i + 1) & m;
     // backward-shift deletion keeps every probe chain unbroken without tombstones
     let j = i;
@@ -337,28 +369,28 @@ export class FlowTable {
 
   private linkTail(flow: number, c: number): void {
     const t = this.tail[c]!;
-    this.prev[flow] = t;
-    this.next[flow] = NONE;
+    this.i[flow * I_STRIDE + I_PREV] = t;
+    this.i[flow * I_STRIDE + I_NEXT] = NONE;
     if (t === NONE) {
       this.head[c] = flow;
       this.headChanged(flow, c);
     } else {
-      this.next[t] = flow;
+      this.i[t * I_STRIDE + I_NEXT] = flow;
     }
     this.tail[c] = flow;
   }
 
   private unlink(flow: number): void {
-    const c = this.klass[flow]!;
-    const p = this.prev[flow]!;
-    const n = this.next[flow]!;
+    const c = this.i[flow * I_STRIDE + I_CLASS]!;
+    const p = this.i[flow * I_STRIDE + I_PREV]!;
+    const n = this.i[flow * I_STRIDE + I_NEXT]!;
     if (p === NONE) {
       this.head[c] = n;
       if (n !== NONE) this.headChanged(n, c);
     } else {
-      this.next[p] = n;
+      this.i[p * I_STRIDE + I_NEXT] = n;
     }
     if (n === NONE) this.tail[c] = p;
-    else this.prev[n] = p;
+    else this.i[n * I_STRIDE + I_PREV] = p;
   }
 }

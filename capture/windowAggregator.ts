@@ -77,7 +77,7 @@ export class WindowAggregator {
     if (this.table.isNew) {
       // locality is a fact of the flow's two addresses: looked up once per flow, not per packet
       pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
-      fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort[flow]!));
+      fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort(flow)));
     } else {
       const fdir = fa.dir(flow);
       pdir = fromInit ? fdir : reverseDirection(fdir);

@@ -81,18 +81,20 @@ describe('FlowTable', () => {
     const b = t.track(decoded(tcpFrame({ src: '93.184.216.34', dst: '192.168.1.10', sport: 443, dport: 40000, flags: TCP.SYN | TCP.ACK, payload: 100 })));
     expect(b).toBe(a);
     expect([t.isNew, t.fromInitiator]).toEqual([false, false]);
-    expect([t.packetsInit[a], t.packetsResp[a], t.serverPort[a]]).toEqual([1, 1, 443]);
-    expect(t.bytesResp[a]).toBe(54 + 100);
-    expect(t.tcpState[a]! & (TCP_STATE.SYN | TCP_STATE.SYN_ACK)).toBe(TCP_STATE.SYN | TCP_STATE.SYN_ACK);
+    expect([t.packetsFromInitiator(a), t.packetsFromResponder(a), t.serverPort(a)]).toEqual([1, 1, 443]);
+    expect(t.bytesFromResponder(a)).toBe(54 + 100);
+    expect(t.bytesFromInitiator(a)).toBe(54);
+    expect([t.firstSeenMs(a), t.lastSeenMs(a)]).toEqual([t0, t0]);
+    expect(t.tcpState(a) & (TCP_STATE.SYN | TCP_STATE.SYN_ACK)).toBe(TCP_STATE.SYN | TCP_STATE.SYN_ACK);
     expect(t.size).toBe(1);
   });
 
   it('without a SYN, the well-known or lower port is the server side', () => {
     const t = new FlowTable(16);
     const f = t.track(decoded(udpFrame({ src: '8.8.8.8', dst: '192.168.1.10', sport: 53, dport: 53000 })));
-    expect([t.fromInitiator, t.serverPort[f]]).toEqual([false, 53]);
+    expect([t.fromInitiator, t.serverPort(f)]).toEqual([false, 53]);
     const g = t.track(decoded(tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5000, dport: 40000, flags: TCP.ACK })));
-    expect([t.fromInitiator, t.serverPort[g]]).toEqual([false, 5000]);
+    expect([t.fromInitiator, t.serverPort(g)]).toEqual([false, 5000]);
   });
 
   it('idle timeouts per protocol, on packet time', () => {
@@ -145,7 +147,7 @@ describe('FlowTable', () => {
     const frags = ipv4Fragments(udpFrame({ src: '10.0.0.1', dst: '8.8.4.4', sport: 5555, dport: 9999, payload: 3000, ipId: 99 }), 1400);
     const ids = frags.map((f) => t.track(decoded(f)));
     expect(new Set(ids).size).toBe(1);
-    expect(t.packetsInit[ids[0]!]! + t.packetsResp[ids[0]!]!).toBe(3);
+    expect(t.packetsFromInitiator(ids[0]!) + t.packetsFromResponder(ids[0]!)).toBe(3);
   });
 
   it('stays consistent under heavy churn (insert, expire, evict)', () => {
