@@ -67,9 +67,12 @@ export class FlowTable {
   readonly capacity: number;
   private readonly timeoutOf: Float64Array;
   private readonly mask: number;
-  /** slot i: [2i] the flow index (EMPTY when free), [2i + 1] its key hash, so that a probe past
-   *  other flows reads no memory of theirs */
+  /** slot: EMPTY, or the flow index in the low `flowBits` bits and the top bits of its key hash
+   *  above them, so that a probe past other flows rarely reads memory of theirs; 4 bytes a slot
+   *  keep the table small in cache */
   private readonly slots: Int32Array;
+  private readonly flowBits: number;
+  private readonly flowMask: number;
   private readonly keys: Uint32Array;
   private readonly freeList: Int32Array;
   private freeTop: number;
@@ -138,7 +141,10 @@ export class FlowTable {
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.mask = size - 1;
-    this.slots = new Int32Array(size * 2).fill(EMPTY);
+    this.slots = new Int32Array(size).fill(EMPTY);
+    this.flowBits = Math.max(1, Math.ceil(Math.log2(capacity)));
+    if (this.flowBits > 28) throw new Error(`flow table capacity ${capacity} is too large (at most ${2 ** 28})`);
+    this.flowMask = 2 ** this.flowBits - 1;
     this.keys = new Uint32Array(capacity * KEY_WORDS);
     this.freeList = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
@@ -185,18 +191,26 @@ export class FlowTable {
     h = (h ^ (h >>> 13)) >>> 0;
     const keys = this.keys;
     const slots = this.slots;
-    const tag = h | 0;
+    const flowBits = this.flowBits;
+    const flowMask = this.flowMask;
+    // the hash's top bits (the low ones chose the slot)
+    const tag = h >>> (flowBits + 1);
     let slot = h & this.mask;
-    let flow = slots[2 * slot]!;
-    while (flow !== EMPTY) {
-      if (slots[2 * slot + 1] === tag) {
-        const k = flow * KEY_WORDS;
+    let e = slots[slot]!;
+    let flow = EMPTY;
+    while (e !== EMPTY) {
+      if (e >>> flowBits === tag) {
+        const f = e & flowMask;
+        const k = f * KEY_WORDS;
         if (keys[k + 8] === ports && keys[k + 9] === meta
           && keys[k] === a[0] && keys[k + 1] === a[1] && keys[k + 2] === a[2] && keys[k + 3] === a[3]
-          && keys[k + 4] === b[0] && keys[k + 5] === b[1] && keys[k + 6] === b[2] && keys[k + 7] === b[3]) break;
+          && keys[k + 4] === b[0] && keys[k + 5] === b[1] && keys[k + 6] === b[2] && keys[k + 7] === b[3]) {
+          flow = f;
+          break;
+        }
       }
       slot = (slot + 1) & this.mask;
-      flow = slots[2 * slot]!;
+      e = slots[slot]!;
     }
     if (flow !== EMPTY && p.proto === IP_PROTO.TCP && (p.tcpFlags & 0x12) === 0x02 && p.hasPorts && this.isPortReuse(flow, srcIsA, p.tcpSeq)) {
       // a SYN with another initial sequence number on a known 5-tuple is a new connection reusing
@@ -204,18 +218,17 @@ export class FlowTable {
       this.remove(flow);
       flow = EMPTY;
       slot = h & this.mask;
-      while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
     }
     if (flow === EMPTY) {
       if (this.freeTop === 0) {
         this.evictOldest();
         // the eviction may have shifted entries into our probe path: find the first empty slot again
         slot = h & this.mask;
-        while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & this.mask;
+        while (slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
       }
       flow = this.freeList[--this.freeTop]!;
-      slots[2 * slot] = flow;
-      slots[2 * slot + 1] = tag;
+      slots[slot] = (tag << flowBits) | flow;
       const k = flow * KEY_WORDS;
       for (let i = 0; i < 4; i++) {
         keys[k + i] = a[i]!;
@@ -346,23 +359,23 @@ export class FlowTable {
     this.unlink(flow);
     const m = this.mask;
     const slots = this.slots;
+    const flowMask = this.flowMask;
     let i = this.i[flow * I_STRIDE + I_HASH]! & m;
-    while (slots[2 * i] !== flow) i = (i + 1) & m;
+    while (slots[i] === EMPTY || (slots[i]! & flowMask) !== flow) i = (i + 1) & m;
     // backward-shift deletion keeps every probe chain unbroken without tombstones
     let j = i;
     for (;;) {
       j = (j + 1) & m;
-      const f = slots[2 * j]!;
-      if (f === EMPTY) break;
-      const home = slots[2 * j + 1]! & m;
+      const e = slots[j]!;
+      if (e === EMPTY) break;
+      const home = this.i[(e & flowMask) * I_STRIDE + I_HASH]! & m;
       const movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
       if (movable) {
-        slots[2 * i] = f;
-        slots[2 * i + 1] = slots[2 * j + 1]!;
+        slots[i] = e;
         i = j;
       }
     }
-    slots[2 * i] = EMPTY;
+    slots[i] = EMPTY;
     this.freeList[this.freeTop++] = flow;
     this.size--;
   }

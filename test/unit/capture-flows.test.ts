@@ -74,6 +74,35 @@ describe('FlowTable', () => {
   const syn = (sport: number, tsMs = t0, seq = 1): DecodedPacket =>
     decoded(tcpFrame({ src: '192.168.1.10', dst: '93.184.216.34', sport, dport: 443, flags: TCP.SYN, seq }), tsMs);
 
+  it('evicting under pressure keeps every live flow findable: agrees with a least-recently-used reference', () => {
+    // 300 UDP conversations through a table of 128, in increasing time: each new one evicts the
+    // flow idle longest, which a Map in touch order predicts; every eviction reshuffles a probe chain
+    const capacity = 128;
+    const t = new FlowTable(capacity);
+    const ref = new Map<number, number>(); // conversation → flow index, in touch order
+    let x = 0x1234567;
+    const frames = Array.from({ length: 300 }, (_, c) => udpFrame({ src: `10.0.${c >> 8}.${c & 255}`, dst: '198.51.100.7', sport: 1000 + c, dport: 53 }));
+    let wrong = 0;
+    for (let n = 0; n < 50_000; n++) {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      // a skewed pick, so some conversations stay hot and others are evicted and come back
+      const c = (x % 4 === 0 ? x >>> 2 : (x >>> 2) % 40) % 300;
+      const flow = t.track(decoded(frames[c]!, t0 + n));
+      const known = ref.get(c);
+      if (known !== undefined) {
+        if (t.isNew || flow !== known) wrong++;
+        ref.delete(c);
+      } else {
+        if (!t.isNew) wrong++;
+        if (ref.size === capacity) ref.delete(ref.keys().next().value!);
+      }
+      ref.set(c, flow);
+      if (t.size !== ref.size) wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(t.evictions).toBeGreaterThan(1_000);
+  });
+
   it('both directions of a connection are one flow; the SYN sender is the initiator', () => {
     const t = new FlowTable(16);
     const a = t.track(syn(40000));
