@@ -10,14 +10,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaptureFileWriter, CapturePipeline, openFileSource, type PacketRecord } from '../capture/index.ts';
+import { CaptureFileWriter, openFileSource, type PacketRecord } from '../capture/index.ts';
+import type { PipelineResult } from './pipelineRuns.ts';
 import { TCP, sampleTraffic, tcpFrame } from '../datasets/index.ts';
 
 const TARGET_PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const ONLY_INPUT = process.env.BENCH_INPUT ?? '';
 const RUN_TOOLS = process.env.BENCH_TOOLS !== '0';
 /** runs of the pipeline per input; the best is reported (the first also warms up the JIT, as any long-running sensor is) */
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const NO_TOOL: Rate = { wall: Number.NaN, main: Number.NaN, cpu: Number.NaN };
 const SHARED_ALEXA = join(import.meta.dirname, '..', '..', 'shared', 'captures', 'benign', 'ndpi_alexa-app.pcapng');
 const dir = mkdtempSync(join(tmpdir(), 'spanwatch-bench-'));
@@ -72,36 +73,17 @@ interface Rate {
   cpu: number;
 }
 
-/** CPU time the main thread has run, in seconds (Linux schedstat: nanoseconds on the CPU). */
-function mainThreadCpuSeconds(): number {
-  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-}
-
-async function pipelineRate(path: string): Promise<Rate & { packets: number; flows: number; windows: number; rssMb: number }> {
-  let best = await pipelineRun(path);
-  for (let r = 1; r < ROUNDS; r++) {
-    const next = await pipelineRun(path);
-    best = { ...best, wall: Math.max(best.wall, next.wall), main: Math.max(best.main, next.main), cpu: Math.max(best.cpu, next.cpu) };
-  }
-  return best;
-}
-
-async function pipelineRun(path: string): Promise<Rate & { packets: number; flows: number; windows: number; rssMb: number }> {
-  let windows = 0;
-  const pipeline = new CapturePipeline({ sensor: 'bench' }, () => { windows++; });
-  const t = process.hrtime.bigint();
-  const c = process.cpuUsage();
-  const m = mainThreadCpuSeconds();
-  await pipeline.run(openFileSource([path]));
-  const main = mainThreadCpuSeconds() - m;
-  const cpu = process.cpuUsage(c);
-  const s = Number(process.hrtime.bigint() - t) / 1e9;
-  const totals = pipeline.totals();
-  global.gc?.();
-  return {
-    wall: totals.packets / s, main: totals.packets / main, cpu: totals.packets / ((cpu.user + cpu.system) / 1e6),
-    packets: totals.packets, flows: totals.flows, windows, rssMb: process.memoryUsage().rss / 2 ** 20,
-  };
+/**
+ * The pipeline's rates on one capture, measured in a process of its own (bench/pipelineRuns.ts),
+ * as a sensor runs: not in this process, whose heap holds the inputs it built and the tables of
+ * the runs before.
+ */
+function pipelineRate(path: string): PipelineResult {
+  const r = spawnSync(process.execPath, [...process.execArgv, join(import.meta.dirname, 'pipelineRuns.ts'), path, String(ROUNDS)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`bench/pipelineRuns.ts ${path} exited with ${r.status ?? r.signal}`);
+  return JSON.parse(r.stdout) as PipelineResult;
 }
 
 /** CPU seconds used by waited-for children of this process (Linux: cutime + cstime in /proc/self/stat). */
@@ -140,7 +122,7 @@ async function main(): Promise<void> {
   }
   const rows: string[][] = [];
   for (const [name, path] of inputs) {
-    const ours = await pipelineRate(path);
+    const ours = pipelineRate(path);
     const tcpdump = RUN_TOOLS ? toolRate('tcpdump', ['-nr', path], ours.packets) : NO_TOOL;
     const tshark = RUN_TOOLS ? toolRate('tshark', ['-r', path, '-q', '-z', 'conv,ip'], ours.packets) : NO_TOOL;
     for (const kind of ['wall', 'main', 'cpu'] as const) {
