@@ -5,7 +5,7 @@
 //   B: spoofed SYN flood, ~1 M packets, nearly every packet a new flow
 // Profiling: BENCH_INPUT=A or B runs one input only, and BENCH_TOOLS=0 skips tcpdump and tshark, so
 // that `BENCH_INPUT=B BENCH_TOOLS=0 node --cpu-prof --import tsx bench/capture.bench.ts` profiles
-// the pipeline alone.
+// the pipeline alone (node passes --cpu-prof on to the child that runs it: its profile is the pipeline's).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
