@@ -3,9 +3,9 @@
 // text and the cut that windowStatsToPoints() gives them.
 import { DIRECTIONS, type DnsName, type FlowStart } from '../capture/index.ts';
 import type { LineBuffer } from './lineBuffer.ts';
+import { COMMA } from './point.ts';
 import { LIST_SEPARATORS, MAX_STRING_CHARS, PROTOS, boundedJson, compactDnsName } from './windowPoints.ts';
 
-const COMMA = 0x2c;
 const SEMICOLON = 0x3b;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;

@@ -1,4 +1,6 @@
-// WindowStats ⇄ points. Everything the model needs to rebuild a window for training is stored:
+// WindowStats ⇄ points: the readable form of the schema. The reader rebuilds windows with
+// pointsToWindowStats(); writers encode windows with encodeWindow() (windowLines.ts), whose bytes
+// the tests hold equal to these points through toLine(). Everything the model needs to rebuild a window for training is stored:
 // per-direction traffic, services, top local hosts, top remotes (by rank), DNS summary with its
 // names, capture health, and the flow starts as compact text.
 import {

@@ -11,7 +11,7 @@ import {
 } from '../../server/index.ts';
 import {
   InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, startEmbeddedInflux,
-  windowStatsToPoints, type EmbeddedInflux,
+  type EmbeddedInflux,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
@@ -214,7 +214,7 @@ export async function run(argv: string[]): Promise<number> {
     const feed = server.app.spanwatch.feed;
     pipeline = new CapturePipeline({ sensor, windowMs, localNets: values['local-net'] }, (w) => {
       feed.window(w);
-      store?.writer.write(windowStatsToPoints(w));
+      store?.writer.writeWindow(w);
       if (!engine) return;
       let found;
       try {

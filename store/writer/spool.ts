@@ -7,14 +7,13 @@ import {
   writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { PointTarget } from '../point.ts';
+import { NEWLINE, type PointTarget } from '../point.ts';
 import { holdLockOrFail } from '../dirLock.ts';
 
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 const SEGMENT_NAME = /^(\d{12})\.(raw|events)\.lp$/;
 /** points dropped at the disk limit that no stored window has reported yet (see InfluxWriter) */
 const UNREPORTED_DROPS = 'unreported-drops';
-const NEWLINE = 0x0a;
 
 interface ActiveSegment {
   path: string;

@@ -1,9 +1,7 @@
 // Reading the spool back: one segment at a time, cut into batches, several in flight; a failed
 // batch is sent again before the rest, and the segment is removed once every batch is in.
-import type { PointTarget } from '../point.ts';
+import { NEWLINE, type PointTarget } from '../point.ts';
 import type { Spool, SpoolSegment } from './spool.ts';
-
-const NEWLINE = 0x0a;
 
 export interface Batch {
   target: PointTarget;
