@@ -37,6 +37,8 @@ export class LocalHostAccumulator extends AddressWords {
   tcpRstReceived = 0;
   dnsQueries = 0;
   dnsNxdomain = 0;
+  /** peers counted in the window's address table (WindowAddresses.addPeer); the others are in peerSet */
+  peersInline = 0;
 
   /** `peerSet` and `portSet` stay with the object and are cleared with it */
   constructor(v6: boolean, w: Uint32Array, readonly peerSet: NumberSet, readonly portSet: NumberSet) {
@@ -58,6 +60,7 @@ export class LocalHostAccumulator extends AddressWords {
     this.tcpRstReceived = 0;
     this.dnsQueries = 0;
     this.dnsNxdomain = 0;
+    this.peersInline = 0;
   }
 }
 

@@ -16,12 +16,14 @@ function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, a
   return i;
 }
 
+/** Index of the remote endpoint `key` in acc.remoteList, created on first sight; -1 when the window tracks no more endpoints. */
 function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
-  const known = acc.remotes.get(key);
-  if (known >= 0) return known;
-  if (acc.remoteList.length >= limit) return -1;
-  const i = acc.addRemote(p.network === NETWORK.IPV6, addr);
-  acc.remotes.insert(key, i);
+  const addrs = acc.addresses;
+  const slot = addrs.slot(key);
+  const known = addrs.remote(slot);
+  if (known !== -2) return known;
+  const i = acc.remoteList.length >= limit ? -1 : acc.addRemote(p.network === NETWORK.IPV6, addr);
+  addrs.setRemote(slot, i);
   return i;
 }
 
@@ -45,7 +47,7 @@ export function hostAccountPacket(
       const h = acc.hostList[i]!;
       h.bytesOut += len;
       h.packetsOut++;
-      if (firstInDirection) h.peerSet.add(fa.dstKey);
+      if (firstInDirection) acc.addresses.addPeer(acc.addresses.slot(fa.dstKey), fa.dstKey, i, h);
       if (tcp && (p.tcpFlags & 0x12) === 0x02) h.tcpSyn++;
       if (p.dns && !p.dnsResponse) h.dnsQueries++;
       if (newlyActive) countFlowForHost(h, fromInitiator, fa.justStarted, fa.synPending(flow), serverPort);
@@ -59,7 +61,7 @@ export function hostAccountPacket(
       const h = acc.hostList[i]!;
       h.bytesIn += len;
       h.packetsIn++;
-      if (firstInDirection) h.peerSet.add(fa.srcKey);
+      if (firstInDirection) acc.addresses.addPeer(acc.addresses.slot(fa.srcKey), fa.srcKey, i, h);
       if (tcp && (p.tcpFlags & 0x04) !== 0) h.tcpRstReceived++;
       if (p.dns && p.dnsResponse && p.dnsRcode === 3) h.dnsNxdomain++;
       if (newlyActive) countFlowForHost(h, !fromInitiator, fa.justStarted, fa.synPending(flow), serverPort);

@@ -8,6 +8,7 @@ import { DEFAULT_LOCAL_NETS, DIRECTION_NAMES, LocalNetworks } from './localNetwo
 import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windowAccumulator.ts';
 import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregator.ts';
 import { timestampIso } from './timestampText.ts';
+import { MAX_REMOTES } from './windowAddresses.ts';
 
 export interface PipelineOptions {
   sensor: string;
@@ -53,7 +54,7 @@ export class CapturePipeline {
   private readonly dirPackets = new Float64Array(4);
   private readonly dirBytes = new Float64Array(4);
   private readonly protoFlows = new Float64Array(4);
-    private source: PacketSource | null = null;
+  private source: PacketSource | null = null;
   private packets = 0;
   private bytes = 0;
   private capturedBytes = 0;
@@ -72,7 +73,7 @@ export class CapturePipeline {
     this.windowMs = opts.windowMs ?? 1000;
     if (!(this.windowMs > 0)) throw new Error(`window length must be greater than 0 ms (got ${this.windowMs})`);
     this.quietFlushMs = opts.quietFlushMs ?? this.windowMs + 1000;
-        this.table = new FlowTable(opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY, { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts });
+    this.table = new FlowTable(opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY, { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts });
     this.maxGapLive = opts.maxGapWindows ?? 3_600;
     this.aggOpts = {
       sensor: opts.sensor,
@@ -82,6 +83,9 @@ export class CapturePipeline {
       maxGapWindows: opts.maxGapWindows ?? 1_000_000,
       quietFlushMs: this.quietFlushMs,
     };
+    if (this.aggOpts.limits.remotes > MAX_REMOTES) {
+      throw new Error(`at most ${MAX_REMOTES} remote endpoints can be tracked per window (got ${this.aggOpts.limits.remotes})`);
+    }
     this.aggregator = new WindowAggregator(this.aggOpts, this.table, onWindow, () => this.source?.counters() ?? NO_COUNTERS);
   }
 

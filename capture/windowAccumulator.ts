@@ -7,6 +7,7 @@ import { DIRECTION_NAMES } from './localNetworks.ts';
 import { SERVICE_NAMES } from './services.ts';
 import { NumberSet } from './numberSet.ts';
 import { NumberIndex } from './numberIndex.ts';
+import { WindowAddresses } from './windowAddresses.ts';
 import { LocalHostAccumulator, RemoteEndpointAccumulator } from './endpointAccumulators.ts';
 
 export interface WindowLimits {
@@ -19,7 +20,8 @@ export interface WindowLimits {
   hosts: number;
   /** remote endpoints tracked per window (the first ones seen); later ones are not ranked */
   remotes: number;
-  /** members of each distinct-count set; beyond it the count is a lower bound */
+  /** addresses in the window's peer-address table, and members of each other distinct-count set;
+   *  beyond it the count is a lower bound */
   distinct: number;
 }
 
@@ -33,14 +35,14 @@ function emptyDnsSummary(): DnsSummary {
 
 export class WindowAccumulator {
   readonly dirs: DirectionStats[] = DIRECTION_NAMES.map(() => emptyDirectionStats());
-  readonly remoteHostSets: NumberSet[];
+  /** every peer address of the window: distinct remote hosts per direction, remote-endpoint entries */
+  readonly addresses: WindowAddresses;
   readonly remotePortSets: NumberSet[];
   readonly svcPackets = new Float64Array(SERVICE_NAMES.length);
   readonly svcBytes = new Float64Array(SERVICE_NAMES.length);
   readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
-  /** address key → index in hostList / remoteList */
+  /** address key → index in hostList */
   readonly localHosts = new NumberIndex();
-  readonly remotes = new NumberIndex();
   readonly hostList: LocalHostAccumulator[] = [];
   readonly remoteList: RemoteEndpointAccumulator[] = [];
   flowStarts: FlowStart[] = [];
@@ -61,7 +63,7 @@ export class WindowAccumulator {
   private readonly remotePool: RemoteEndpointAccumulator[] = [];
 
   constructor(public index: number, public start: number, public durationMs: number, private readonly distinctLimit: number) {
-    this.remoteHostSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
+    this.addresses = new WindowAddresses(distinctLimit);
     this.remotePortSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
   }
 
@@ -96,13 +98,12 @@ export class WindowAccumulator {
       d.tcpSyn = 0; d.tcpSynAck = 0; d.tcpRst = 0; d.tcpSynUnanswered = 0; d.icmpUnreachable = 0;
       d.dnsQueries = 0; d.dnsResponses = 0; d.dnsNxdomain = 0;
     }
-    for (const set of this.remoteHostSets) set.clear();
+    this.addresses.clear();
     for (const set of this.remotePortSets) set.clear();
     this.svcPackets.fill(0);
     this.svcBytes.fill(0);
     this.svcFlows.fill(0);
     this.localHosts.clear();
-    this.remotes.clear();
     // clearing a Map or an array's length costs even when there is nothing to clear, and many
     // short windows have no hosts or DNS names
     if (this.hostList.length > 0) this.hostList.length = 0;
@@ -128,7 +129,7 @@ export class WindowAccumulator {
   toStats(sensor: string, topK: number): WindowStats {
     const dirs = this.dirs;
     for (let d = 0; d < dirs.length; d++) {
-      dirs[d]!.remoteHosts = this.remoteHostSets[d]!.size;
+      dirs[d]!.remoteHosts = this.addresses.directionCounts[d]!;
       dirs[d]!.remotePorts = this.remotePortSets[d]!.size;
     }
     const w: WindowStats = {
@@ -156,14 +157,14 @@ export class WindowAccumulator {
         flowEvictions: 0, flowsTracked: 0, lossRatio: 0, storeDropped: 0,
       },
     };
-    if (this.localHosts.size === 0 && this.remotes.size === 0 && this.dnsQueries === 0 && this.dnsResponses === 0) return w;
+    if (this.hostList.length === 0 && this.remoteList.length === 0 && this.dnsQueries === 0 && this.dnsResponses === 0) return w;
     // sorted in place: the lists are not read again before reuseFor() (the sort is stable either way)
     w.topLocalHosts = this.hostList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
       .map((h) => ({
         host: h.host, bytesOut: h.bytesOut, bytesIn: h.bytesIn, packetsOut: h.packetsOut, packetsIn: h.packetsIn,
-        flows: h.flows, flowsStarted: h.flowsStarted, peers: h.peerSet.size, dstPorts: h.portSet.size,
+        flows: h.flows, flowsStarted: h.flowsStarted, peers: h.peersInline + h.peerSet.size, dstPorts: h.portSet.size,
         tcpSyn: h.tcpSyn, tcpSynUnanswered: h.tcpSynUnanswered, tcpRstReceived: h.tcpRstReceived,
         dnsQueries: h.dnsQueries, dnsNxdomain: h.dnsNxdomain,
       }));

@@ -94,13 +94,13 @@ export class WindowAggregator {
     const dstKey = fa.dstKey;
     const firstInDirection = fa.noteDirection(flow, acc.index, fromInit);
     if (firstInDirection) {
-      const hosts = acc.remoteHostSets[pdir]!;
-      if (pdir === DIR_OUTBOUND) hosts.add(dstKey);
-      else if (pdir === DIR_INBOUND) hosts.add(srcKey);
-      else if (pdir === DIR_INTERNAL) hosts.add(fromInit ? dstKey : srcKey); // the responder
+      const addrs = acc.addresses;
+      if (pdir === DIR_OUTBOUND) addrs.countDirection(addrs.slot(dstKey), pdir);
+      else if (pdir === DIR_INBOUND) addrs.countDirection(addrs.slot(srcKey), pdir);
+      else if (pdir === DIR_INTERNAL) addrs.countDirection(addrs.slot(fromInit ? dstKey : srcKey), pdir); // the responder
       else {
-        hosts.add(srcKey);
-        hosts.add(dstKey);
+        addrs.countDirection(addrs.slot(srcKey), pdir);
+        addrs.countDirection(addrs.slot(dstKey), pdir);
       }
     }
 
