@@ -3,8 +3,8 @@
 // its top speed; tcpdump, then spanwatch (live source + CapturePipeline, in a process of its own so
 // that this one's work takes no time from it), capture on the other end. The table shows where each
 // begins to lose packets. Needs root, tcpreplay, tcpdump and ethtool.
-//   BENCH_LIVE_PACKETS: packets per replay (default 300,000)
-//   BENCH_LIVE_RATES: replay rates in packets/s, `top` for tcpreplay's top speed (default 100000,300000,top)
+//   BENCH_LIVE_PACKETS: packets per replay (default 1,000,000)
+//   BENCH_LIVE_RATES: replay rates in packets/s, `top` for tcpreplay's top speed (default 200000,top)
 // The capturing child is this file: `node --import tsx bench/live.bench.ts --capture IFACE MAC`.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,8 +15,8 @@ import { createInterface } from 'node:readline';
 import { CaptureFileWriter, CapturePipeline, openFileSource, openLiveSource, type PacketRecord } from '../capture/index.ts';
 import { sampleTraffic } from '../datasets/index.ts';
 
-const PACKETS = Number(process.env.BENCH_LIVE_PACKETS ?? 300_000);
-const RATES = (process.env.BENCH_LIVE_RATES ?? '100000,300000,top').split(',').map((r) => r.trim());
+const PACKETS = Number(process.env.BENCH_LIVE_PACKETS ?? 1_000_000);
+const RATES = (process.env.BENCH_LIVE_RATES ?? '200000,top').split(',').map((r) => r.trim());
 /** the same kernel buffer for both tools: tcpdump -B takes KiB */
 const BUFFER_BYTES = 64 * 1024 * 1024;
 /** tcpdump's ring blocks are handed over at the latest after its 1 s read timeout */

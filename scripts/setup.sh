@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  libpcap-dev      # capture: the `cap` addon links against libpcap
+  libpcap-dev      # live capture: our libpcap binding (capture/io/native) links against libpcap
   tcpdump          # reference counts and benchmarks
   tcpreplay        # live-capture tests replay captures onto a veth pair
   tshark           # reference counts (conformance) and benchmarks
@@ -14,7 +14,7 @@ APT_PACKAGES=(
   chromium         # the UI tests drive a real browser
   iproute2         # veth pairs and network namespaces for live tests
   ethtool          # live tests turn veth offloads off so every packet is one ring slot
-  python3 make g++ # node-gyp builds the `cap` addon
+  python3 make g++ # g++ builds the libpcap binding; node-gyp any native npm package
 )
 
 missing=()
@@ -31,16 +31,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The `cap` addon is built by node-gyp against this machine's Node headers (nodedir in .npmrc
-# points at /usr, where Debian/NodeSource install them), so nothing is downloaded.
-if [ ! -f /usr/include/node/node.h ]; then
-  echo "setup: Node headers not found in /usr/include/node; node-gyp would have to download them." >&2
+# The libpcap binding is compiled against this machine's Node headers (Debian/NodeSource install
+# them in /usr/include/node, official tarballs beside the binary); nothing is downloaded.
+node_include="$(dirname "$(command -v node)")/../include/node"
+if [ ! -f /usr/include/node/node_api.h ] && [ ! -f "$node_include/node_api.h" ]; then
+  echo "setup: Node headers not found (/usr/include/node or $node_include)." >&2
   echo "       Install them (Debian: apt-get install libnode-dev, or the nodejs package that ships them)." >&2
   exit 1
 fi
 
 stamp=node_modules/.spanwatch-setup
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -f node_modules/cap/build/Release/cap.node ]; then
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -d node_modules/tsx ]; then
   echo "setup: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
   touch "$stamp"

@@ -22,7 +22,8 @@ input (one of):
                        file names after the options count too
   --interface IF       live capture on IF through libpcap (needs root or CAP_NET_RAW)
   --bpf EXPR           pcap-filter expression (live capture)
-  --snaplen N          bytes kept per packet (live, default 65535)
+  --snaplen N          bytes kept per packet (live, default 262144)
+  --no-promiscuous     capture only traffic addressed to this host (live; a SPAN port needs promiscuous)
   --buffer SIZE        kernel capture buffer, e.g. 64MB (live, default 64MB)
   --speed S            file replay speed: max (default), realtime, or a multiplier such as 10
 
@@ -56,6 +57,7 @@ export const options = {
   bpf: { type: 'string' },
   snaplen: { type: 'string' },
   buffer: { type: 'string' },
+  'no-promiscuous': { type: 'boolean' },
   speed: { type: 'string' },
   window: { type: 'string' },
   'local-net': { type: 'string', multiple: true },
@@ -121,6 +123,7 @@ function openSource(values: SensorValues, files: string[], onDamage: (err: Captu
         bpf: values.bpf,
         snaplen: values.snaplen !== undefined ? parsePositiveInt(values.snaplen, '--snaplen') : undefined,
         bufferBytes: values.buffer !== undefined ? parseByteSize(values.buffer, '--buffer') : undefined,
+        promiscuous: values['no-promiscuous'] !== true,
       });
     } catch (err) {
       if (err instanceof CliError) throw err;

@@ -6,4 +6,4 @@ export { openFileSource, openStreamSource, type FileSourceOptions } from './file
 export { CaptureWriter, CaptureFileWriter } from './captureWriter.ts';
 export type { CaptureWriterOptions, CaptureInterfaceOptions } from './recordEncoder.ts';
 export { openLiveSource, listInterfaces, type LiveSourceOptions, DEFAULT_LIVE_BUFFER_BYTES, LIVE_SNAPLEN } from './liveSource.ts';
-export { preparePacketStatsAddon } from './kernelDropCounter.ts';
+export { preparePcapAddon } from './pcapBinding.ts';

@@ -1,28 +1,31 @@
-// Live capture on an interface through libpcap (`cap`).
-import { readFileSync } from 'node:fs';
+// Live capture on an interface through libpcap (native/pcapCapture.cc): packets arrive in batches
+// of records with the kernel's timestamps, and are handed on one by one in a reused record.
 import { ReusedPacketRecord, type PacketRecord, type PacketSource, type SourceCounters } from '../packet.ts';
-import { capModule, linkTypeNumber, type CapHandle } from './capBinding.ts';
-import { KernelDropCounter, packetSocketInodes } from './kernelDropCounter.ts';
+import { pcapAddon, type PcapHandle } from './pcapBinding.ts';
 
 export interface LiveSourceOptions {
   iface: string;
   /** a pcap-filter(7) expression applied in the kernel */
   bpf?: string;
-  /** bytes kept per packet (at most 65535, libpcap's snaplen in cap) */
+  /** bytes kept per packet (1 … 262144; default 262144, libpcap's default) */
   snaplen?: number;
-  /** cap always opens in promiscuous mode; false is refused rather than ignored */
+  /** open the interface in promiscuous mode (default true: a SPAN port carries other hosts' traffic) */
   promiscuous?: boolean;
   /** kernel capture buffer; default 64 MiB */
   bufferBytes?: number;
+  /** the longest a captured packet waits in the kernel before it is handed over, ms (default 20) */
+  deliveryMs?: number;
 }
 
-export const LIVE_SNAPLEN = 65535;
+export const LIVE_SNAPLEN = 262144;
 export const DEFAULT_LIVE_BUFFER_BYTES = 64 * 1024 * 1024;
+const DEFAULT_DELIVERY_MS = 20;
+/** room for many records per batch: one call into JavaScript per batch */
+const BATCH_BYTES = 4 * 1024 * 1024;
+const RECORD_HEADER = 16;
 
 export function listInterfaces(): string[] {
-  return capModule()
-    .Cap.deviceList()
-    .map((d) => d.name);
+  return pcapAddon().devices();
 }
 
 export function openLiveSource(opts: LiveSourceOptions): PacketSource {
@@ -34,144 +37,120 @@ export function openLiveSource(opts: LiveSourceOptions): PacketSource {
   if (!Number.isInteger(bufferBytes) || bufferBytes < 65536 || bufferBytes > 2 ** 31 - 1) {
     throw new Error(`invalid capture buffer ${bufferBytes} bytes: use 64 KiB … 2 GiB`);
   }
-  if (opts.promiscuous === false) {
-    throw new Error('promiscuous: false is not supported: the cap binding always opens interfaces in promiscuous mode');
+  const deliveryMs = opts.deliveryMs ?? DEFAULT_DELIVERY_MS;
+  if (!Number.isInteger(deliveryMs) || deliveryMs < 1 || deliveryMs > 1000) {
+    throw new Error(`invalid delivery time ${deliveryMs} ms: use 1 … 1000`);
   }
   const available = listInterfaces();
   if (!available.includes(opts.iface)) {
     throw new Error(`interface '${opts.iface}' not found; available: ${available.join(', ')}`);
   }
-  return new LiveSource(opts.iface, opts.bpf ?? '', snaplen, bufferBytes);
+  return new LiveSource(opts.iface, opts.bpf ?? '', snaplen, opts.promiscuous ?? true, bufferBytes, deliveryMs);
 }
-
-/** ifdrop as libpcap computes it on Linux: the NIC's missed + FIFO errors, here counted from open. */
-function interfaceDrops(iface: string): number {
-  let total = 0;
-  for (const stat of ['rx_missed_errors', 'rx_fifo_errors']) {
-    try {
-      total += Number(readFileSync(`/sys/class/net/${iface}/statistics/${stat}`, 'utf8').trim()) || 0;
-    } catch {
-      // pseudo-devices such as `any` have no statistics
-    }
-  }
-  return total;
-}
-
-/**
- * cap 0.2.1 stops its libuv poll handle on close() but never uv_close()s it, so once the closed
- * handle is garbage-collected the loop's handle list points into freed memory and the next capture
- * crashes the process. Closed handles are therefore kept alive (a few hundred bytes each).
- */
-const closedHandles: CapHandle[] = [];
 
 class LiveSource implements PacketSource {
   readonly live = true;
-  private handle: CapHandle | null = null;
+  private handle: PcapHandle | null = null;
   private finish: (() => void) | null = null;
-  private ifDropBase = 0;
-  private kernelDrops: KernelDropCounter | null = null;
+  private fail: ((err: Error) => void) | null = null;
   private last: SourceCounters = { packetsDropped: 0, packetsIfDropped: 0 };
-  private readonly buffer = Buffer.alloc(LIVE_SNAPLEN);
+  private readonly batch = Buffer.alloc(BATCH_BYTES);
+  /** the batch as 32-bit words, for the record headers (written in native byte order, 4-byte aligned) */
+  private readonly words = new Uint32Array(this.batch.buffer, this.batch.byteOffset, BATCH_BYTES / 4);
   private readonly rec = new ReusedPacketRecord();
 
   constructor(
     readonly name: string,
     private readonly bpf: string,
     private readonly snaplen: number,
+    private readonly promiscuous: boolean,
     private readonly bufferBytes: number,
+    private readonly deliveryMs: number,
   ) {}
 
   run(onPacket: (packet: PacketRecord) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const { Cap } = capModule();
-      const handle = new Cap();
-      // cap hands over no pcap header timestamp: packets are stamped with the wall clock on delivery.
-      const baseMs = Date.now();
-      const basePerf = performance.now();
-      const baseSec = Math.floor(baseMs / 1000);
-      const baseNs = (baseMs - baseSec * 1000) * 1e6;
+      const addon = pcapAddon();
       const rec = this.rec;
-      const buffer = this.buffer;
-      const snaplen = this.snaplen;
-      rec.buffer = buffer;
-      rec.offset = 0;
-      rec.linkType = 1;
-      handle.on('packet', (nbytes: number) => {
-        const ns = baseNs + Math.round((performance.now() - basePerf) * 1e6);
-        const carry = Math.floor(ns / 1e9);
-        rec.tsSec = baseSec + carry;
-        rec.tsNsec = ns - carry * 1e9;
-        rec.origLen = nbytes;
-        rec.capLen = nbytes < snaplen ? nbytes : snaplen;
-        try {
-          onPacket(rec);
-        } catch (err) {
-          // A throw must not unwind into the addon's libuv callback: end the capture and report it.
-          reject(err);
-          this.stop();
+      const words = this.words;
+      rec.buffer = this.batch;
+      const onBatch = (bytes: number, error?: string): void => {
+        if (bytes < 0) {
+          this.end(new Error(`capture on ${this.name} failed: ${error ?? 'unknown error'}`));
+          return;
         }
-      });
-      let linkName: string;
-      const socketsBefore = packetSocketInodes();
+        try {
+          for (let off = 0; off < bytes && this.handle !== null;) {
+            const w = off >>> 2;
+            const capLen = words[w + 2]!;
+            rec.tsSec = words[w]!;
+            rec.tsNsec = words[w + 1]!;
+            rec.capLen = capLen;
+            rec.origLen = words[w + 3]!;
+            rec.offset = off + RECORD_HEADER;
+            onPacket(rec);
+            off += RECORD_HEADER + ((capLen + 3) & ~3);
+          }
+        } catch (err) {
+          // a throw must not unwind into the addon's libuv callback: end the capture and report it
+          this.end(err as Error);
+        }
+      };
+      let opened: [PcapHandle, number, string];
       try {
-        linkName = handle.open(this.name, this.bpf, this.bufferBytes, buffer);
+        opened = addon.open(this.name, this.bpf, this.snaplen, this.promiscuous, this.bufferBytes, this.deliveryMs, this.batch, onBatch);
       } catch (err) {
-        handle.removeAllListeners('packet');
-        closedHandles.push(handle);
-        reject(this.openError(err));
+        reject(this.openError(err as Error & { code?: string }));
         return;
       }
+      const [handle, linkType, warning] = opened;
+      rec.linkType = linkType;
       this.handle = handle;
       this.finish = resolve;
-      this.ifDropBase = interfaceDrops(this.name);
-      const kernel = KernelDropCounter.attach(socketsBefore);
-      this.kernelDrops = kernel.counter;
-      if (kernel.counter === null && handle.stats === undefined) {
-        process.emitWarning(`${this.name}: kernel drop counts unavailable (${kernel.reason}); packetsDropped stays 0`);
-      }
-      try {
-        rec.linkType = linkTypeNumber(linkName);
-      } catch (err) {
-        reject(err);
-        this.stop();
-      }
+      this.fail = reject;
+      if (warning !== '') process.emitWarning(`${this.name}: ${warning}`);
     });
   }
 
   stop(): void {
+    this.end(null);
+  }
+
+  private end(err: Error | null): void {
     const handle = this.handle;
     if (handle === null) return;
-    this.last = this.counters();
+    const addon = pcapAddon();
+    addon.close(handle);
+    this.last = this.read(handle);
     this.handle = null;
-    handle.close();
-    handle.removeAllListeners('packet');
-    closedHandles.push(handle);
     const finish = this.finish;
+    const fail = this.fail;
     this.finish = null;
-    if (finish !== null) finish();
+    this.fail = null;
+    if (err === null) finish?.();
+    else fail?.(err);
   }
 
   counters(): SourceCounters {
-    const handle = this.handle;
-    if (handle === null) return this.last;
-    const pcapStats = handle.stats?.();
-    return {
-      packetsDropped: pcapStats?.ps_drop ?? this.kernelDrops?.read() ?? 0,
-      packetsIfDropped: pcapStats?.ps_ifdrop ?? interfaceDrops(this.name) - this.ifDropBase,
-    };
+    return this.handle === null ? this.last : this.read(this.handle);
   }
 
-  private openError(err: unknown): Error {
-    const message = err instanceof Error ? err.message : String(err);
-    if (/permission|not permitted|EPERM|EACCES/i.test(message)) {
+  private read(handle: PcapHandle): SourceCounters {
+    const [, dropped, ifDropped] = pcapAddon().stats(handle);
+    return { packetsDropped: dropped, packetsIfDropped: ifDropped };
+  }
+
+  private openError(err: Error & { code?: string }): Error {
+    const message = err.message;
+    if (err.code === 'EPERM' || /permission|not permitted|EPERM|EACCES/i.test(message)) {
       return new Error(
         `cannot capture on ${this.name}: permission denied — run as root or grant CAP_NET_RAW (setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node)))`,
       );
     }
-    if (/no such device|doesn't exist/i.test(message)) {
+    if (err.code === 'ENODEV' || /no such device|doesn't exist/i.test(message)) {
       return new Error(`interface '${this.name}' not found; available: ${listInterfaces().join(', ')}`);
     }
-    if (this.bpf !== '' && /syntax|filter|parse/i.test(message)) {
+    if (err.code === 'EFILTER') {
       return new Error(`invalid BPF filter '${this.bpf}' for ${this.name}: ${message}`);
     }
     return new Error(`cannot capture on ${this.name}: ${message}`);
