@@ -186,6 +186,21 @@ describe('live capture on a veth pair', () => {
     expect(calls).toBe(1);
   });
 
+  it('an interface that disappears during the capture: run() rejects, naming the interface and why', async () => {
+    const gone = `swg${randomBytes(3).toString('hex')}`;
+    sh('ip', ['link', 'add', `${gone}a`, 'type', 'veth', 'peer', 'name', `${gone}b`]);
+    try {
+      sh('ip', ['link', 'set', `${gone}b`, 'up']);
+      const source = openLiveSource({ iface: `${gone}b` });
+      const running = source.run(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      sh('ip', ['link', 'del', `${gone}a`]);
+      await expect(running).rejects.toThrow(`capture on ${gone}b failed: The interface disappeared`);
+    } finally {
+      execFileSync('sh', ['-c', `ip link del ${gone}a 2>/dev/null || true`]);
+    }
+  });
+
   it('an interface that does not exist: the message lists those that do', () => {
     expect(() => openLiveSource({ iface: 'nosuch0' })).toThrow(/^interface 'nosuch0' not found; available: .*\blo\b/);
   });

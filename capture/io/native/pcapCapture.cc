@@ -126,7 +126,9 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
   const char* error = nullptr;
   char message[PCAP_ERRBUF_SIZE + 64];
   if (status < 0) {
-    snprintf(message, sizeof message, "poll failed: %s", uv_strerror(status));
+    // libpcap knows why better than poll does (e.g. "The interface disappeared")
+    if (pcap_dispatch(c->pcap, -1, OnPacket, (u_char*)c) == PCAP_ERROR) snprintf(message, sizeof message, "%s", pcap_geterr(c->pcap));
+    else snprintf(message, sizeof message, "poll failed: %s", uv_strerror(status));
     error = message;
   } else {
     for (int round = 0; round < ROUNDS_PER_EVENT && !c->closing; round++) {
