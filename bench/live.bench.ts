@@ -186,6 +186,8 @@ interface Row {
   linkDrops: number;
   windows: string;
   cpu: string;
+  /** all threads' CPU seconds, for the ratio against tcpdump */
+  cpuSeconds: number;
 }
 
 async function waitFor(ready: () => boolean, child: ChildProcess, what: string): Promise<void> {
@@ -223,7 +225,7 @@ async function tcpdumpRun(pair: Pair, mac: string, rate: string, file: string): 
   await exited(tcpdump);
   return {
     rate, tool: 'tcpdump', replay: sent, captured: tcpdumpCount(stderr, 'captured'), kernelDrops: tcpdumpCount(stderr, 'dropped by kernel'),
-    linkDrops: linkDrops(pair.capture) - link, windows: '—', cpu: cpu.toFixed(2),
+    linkDrops: linkDrops(pair.capture) - link, windows: '—', cpu: cpu.toFixed(2), cpuSeconds: cpu,
   };
 }
 
@@ -267,29 +269,32 @@ async function spanwatchRun(pair: Pair, mac: string, rate: string, file: string)
     rate, tool: 'spanwatch', replay: sent, captured: r.packets, kernelDrops: r.packetsDropped + r.packetsIfDropped,
     linkDrops: linkDrops(pair.capture) - link, windows: String(r.windows),
     cpu: `${r.cpuSeconds.toFixed(2)} (main ${r.mainCpuSeconds.toFixed(2)})`,
+    cpuSeconds: r.cpuSeconds,
   };
 }
 
 // ---- the table ----
 
-function rowCells(r: Row): string[] {
+function rowCells(r: Row, rows: Row[]): string[] {
+  const peer = rows.find((o) => o.rate === r.rate && o.tool === 'tcpdump');
+  const vsTcpdump = peer === undefined || r.tool === 'tcpdump' || peer.cpuSeconds === 0 ? '—' : `${(r.cpuSeconds / peer.cpuSeconds).toFixed(1)}×`;
   const loss = r.replay.sent === 0 ? 0 : (100 * (r.replay.sent - r.captured)) / r.replay.sent;
   return [
     r.rate === 'top' ? 'top speed' : `${Number(r.rate).toLocaleString('en')}/s`, r.tool, String(r.replay.sent), String(r.captured),
-    String(r.kernelDrops), String(r.linkDrops), `${loss.toFixed(2)} %`, `${Math.round(r.replay.pps).toLocaleString('en')}/s`, r.windows, r.cpu,
+    String(r.kernelDrops), String(r.linkDrops), `${loss.toFixed(2)} %`, `${Math.round(r.replay.pps).toLocaleString('en')}/s`, r.windows, r.cpu, vsTcpdump,
   ];
 }
 
 function printTable(rows: Row[], input: string): void {
-  const header = ['replay rate', 'tool', 'sent', 'captured', 'kernel drops', 'link drops', 'loss', 'tcpreplay achieved', 'windows', 'CPU s'];
-  const cells = rows.map(rowCells);
+  const header = ['replay rate', 'tool', 'sent', 'captured', 'kernel drops', 'link drops', 'loss', 'tcpreplay achieved', 'windows', 'CPU s', 'CPU vs tcpdump'];
+  const cells = rows.map((r) => rowCells(r, rows));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n') + '\n');
   process.stdout.write(
     `input: ${input}, ${PACKETS.toLocaleString('en')} packets a replay; both tools: ${BUFFER_BYTES / 2 ** 20} MiB kernel buffer, BPF 'ether src MAC'\n` +
       'kernel drops: the capture ring was full (spanwatch: packetsDropped + packetsIfDropped); link drops: the receiving end dropped the packet before any capture saw it\n' +
-      'CPU s: the capturing process while it captured (spanwatch: all threads, and its main thread); ' +
+      'CPU s: the capturing process while it captured (spanwatch: all threads, and its main thread; it also decodes, tracks flows and cuts windows, tcpdump writes to /dev/null); ' +
       'tcpreplay achieved: the replay shares the cores with the capture, so a busier capture slows it\n',
   );
   process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
