@@ -29,6 +29,9 @@ struct Capture {
   bool dispatching;
   bool closing;
   bool closed;
+  /** the struct is freed once both owners are done with it: libuv's poll handle and the JavaScript handle */
+  bool pollReleased;
+  bool handleReleased;
   /** the last pcap_stats() reading, kept once the handle is closed */
   uint32_t recv, drop, ifdrop;
 };
@@ -100,7 +103,15 @@ void ReadStats(Capture* c) {
 }
 
 void OnPollClosed(uv_handle_t* handle) {
-  free(handle->data);
+  Capture* c = (Capture*)handle->data;
+  c->pollReleased = true;
+  if (c->handleReleased) free(c);
+}
+
+void OnHandleFinalized(napi_env env, void* data, void* hint) {
+  Capture* c = (Capture*)data;
+  c->handleReleased = true;
+  if (c->pollReleased) free(c);
 }
 
 /** Stops the poll, closes libpcap and drops the JavaScript references; the struct is freed once libuv has closed the poll handle. */
@@ -147,9 +158,13 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
   if (c->closing) Finish(c);
 }
 
-Capture* Unwrap(napi_env env, napi_value v) {
+/** The capture handle passed as the only argument, or nullptr. */
+Capture* HandleArg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   void* data = nullptr;
-  if (napi_get_value_external(env, v, &data) != napi_ok) return nullptr;
+  if (argc != 1 || napi_get_value_external(env, argv[0], &data) != napi_ok) return nullptr;
   return (Capture*)data;
 }
 
@@ -236,7 +251,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
 
   napi_value result, handle, linkType, warn;
   napi_create_array_with_length(env, 3, &result);
-  napi_create_external(env, c, nullptr, nullptr, &handle);
+  napi_create_external(env, c, OnHandleFinalized, nullptr, &handle);
   napi_create_int32(env, pcap_datalink(p), &linkType);
   napi_create_string_utf8(env, warning.c_str(), NAPI_AUTO_LENGTH, &warn);
   napi_set_element(env, result, 0, handle);
@@ -247,10 +262,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
 
 /** stats(handle) → [received, dropped by the kernel, dropped by the interface]; the last reading after close */
 napi_value Stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Capture* c = argc == 1 ? Unwrap(env, argv[0]) : nullptr;
+  Capture* c = HandleArg(env, info);
   if (c == nullptr) return Throw(env, "EINVAL", "stats: not a capture handle");
   if (!c->closed) ReadStats(c);
   napi_value result, v;
@@ -265,10 +277,7 @@ napi_value Stats(napi_env env, napi_callback_info info) {
 
 /** close(handle): stops the capture; safe to call from the batch callback and more than once */
 napi_value Close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Capture* c = argc == 1 ? Unwrap(env, argv[0]) : nullptr;
+  Capture* c = HandleArg(env, info);
   if (c == nullptr) return Throw(env, "EINVAL", "close: not a capture handle");
   if (c->closed || c->closing) return nullptr;
   c->closing = true;
