@@ -27,7 +27,9 @@ export async function captureTotals(
     {
       sensor: 'stats',
       localNets: opts.localNets,
-      flowCapacity: opts.flowCapacity,
+      // small at first, doubled as the capture needs: every flow is kept to the end
+      flowCapacity: opts.flowCapacity ?? 65_536,
+      growFlowTable: true,
       flowTimeouts: { tcpEstablishedMs: Infinity, tcpClosedMs: Infinity, udpMs: Infinity, icmpMs: Infinity, otherMs: Infinity },
       maxGapWindows: 0,
     },

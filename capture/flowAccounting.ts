@@ -39,9 +39,11 @@ const B_STRIDE = 4;
 
 export class FlowAccounting {
   /** per-flow numbers: flow × 8 + F_* */
-  readonly f: Float64Array;
+  f: Float64Array;
   /** per-flow bytes: flow × 4 + B_* */
-  private readonly b: Uint8Array;
+  private b: Uint8Array;
+  /** flows the arrays hold (the table's capacity, followed when a growable table grows) */
+  capacity: number;
   /** address keys of the current packet's source and destination (set by setKeys) */
   srcKey = 0;
   dstKey = 0;
@@ -52,8 +54,21 @@ export class FlowAccounting {
 
   constructor(private readonly table: FlowTable, private readonly limits: WindowLimits) {
     const n = table.capacity;
+    this.capacity = n;
     this.f = new Float64Array(n * F_STRIDE);
     this.b = new Uint8Array(n * B_STRIDE);
+  }
+
+  /** Follows the flow table's capacity after it grew. */
+  grow(): void {
+    const n = this.table.capacity;
+    const f = new Float64Array(n * F_STRIDE);
+    f.set(this.f);
+    this.f = f;
+    const b = new Uint8Array(n * B_STRIDE);
+    b.set(this.b);
+    this.b = b;
+    this.capacity = n;
   }
 
   /** direction code initiator → responder */

@@ -55,6 +55,10 @@ const I_TCP_STATE = 6;
 const I_STRIDE = 8;
 const EMPTY = -1;
 const NONE = -1;
+/** flow index bits in a slot (the rest hold hash bits) */
+const MAX_FLOW_BITS = 28;
+/** most flows a growable table grows to (about 200 bytes a flow) */
+export const MAX_GROWN_CAPACITY = 2 ** 26;
 
 /** Well-known service ports: a packet towards one of them comes from the initiator. */
 function isServicePort(port: number): boolean {
@@ -64,24 +68,25 @@ function isServicePort(port: number): boolean {
 }
 
 export class FlowTable {
-  readonly capacity: number;
+  /** flows held at once; a growable table doubles it when full, up to MAX_GROWN_CAPACITY */
+  capacity: number;
   private readonly timeoutOf: Float64Array;
-  private readonly mask: number;
+  private mask: number;
   /** slot: EMPTY, or the flow index in the low `flowBits` bits and the top bits of its key hash
    *  above them, so that a probe past other flows rarely reads memory of theirs; 4 bytes a slot
    *  keep the table small in cache */
-  private readonly slots: Int32Array;
-  private readonly flowBits: number;
-  private readonly flowMask: number;
-  private readonly keys: Uint32Array;
-  private readonly freeList: Int32Array;
+  private slots: Int32Array;
+  private flowBits: number;
+  private flowMask: number;
+  private keys: Uint32Array;
+  private freeList: Int32Array;
   private freeTop: number;
   private readonly head = new Int32Array(CLASSES).fill(NONE);
   private readonly tail = new Int32Array(CLASSES).fill(NONE);
   /** per-flow numbers side by side: flow × N_STRIDE + N_* */
-  private readonly n: Float64Array;
+  private n: Float64Array;
   /** per-flow integers side by side: flow × I_STRIDE + I_* */
-  private readonly i: Int32Array;
+  private i: Int32Array;
   size = 0;
   /** flows removed because the table was full */
   evictions = 0;
@@ -132,7 +137,11 @@ export class FlowTable {
     return this.n[flow * N_STRIDE + N_LAST_MS]!;
   }
 
-  constructor(capacity = DEFAULT_FLOW_CAPACITY, timeouts: FlowTimeouts = DEFAULT_FLOW_TIMEOUTS) {
+  /**
+   * `growable`: when full, the table doubles instead of evicting (until MAX_GROWN_CAPACITY), so
+   * that counting a whole capture (`spanwatch stats`) sees every flow; the sensor's table is bounded.
+   */
+  constructor(capacity = DEFAULT_FLOW_CAPACITY, timeouts: FlowTimeouts = DEFAULT_FLOW_TIMEOUTS, private readonly growable = false) {
     if (!(capacity >= 1)) throw new Error(`flow table capacity must be at least 1 (got ${capacity})`);
     this.capacity = capacity;
     this.timeoutOf = Float64Array.from([
@@ -143,7 +152,7 @@ export class FlowTable {
     this.mask = size - 1;
     this.slots = new Int32Array(size).fill(EMPTY);
     this.flowBits = Math.max(1, Math.ceil(Math.log2(capacity)));
-    if (this.flowBits > 28) throw new Error(`flow table capacity ${capacity} is too large (at most ${2 ** 28})`);
+    if (this.flowBits > MAX_FLOW_BITS) throw new Error(`flow table capacity ${capacity} is too large (at most ${2 ** MAX_FLOW_BITS})`);
     this.flowMask = 2 ** this.flowBits - 1;
     this.keys = new Uint32Array(capacity * KEY_WORDS);
     this.freeList = new Int32Array(capacity);
@@ -221,6 +230,11 @@ export class FlowTable {
       while (slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
     }
     if (flow === EMPTY) {
+      if (this.freeTop === 0 && this.growable && this.capacity < MAX_GROWN_CAPACITY) {
+        this.grow();
+        // the packet is not counted yet: find its place in the grown table
+        return this.track(p);
+      }
       if (this.freeTop === 0) {
         this.evictOldest();
         // the eviction may have shifted entries into our probe path: find the first empty slot again
@@ -342,6 +356,41 @@ export class FlowTable {
   private headChanged(flow: number, c: number): void {
     const due = this.n[flow * N_STRIDE + N_LAST_MS]! + this.timeoutOf[c]!;
     if (due < this.nextExpiryMs) this.nextExpiryMs = due;
+  }
+
+  /** Doubles the table (a growable one that is full): flow indexes stay, the slots are rebuilt. */
+  private grow(): void {
+    const old = this.capacity;
+    const cap = old * 2;
+    const keys = new Uint32Array(cap * KEY_WORDS);
+    keys.set(this.keys);
+    this.keys = keys;
+    const n = new Float64Array(cap * N_STRIDE);
+    n.set(this.n);
+    this.n = n;
+    const ints = new Int32Array(cap * I_STRIDE);
+    ints.set(this.i);
+    this.i = ints;
+    // every old index is in use (the table was full): the new ones are free, lowest first
+    this.freeList = new Int32Array(cap);
+    for (let j = 0; j < cap - old; j++) this.freeList[j] = cap - 1 - j;
+    this.freeTop = cap - old;
+    this.capacity = cap;
+    let size = this.mask + 1;
+    while (size < cap * 2) size *= 2;
+    const mask = size - 1;
+    const flowBits = Math.ceil(Math.log2(cap));
+    const slots = new Int32Array(size).fill(EMPTY);
+    for (let f = 0; f < old; f++) {
+      const h = ints[f * I_STRIDE + I_HASH]! >>> 0;
+      let slot = h & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = ((h >>> (flowBits + 1)) << flowBits) | f;
+    }
+    this.slots = slots;
+    this.mask = mask;
+    this.flowBits = flowBits;
+    this.flowMask = 2 ** flowBits - 1;
   }
 
   private evictOldest(): void {

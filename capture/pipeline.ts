@@ -20,6 +20,8 @@ export interface PipelineOptions {
   topK?: number;
   /** flows held at once (default 1,000,000); beyond it the oldest-idle flow is evicted */
   flowCapacity?: number;
+  /** double the flow table when it is full instead of evicting (to count a whole capture; memory grows with the flows) */
+  growFlowTable?: boolean;
   /** on a live source, close a window this long after its end if no packet did (default window + 1 s) */
   quietFlushMs?: number;
   flowTimeouts?: Partial<FlowTimeouts>;
@@ -37,6 +39,8 @@ export interface CaptureTotals {
   capturedBytes: number;
   /** flows created (all protocols); see flowsByProtocol */
   flows: number;
+  /** flows evicted from a full table: a flow seen again after its eviction is counted again in `flows` */
+  flowEvictions: number;
   flowsByProtocol: { tcp: number; udp: number; icmp: number; other: number };
   decodeErrors: number;
   /** earliest and latest packet timestamp, ISO-8601 with nanoseconds (UTC) */
@@ -73,7 +77,7 @@ export class CapturePipeline {
     this.windowMs = opts.windowMs ?? 1000;
     if (!(this.windowMs > 0)) throw new Error(`window length must be greater than 0 ms (got ${this.windowMs})`);
     this.quietFlushMs = opts.quietFlushMs ?? this.windowMs + 1000;
-    this.table = new FlowTable(opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY, { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts });
+    this.table = new FlowTable(opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY, { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts }, opts.growFlowTable ?? false);
     this.maxGapLive = opts.maxGapWindows ?? 3_600;
     this.aggOpts = {
       sensor: opts.sensor,
@@ -163,6 +167,7 @@ export class CapturePipeline {
       bytes: this.bytes,
       capturedBytes: this.capturedBytes,
       flows: this.table.created,
+      flowEvictions: this.table.evictions,
       flowsByProtocol: { tcp: f[0]!, udp: f[1]!, icmp: f[2]!, other: f[3]! },
       decodeErrors: this.decodeErrors,
       firstTs: this.packets > 0 ? timestampIso(this.minSec, this.minNsec) : null,

@@ -75,6 +75,7 @@ export class WindowAggregator {
     fa.setKeys(p);
     fa.justStarted = false;
     if (this.table.isNew) {
+      if (flow >= fa.capacity) fa.grow();
       // locality is a fact of the flow's two addresses: looked up once per flow, not per packet
       pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
       fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort(flow)));

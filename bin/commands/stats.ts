@@ -9,7 +9,9 @@ export const help = `usage: spanwatch stats FILE... [--json] [--local-net CIDR,.
 Totals for one or more capture files (pcap or pcapng; - = stdin), read as one capture:
 packets, bytes on the wire (sum of original lengths), captured bytes, flows (distinct
 bidirectional 5-tuples, as tshark's conversation tables count them), packets and bytes per
-direction, decode errors, and the first and last timestamp.
+direction, decode errors, and the first and last timestamp. Every flow is kept to the end, so
+memory grows with the number of flows (about 250 bytes each; 64 M flows at most, then the
+oldest-idle are evicted and reported).
 
   --json               one JSON object instead of the table
   --local-net CIDR,... local networks for the direction split (default RFC 1918, RFC 4193,
@@ -33,6 +35,7 @@ function table(t: FileTotals): string {
     ['bytes (on the wire)', String(t.bytes)],
     ['bytes captured', String(t.capturedBytes)],
     ['flows', `${t.flows} (tcp ${t.flowsByProtocol.tcp}, udp ${t.flowsByProtocol.udp}, icmp ${t.flowsByProtocol.icmp}, other ${t.flowsByProtocol.other})`],
+    ...(t.flowEvictions > 0 ? [['flow evictions', `${t.flowEvictions} (the table was full: flows is an upper bound)`] as [string, string]] : []),
     ['decode errors', String(t.decodeErrors)],
     ['first packet', t.firstTs ?? '-'],
     ['last packet', t.lastTs ?? '-'],

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureWriter, captureTotals, type CaptureWriterOptions } from '../../capture/index.ts';
-import { LINKTYPE, sampleTraffic, type TimedFrame } from '../../datasets/index.ts';
+import { LINKTYPE, TCP, sampleTraffic, tcpFrame, type TimedFrame } from '../../datasets/index.ts';
 import { compareTotals, tsharkTotals } from '../../scripts/conformanceCheck.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'spanwatch-conformance-'));
@@ -35,6 +35,21 @@ function generatedCaptures(): Array<{ name: string; path: string }> {
     ['ethernet.pcapng', { format: 'pcapng', linkType: eth }, sampleTraffic()],
   ];
   const out = list.map(([name, opts, frames]) => ({ name, path: write(name, opts, frames) }));
+  // more conversations than the flow table starts with, each seen again after all the others
+  // opened: the table must grow rather than evict, or the second packets would count new flows
+  const conversations = 100_000;
+  const many: TimedFrame[] = [];
+  for (const [flags, from] of [[TCP.SYN, 0], [TCP.SYN | TCP.ACK, conversations]] as const) {
+    for (let c = 0; c < conversations; c++) {
+      const ends = { a: `10.${c >> 16}.${(c >> 8) & 255}.${c & 255}`, b: '198.51.100.80', port: 1024 + (c % 60_000) };
+      const frame = flags === TCP.SYN
+        ? tcpFrame({ src: ends.a, dst: ends.b, sport: ends.port, dport: 443, flags, seq: 1 })
+        : tcpFrame({ src: ends.b, dst: ends.a, sport: 443, dport: ends.port, flags, seq: 7, ack: 2 });
+      const n = from + c;
+      many.push({ tsSec: 1_700_000_000 + Math.floor(n / 100_000), tsNsec: (n % 100_000) * 10_000, frame });
+    }
+  }
+  out.push({ name: 'many-flows.pcap', path: write('many-flows.pcap', { format: 'pcap', linkType: eth }, many) });
   // one pcapng with three interfaces of different link types and timestamp resolutions, interleaved
   const ifaces = [LINKTYPE.ETHERNET, LINKTYPE.LINUX_SLL, LINKTYPE.RAW];
   const mixed = ifaces.flatMap((linkType, iface) =>

@@ -171,6 +171,30 @@ describe('FlowTable', () => {
     expect(t.isNew).toBe(true);
   });
 
+  it('a growable table doubles instead of evicting: every flow stays findable with its counts, indexes unchanged', () => {
+    const t = new FlowTable(4, undefined, true);
+    const conversations = 5_000;
+    const frames = Array.from({ length: conversations }, (_, c) => udpFrame({ src: `10.1.${c >> 8}.${c & 255}`, dst: '198.51.100.9', sport: 2000 + (c % 50_000), dport: 53 }));
+    const index = new Map<number, number>();
+    const sent = new Map<number, number>();
+    let wrong = 0;
+    let x = 0x2545f491;
+    for (let n = 0; n < 40_000; n++) {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      // the first packets open conversations in order (growing the table 4 → 8192); later ones revisit them
+      const c = n < conversations ? n : x % conversations;
+      const flow = t.track(decoded(frames[c]!, t0 + n));
+      const known = index.get(c);
+      if (known === undefined ? !t.isNew : t.isNew || flow !== known) wrong++;
+      index.set(c, flow);
+      sent.set(c, (sent.get(c) ?? 0) + 1);
+    }
+    expect(wrong).toBe(0);
+    expect([t.size, t.evictions, t.capacity]).toEqual([conversations, 0, 8192]);
+    for (const [c, flow] of index) if (t.packetsFromInitiator(flow) + t.packetsFromResponder(flow) !== sent.get(c)) wrong++;
+    expect(wrong).toBe(0);
+  });
+
   it('later fragments join the flow of their first fragment', () => {
     const t = new FlowTable(16);
     const frags = ipv4Fragments(udpFrame({ src: '10.0.0.1', dst: '8.8.4.4', sport: 5555, dport: 9999, payload: 3000, ipId: 99 }), 1400);
