@@ -1,7 +1,7 @@
 // `spanwatch sensor`: capture from an interface or files, cut WindowStats, hand them to the sinks.
 import { hostname } from 'node:os';
 import {
-  CaptureFileError, CapturePipeline, openFileSource, openLiveSource, parseSpeed,
+  CaptureFileError, CapturePipeline, LiveCaptureError, openFileSource, openLiveSource, parseSpeed,
   type PacketSource, type WindowStats,
 } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
@@ -148,6 +148,14 @@ export async function run(argv: string[]): Promise<number> {
   if (values.interface === undefined && files.length === 0) {
     throw new CliError('sensor: nothing to read; give --pcap FILE (or - for stdin) or --interface IF. See `spanwatch sensor --help`.');
   }
+  if (values.interface === undefined) {
+    const liveOnly = (['bpf', 'snaplen', 'buffer', 'no-promiscuous'] as const).filter((k) => values[k] !== undefined);
+    if (liveOnly.length > 0) {
+      throw new CliError(
+        `sensor: --${liveOnly[0]} applies to live capture (--interface); to filter a file, pipe it through tcpdump: tcpdump -r FILE -w - 'EXPR' | spanwatch sensor --pcap - …`,
+      );
+    }
+  }
   const windowMs = parseDuration(values.window ?? '1s', '--window');
   const sensor = values.sensor ?? hostname();
   const localNets = splitList(values['local-net']);
@@ -166,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`sensor: ${(err as Error).message}`);
   }
   let damaged = 0;
+  let liveError: LiveCaptureError | null = null;
   const source = openSource(values, files, (err) => {
     damaged++;
     process.stderr.write(`spanwatch sensor: ${err.message}\n`);
@@ -181,9 +190,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await pipeline.run(source);
   } catch (err) {
-    if (!(err instanceof CaptureFileError)) throw err;
-    damaged++;
-    process.stderr.write(`spanwatch sensor: ${err.message}\n`);
+    // the windows before the failure have been emitted and are written when the sinks close
+    if (err instanceof LiveCaptureError) liveError = err;
+    else if (!(err instanceof CaptureFileError)) throw err;
+    else {
+      damaged++;
+      process.stderr.write(`spanwatch sensor: ${err.message}\n`);
+    }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -191,5 +204,6 @@ export async function run(argv: string[]): Promise<number> {
     // a stopped read from stdin leaves the stream open, which would keep the process alive
     if (files.includes('-')) process.stdin.destroy();
   }
+  if (liveError !== null) throw new CliError(`sensor: --interface ${liveError.iface}: ${liveError.message}`, 1);
   return damaged > 0 ? 1 : 0;
 }

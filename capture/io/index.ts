@@ -5,5 +5,5 @@ export { parseSpeed, type Speed } from './speed.ts';
 export { openFileSource, openStreamSource, type FileSourceOptions } from './fileSource.ts';
 export { CaptureWriter, CaptureFileWriter } from './captureWriter.ts';
 export type { CaptureWriterOptions, CaptureInterfaceOptions } from './recordEncoder.ts';
-export { openLiveSource, listInterfaces, type LiveSourceOptions, DEFAULT_LIVE_BUFFER_BYTES, LIVE_SNAPLEN } from './liveSource.ts';
+export { openLiveSource, listInterfaces, LiveCaptureError, type LiveSourceOptions, DEFAULT_LIVE_BUFFER_BYTES, LIVE_SNAPLEN } from './liveSource.ts';
 export { preparePcapAddon } from './pcapBinding.ts';

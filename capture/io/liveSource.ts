@@ -17,6 +17,14 @@ export interface LiveSourceOptions {
   deliveryMs?: number;
 }
 
+/** The error a live source raises when the capture cannot start or stops working (not a consumer's error). */
+export class LiveCaptureError extends Error {
+  constructor(readonly iface: string, message: string) {
+    super(message);
+    this.name = 'LiveCaptureError';
+  }
+}
+
 export const LIVE_SNAPLEN = 262144;
 export const DEFAULT_LIVE_BUFFER_BYTES = 64 * 1024 * 1024;
 const DEFAULT_DELIVERY_MS = 20;
@@ -76,7 +84,7 @@ class LiveSource implements PacketSource {
       rec.buffer = this.batch;
       const onBatch = (bytes: number, error?: string): void => {
         if (bytes < 0) {
-          this.end(new Error(`capture on ${this.name} failed: ${error ?? 'unknown error'}`));
+          this.end(new LiveCaptureError(this.name, `capture on ${this.name} failed: ${error ?? 'unknown error'}`));
           return;
         }
         try {
@@ -140,19 +148,20 @@ class LiveSource implements PacketSource {
     return { packetsDropped: dropped, packetsIfDropped: ifDropped };
   }
 
-  private openError(err: Error & { code?: string }): Error {
+  private openError(err: Error & { code?: string }): LiveCaptureError {
     const message = err.message;
     if (err.code === 'EPERM' || /permission|not permitted|EPERM|EACCES/i.test(message)) {
-      return new Error(
+      return new LiveCaptureError(
+        this.name,
         `cannot capture on ${this.name}: permission denied — run as root or grant CAP_NET_RAW (setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node)))`,
       );
     }
     if (err.code === 'ENODEV' || /no such device|doesn't exist/i.test(message)) {
-      return new Error(`interface '${this.name}' not found; available: ${listInterfaces().join(', ')}`);
+      return new LiveCaptureError(this.name, `interface '${this.name}' not found; available: ${listInterfaces().join(', ')}`);
     }
     if (err.code === 'EFILTER') {
-      return new Error(`invalid BPF filter '${this.bpf}' for ${this.name}: ${message}`);
+      return new LiveCaptureError(this.name, `invalid BPF filter '${this.bpf}' for ${this.name}: ${message}`);
     }
-    return new Error(`cannot capture on ${this.name}: ${message}`);
+    return new LiveCaptureError(this.name, `cannot capture on ${this.name}: ${message}`);
   }
 }

@@ -72,6 +72,27 @@ describe('spanwatch sensor and stats against tshark', () => {
     expect(seen).toBeLessThan(2 * whole);
   });
 
+  it('live-only flags with a file are refused with what to do instead (exit 2)', async () => {
+    for (const flag of [['--bpf', 'udp'], ['--snaplen', '96'], ['--buffer', '8MB'], ['--no-promiscuous']]) {
+      const result = await run(SPANWATCH, ['sensor', '--no-store', '--jsonl', '-', ...flag, capture]).then(
+        () => ({ code: 0, stderr: '' }),
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${flag[0]} applies to live capture (--interface); to filter a file, pipe it through tcpdump`);
+    }
+  });
+
+  it('a live capture that cannot start: one plain message naming the interface, exit 1, no stack trace', async () => {
+    const result = await run(SPANWATCH, ['sensor', '--no-store', '--jsonl', '-', '--interface', 'lo', '--bpf', 'not a filter']).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("spanwatch: sensor: --interface lo: invalid BPF filter 'not a filter' for lo:");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('SIGTERM while reading stdin: the open windows are written and the exit status is 0', async () => {
     const child = spawn(SPANWATCH, ['sensor', '--no-store', '--pcap', '-', '--jsonl', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
