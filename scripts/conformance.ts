@@ -1,25 +1,47 @@
 // `npm run conformance -- DIR`: runs `spanwatch stats --json` on every capture under DIR and compares
 // it with tshark. Prints one row per file and exits 1 on any mismatch.
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { CaptureTotals } from '../capture/index.ts';
-import { compareTotals, tsharkTotals } from './conformanceCheck.ts';
+import { detectCaptureFormat, FORMAT_PROBE_BYTES, type FileTotals } from '../capture/index.ts';
+import { compareTotals, tsharkTotals, type ReferenceTotals } from './conformanceCheck.ts';
 
 const run = promisify(execFile);
 const spanwatch = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'spanwatch');
-const CAPTURE_NAME = /\.(pcap|pcapng|cap|dmp)(\.\d+)?$/i;
-
+/** Files under `dir` that are captures by their content (as spanwatch detects them), whatever their names. */
 function capturesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...capturesUnder(path));
-    else if (CAPTURE_NAME.test(name)) out.push(path);
+    else if (isCapture(path)) out.push(path);
   }
   return out;
+}
+
+function isCapture(path: string): boolean {
+  const head = Buffer.alloc(FORMAT_PROBE_BYTES);
+  const fd = openSync(path, 'r');
+  try {
+    const n = readSync(fd, head, 0, head.length, 0);
+    return detectCaptureFormat(head.subarray(0, n)) !== null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `spanwatch stats --json`; a damaged file exits 1 after printing the totals of what was read. */
+async function spanwatchTotals(file: string): Promise<FileTotals> {
+  const out = await run(spanwatch, ['stats', '--json', file], { maxBuffer: 1 << 26 }).then(
+    (r) => r.stdout,
+    (err: { stdout?: string; stderr?: string; message: string }) => {
+      if (!err.stdout) throw new Error(`spanwatch stats could not read ${file}: ${(err.stderr ?? err.message).trim()}`);
+      return err.stdout;
+    },
+  );
+  return JSON.parse(out) as FileTotals;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -30,25 +52,32 @@ async function main(args: string[]): Promise<number> {
   const dir = resolve(args[0]!);
   const files = capturesUnder(dir);
   if (files.length === 0) {
-    process.stderr.write(`conformance: no capture files (*.pcap, *.pcapng, *.cap) under ${dir}\n`);
+    process.stderr.write(`conformance: no capture files (pcap or pcapng, by content) under ${dir}\n`);
     return 2;
   }
   const header = ['file', 'packets', 'bytes', 'captured', 'first/last ts', 'tcp conv', 'udp conv', 'result'];
   const rows: string[][] = [];
   let failures = 0;
   for (const file of files) {
-    const [ours, ref] = await Promise.all([
-      run(spanwatch, ['stats', '--json', file], { maxBuffer: 1 << 26 }).then((r) => JSON.parse(r.stdout) as CaptureTotals),
-      tsharkTotals(file),
-    ]);
+    let ours: FileTotals;
+    let ref: ReferenceTotals;
+    try {
+      [ours, ref] = await Promise.all([spanwatchTotals(file), tsharkTotals(file)]);
+    } catch (err) {
+      failures++;
+      rows.push([relative(dir, file), '', '', '', '', '', '', `ERROR: ${(err as Error).message.split('\n')[0]}`]);
+      continue;
+    }
     const cmp = compareTotals(ours, ref);
     const cell = (i: number): string => (cmp[i]!.equal ? cmp[i]!.spanwatch : `${cmp[i]!.spanwatch} ≠ ${cmp[i]!.tshark}`);
     const tsOk = cmp[3]!.equal && cmp[4]!.equal;
-    const ok = cmp.every((c) => c.equal);
+    // a damaged file conforms when both read the same packets before the damage
+    const damagedBoth = ours.damaged.length > 0 && ref.damaged !== null;
+    const ok = cmp.every((c) => c.equal) && (ours.damaged.length > 0) === (ref.damaged !== null);
     if (!ok) failures++;
     rows.push([
       relative(dir, file), cell(0), cell(1), cell(2), tsOk ? 'equal' : `${cmp[3]!.spanwatch}…${cmp[4]!.spanwatch} ≠ ${cmp[3]!.tshark}…${cmp[4]!.tshark}`,
-      cell(5), cell(6), ok ? 'ok' : 'MISMATCH',
+      cell(5), cell(6), !ok ? `MISMATCH${damagedBoth || ref.damaged === null ? '' : ' (only tshark found damage)'}` : damagedBoth ? 'ok (damaged: both stop at the same packet)' : 'ok',
     ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

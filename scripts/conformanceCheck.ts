@@ -19,6 +19,8 @@ export interface ReferenceTotals {
   last: string | null;
   tcpConversations: number;
   udpConversations: number;
+  /** tshark's message when it could not read the file to its end; null otherwise */
+  damaged: string | null;
 }
 
 export const TSHARK_ARGS = [
@@ -38,12 +40,22 @@ function laterThan(a: string, b: string): boolean {
   return as > bs || (as === bs && an > bn);
 }
 
+/** tshark's totals; a damaged file makes tshark exit non-zero after printing what it read, which is kept (`damaged`). */
 export async function tsharkTotals(file: string): Promise<ReferenceTotals> {
-  const { stdout } = await run('tshark', [
+  const { stdout, stderr, damaged } = await run('tshark', [
     ...TSHARK_ARGS, '-r', file, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.cap_len', '-e', 'frame.time_epoch',
     '-z', 'conv,tcp', '-z', 'conv,udp',
-  ], { maxBuffer: 1 << 30 });
-  const ref: ReferenceTotals = { packets: 0, bytes: 0, capturedBytes: 0, first: null, last: null, tcpConversations: 0, udpConversations: 0 };
+  ], { maxBuffer: 1 << 30 }).then(
+    (r) => ({ ...r, damaged: false }),
+    (err: { stdout?: string; stderr?: string; message: string }) => {
+      if (!err.stdout) throw new Error(`tshark could not read ${file}: ${(err.stderr ?? err.message).trim()}`);
+      return { stdout: err.stdout, stderr: err.stderr ?? '', damaged: true };
+    },
+  );
+  const ref: ReferenceTotals = {
+    packets: 0, bytes: 0, capturedBytes: 0, first: null, last: null, tcpConversations: 0, udpConversations: 0,
+    damaged: damaged ? stderr.trim().split('\n')[0] ?? 'damaged' : null,
+  };
   let section: 'tcp' | 'udp' | null = null;
   for (const line of stdout.split('\n')) {
     const fields = line.split('\t');

@@ -1,6 +1,6 @@
 // Packet sources (capture files, stdin, live interfaces) and capture file writers.
 export { CaptureFileError } from './captureFileError.ts';
-export { detectCaptureFormat } from './captureFormat.ts';
+export { detectCaptureFormat, FORMAT_PROBE_BYTES } from './captureFormat.ts';
 export { parseSpeed, type Speed } from './speed.ts';
 export { openFileSource, openStreamSource, type FileSourceOptions } from './fileSource.ts';
 export { CaptureWriter, CaptureFileWriter } from './captureWriter.ts';

@@ -1,8 +1,10 @@
 // spanwatch's capture totals equal tshark's: on generated captures of every link type and file
 // format the decoder reads, and on the real captures in ../shared/captures when that folder exists.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureWriter, captureTotals, type CaptureWriterOptions } from '../../capture/index.ts';
 import { LINKTYPE, TCP, sampleTraffic, tcpFrame, type TimedFrame } from '../../datasets/index.ts';
@@ -86,6 +88,22 @@ describe.concurrent('capture totals equal tshark on generated captures', () => {
     expect(t.directions.internal.packets).toBeGreaterThan(0);
     expect(t.directions.outbound.packets).toBeGreaterThan(0);
     expect(t.directions.inbound.packets).toBeGreaterThan(0);
+  });
+});
+
+describe('npm run conformance -- DIR', () => {
+  it('finds captures by content, reports a damaged file both tools read alike, and ignores other files', async () => {
+    const folder = join(dir, 'folder');
+    mkdirSync(folder);
+    const whole = readFileSync(join(dir, 'ethernet-us-le.pcap'));
+    writeFileSync(join(folder, 'capture.dat'), whole);
+    writeFileSync(join(folder, 'cut.pcap'), whole.subarray(0, whole.length - 7));
+    writeFileSync(join(folder, 'README'), 'not a capture\n');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'scripts', 'conformance.ts'), folder]);
+    expect(stdout).toMatch(/\| capture\.dat +\|.*\| ok +\|/);
+    expect(stdout).toMatch(/\| cut\.pcap +\|.*\| ok \(damaged: both stop at the same packet\) \|/);
+    expect(stdout).not.toContain('README');
+    expect(stdout).toContain('2 of 2 captures equal to tshark');
   });
 });
 
