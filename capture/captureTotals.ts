@@ -12,6 +12,8 @@ export interface DamagedFile {
 export interface FileTotals extends CaptureTotals {
   /** files that could not be read to the end; the packets before the damage are counted */
   damaged: DamagedFile[];
+  /** notices about files read in full (records longer than their snaplen) */
+  notices: string[];
 }
 
 /**
@@ -23,6 +25,7 @@ export async function captureTotals(
   opts: { localNets?: string[]; flowCapacity?: number } = {},
 ): Promise<FileTotals> {
   const damaged: DamagedFile[] = [];
+  const notices: string[] = [];
   const pipeline = new CapturePipeline(
     {
       sensor: 'stats',
@@ -37,7 +40,8 @@ export async function captureTotals(
   );
   const source = openFileSource(paths, {
     onFileError: (err: CaptureFileError) => damaged.push({ file: err.file, offset: err.offset, message: err.message }),
+    onFileNotice: (message) => notices.push(message),
   });
   await pipeline.run(source);
-  return { ...pipeline.totals(), damaged };
+  return { ...pipeline.totals(), damaged, notices };
 }

@@ -136,7 +136,11 @@ function openSource(values: SensorValues, files: string[], onDamage: (err: Captu
   } catch (err) {
     throw new CliError(`--speed: ${(err as Error).message}`);
   }
-  return openFileSource(files, { speed, onFileError: onDamage });
+  return openFileSource(files, {
+    speed,
+    onFileError: onDamage,
+    onFileNotice: (message) => process.stderr.write(`spanwatch sensor: note: ${message}\n`),
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -54,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new CliError(`stats: ${(err as Error).message}`, 1);
   }
+  for (const n of totals.notices) process.stderr.write(`spanwatch stats: note: ${n}\n`);
   for (const d of totals.damaged) process.stderr.write(`spanwatch stats: ${d.message}\n`);
   process.stdout.write(values.json ? JSON.stringify(totals, null, 2) + '\n' : table(totals));
   return totals.damaged.length > 0 ? 1 : 0;

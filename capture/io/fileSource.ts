@@ -14,6 +14,8 @@ export interface FileSourceOptions {
   speed?: Speed;
   /** Called for a file that cannot be read or is damaged; reading goes on with the next file. Without it run() rejects. */
   onFileError?: (err: CaptureFileError) => void;
+  /** Called with a notice about a file that was read (records longer than its snaplen); without it, notices are dropped. */
+  onFileNotice?: (message: string) => void;
   /** read buffer size in bytes (default 2 MiB); records larger than it grow it */
   chunkBytes?: number;
 }
@@ -142,6 +144,8 @@ class FileSource implements PacketSource {
         }
       }
       if (cb.eof) {
+        const notice = reader.oversized.notice(name);
+        if (notice !== null) this.opts.onFileNotice?.(notice);
         if (cb.available > 0 || cb.skipShortfall > 0) throw reader.truncated();
         return;
       }

@@ -2,7 +2,7 @@
 import type { PacketRecord } from '../packet.ts';
 import { CaptureFileError, corruptRecord } from './captureFileError.ts';
 import type { ChunkBuffer } from './chunkBuffer.ts';
-import { recordLimit, type RecordReader } from './recordReader.ts';
+import { OversizedRecords, recordLimit, type RecordReader } from './recordReader.ts';
 
 export const PCAP_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
@@ -13,6 +13,7 @@ const MAGIC_NS = 0xa1b23c4d;
 export class PcapReader implements RecordReader {
   need = RECORD_HEADER_BYTES;
   packets = 0;
+  readonly oversized = new OversizedRecords();
   readonly linkType: number;
   readonly snaplen: number;
   private readonly littleEndian: boolean;
@@ -70,6 +71,7 @@ export class PcapReader implements RecordReader {
       this.need = total;
       return false;
     }
+    if (capLen > this.snaplen && this.snaplen > 0) this.oversized.note(cb.base + pos, this.snaplen);
     let sec = v.getUint32(pos, le);
     let frac = v.getUint32(pos + 4, le);
     if (!this.nanosecond) frac *= 1000;

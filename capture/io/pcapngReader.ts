@@ -3,7 +3,7 @@
 import type { PacketRecord } from '../packet.ts';
 import { corruptRecord, type CaptureFileError } from './captureFileError.ts';
 import { MAX_RECORD_BUFFER_BYTES, type ChunkBuffer } from './chunkBuffer.ts';
-import { recordLimit, type RecordReader } from './recordReader.ts';
+import { OversizedRecords, recordLimit, type RecordReader } from './recordReader.ts';
 import { MICROSECOND_TSRESOL, splitTimestamp, splitUnits, timestampScale, type TimestampScale } from './timestampUnits.ts';
 
 export const BLOCK_SHB = 0x0a0d0d0a;
@@ -30,6 +30,7 @@ const MICROSECONDS = timestampScale(MICROSECOND_TSRESOL);
 export class PcapngReader implements RecordReader {
   need = 12;
   packets = 0;
+  readonly oversized = new OversizedRecords();
   private littleEndian = true;
   private interfaces: InterfaceDescription[] = [];
   private sectionSeen = false;
@@ -204,6 +205,7 @@ export class PcapngReader implements RecordReader {
     if (capLen > iface.maxRecord) {
       throw this.corrupt(pos, `captured length ${capLen} exceeds the snaplen ${iface.snaplen} and the ${iface.maxRecord}-byte limit`);
     }
+    if (capLen > iface.snaplen && iface.snaplen > 0) this.oversized.note(this.cb.base + pos, iface.snaplen);
     return iface;
   }
 

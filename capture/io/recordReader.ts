@@ -14,6 +14,28 @@ export interface RecordReader {
   readonly packets: number;
   /** The error for an input that ended inside a record. */
   truncated(): CaptureFileError;
+  /** records longer than their snaplen, read in full */
+  readonly oversized: OversizedRecords;
+}
+
+/** Records longer than their snaplen: read in full, as tcpdump and tshark read them, and reported once per file. */
+export class OversizedRecords {
+  count = 0;
+  private firstOffset = 0;
+  private snaplen = 0;
+
+  note(offset: number, snaplen: number): void {
+    if (this.count++ > 0) return;
+    this.firstOffset = offset;
+    this.snaplen = snaplen;
+  }
+
+  /** The notice for `file`, or null when every record kept to its snaplen. */
+  notice(file: string): string | null {
+    if (this.count === 0) return null;
+    const records = this.count === 1 ? '1 record is' : `${this.count} records are`;
+    return `${file}: ${records} longer than the snaplen ${this.snaplen} (the first at byte offset ${this.firstOffset}); read in full, as tcpdump and tshark read them`;
+  }
 }
 
 /** Records may exceed the snaplen a little (tcpdump and wireshark accept that); beyond this they are corrupt. */

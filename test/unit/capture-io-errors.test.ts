@@ -90,6 +90,47 @@ describe('bad files', () => {
 });
 
 describe('format detection and speed parsing', () => {
+  it('records longer than the snaplen are read in full and reported once per file, with the first offset', async () => {
+    const whole = capture(50, 3);
+    const sizes = samplePackets(50, 3).map((p) => p.data.length);
+    const snaplen = 100;
+    const cut = Buffer.from(whole);
+    cut.writeUInt32LE(snaplen, 16);
+    const over = sizes.filter((n) => n > snaplen).length;
+    expect(over).toBeGreaterThan(0);
+    // the first long record's offset: the file header, then each record's header and data
+    let offset = 24;
+    for (const n of sizes) {
+      if (n > snaplen) break;
+      offset += 16 + n;
+    }
+    const notices: string[] = [];
+    let packets = 0;
+    const oversized = file('oversized.pcap', cut);
+    const normal = file('normal.pcap', whole);
+    await openFileSource([oversized, normal], { onFileNotice: (m) => notices.push(m) }).run(() => { packets++; });
+    expect(packets).toBe(100);
+    expect(notices).toEqual([
+      `${oversized}: ${over} records are longer than the snaplen ${snaplen} (the first at byte offset ${offset}); read in full, as tcpdump and tshark read them`,
+    ]);
+  });
+
+  it('a pcapng interface snaplen is checked the same way', async () => {
+    const w = new CaptureWriter({ format: 'pcapng', linkType: 1 });
+    const packets = samplePackets(30, 4);
+    for (const p of packets) w.packet(1_700_000_000, p.tsNsec, p.data, p.origLen);
+    const bytes = Buffer.from(w.toBuffer());
+    // the interface description block follows the section header block; its snaplen is at +12
+    const idb = bytes.readUInt32LE(4);
+    bytes.writeUInt32LE(64, idb + 12);
+    const notices: string[] = [];
+    let n = 0;
+    await openFileSource([file('oversized.pcapng', bytes)], { onFileNotice: (m) => notices.push(m) }).run(() => { n++; });
+    expect(n).toBe(30);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain(`${packets.filter((p) => p.data.length > 64).length} records are longer than the snaplen 64`);
+  });
+
   it('detects by magic in both byte orders', () => {
     const b = (...x: number[]): Uint8Array => Uint8Array.from(x);
     expect(detectCaptureFormat(b(0xd4, 0xc3, 0xb2, 0xa1))).toBe('pcap');
