@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CapturePipeline, CaptureWriter, DIRECTIONS, frameRecord, openFileSource, type PacketRecord, type WindowStats,
+  CapturePipeline, CaptureWriter, DIRECTIONS, frameRecord, openFileSource, type PacketRecord, type PacketSource, type WindowStats,
 } from '../../capture/index.ts';
 import { TCP, sampleTraffic, tcpFrame, udpFrame } from '../../datasets/index.ts';
 
@@ -160,5 +160,42 @@ describe('replay speed does not change the windows', () => {
     const paced = await runAt(20);
     expect(fast.length).toBe(6);
     expect(paced).toEqual(fast);
+  });
+});
+
+describe('capture health in every window', () => {
+  it('the source\'s drop counters are charged to the windows emitted after they grow: every drop once, loss ratio per window', async () => {
+    // a source that delivers 3 s of packets and whose kernel/interface counters grow while it does,
+    // as a live source's do
+    const counters = { packetsDropped: 0, packetsIfDropped: 0 };
+    const source: PacketSource = {
+      name: 'fake0',
+      live: false,
+      counters: () => ({ ...counters }),
+      stop: () => undefined,
+      run: async (onPacket) => {
+        for (let i = 0; i < 30; i++) {
+          onPacket(record(out(1000 + i), T0 * 1000 + i * 100));
+          if (i === 5) counters.packetsDropped += 7;
+          if (i === 15) {
+            counters.packetsDropped += 3;
+            counters.packetsIfDropped += 2;
+          }
+        }
+        counters.packetsDropped += 1; // read after the last packet: charged to the windows flushed at the end
+      },
+    };
+    const windows: WindowStats[] = [];
+    await new CapturePipeline({ sensor: 'test' }, (w) => windows.push(w)).run(source);
+    expect(windows.map((w) => w.health.packetsSeen)).toEqual([10, 10, 10]);
+    expect(windows.reduce((s, w) => s + w.health.packetsDropped, 0)).toBe(11);
+    expect(windows.reduce((s, w) => s + w.health.packetsIfDropped, 0)).toBe(2);
+    for (const w of windows) {
+      const { packetsSeen, packetsDropped, lossRatio } = w.health;
+      expect(lossRatio).toBeCloseTo(packetsDropped / (packetsSeen + packetsDropped), 12);
+    }
+    // the first window closes when a packet of the third arrives (i = 20): the drops read by then are its own
+    expect(windows[0]!.health.packetsDropped).toBe(10);
+    expect(windows[0]!.health.packetsIfDropped).toBe(2);
   });
 });
