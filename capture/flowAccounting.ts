@@ -3,6 +3,7 @@
 import { addressKey, addressText } from './addressText.ts';
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
 import type { FlowTable } from './flowTable.ts';
+import { grown } from './grownArray.ts';
 import { DIR_INBOUND, DIRECTION_NAMES } from './localNetworks.ts';
 import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
 import { subdomainEntropy } from './dnsNameShape.ts';
@@ -42,8 +43,6 @@ export class FlowAccounting {
   f: Float64Array;
   /** per-flow bytes: flow × 4 + B_* */
   private b: Uint8Array;
-  /** flows the arrays hold (the table's capacity, followed when a growable table grows) */
-  capacity: number;
   /** address keys of the current packet's source and destination (set by setKeys) */
   srcKey = 0;
   dstKey = 0;
@@ -54,21 +53,8 @@ export class FlowAccounting {
 
   constructor(private readonly table: FlowTable, private readonly limits: WindowLimits) {
     const n = table.capacity;
-    this.capacity = n;
     this.f = new Float64Array(n * F_STRIDE);
     this.b = new Uint8Array(n * B_STRIDE);
-  }
-
-  /** Follows the flow table's capacity after it grew. */
-  grow(): void {
-    const n = this.table.capacity;
-    const f = new Float64Array(n * F_STRIDE);
-    f.set(this.f);
-    this.f = f;
-    const b = new Uint8Array(n * B_STRIDE);
-    b.set(this.b);
-    this.b = b;
-    this.capacity = n;
   }
 
   /** direction code initiator → responder */
@@ -117,6 +103,11 @@ export class FlowAccounting {
   }
 
   start(flow: number, acc: WindowAccumulator, p: DecodedPacket, fdir: number, svc: number): void {
+    if (flow * F_STRIDE >= this.f.length) {
+      // a growable flow table grew: follow its capacity
+      this.f = grown(this.f, this.table.capacity * F_STRIDE);
+      this.b = grown(this.b, this.table.capacity * B_STRIDE);
+    }
     this.justStarted = true;
     const fromInit = this.table.fromInitiator;
     const f = this.f;

@@ -2,6 +2,7 @@
 // (linear probing, backward-shift deletion) over typed arrays, with one least-recently-seen list per
 // timeout class so that expiry and eviction of the oldest-idle flow are O(1).
 import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
+import { grown } from './grownArray.ts';
 
 export interface FlowTimeouts {
   /** TCP flows not yet closed (also half-open ones), ms */
@@ -362,14 +363,9 @@ export class FlowTable {
   private grow(): void {
     const old = this.capacity;
     const cap = old * 2;
-    const keys = new Uint32Array(cap * KEY_WORDS);
-    keys.set(this.keys);
-    this.keys = keys;
-    const n = new Float64Array(cap * N_STRIDE);
-    n.set(this.n);
-    this.n = n;
-    const ints = new Int32Array(cap * I_STRIDE);
-    ints.set(this.i);
+    this.keys = grown(this.keys, cap * KEY_WORDS);
+    this.n = grown(this.n, cap * N_STRIDE);
+    const ints = grown(this.i, cap * I_STRIDE);
     this.i = ints;
     // every old index is in use (the table was full): the new ones are free, lowest first
     this.freeList = new Int32Array(cap);

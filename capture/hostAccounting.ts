@@ -47,7 +47,7 @@ export function hostAccountPacket(
       const h = acc.hostList[i]!;
       h.bytesOut += len;
       h.packetsOut++;
-      if (firstInDirection) acc.addresses.addPeer(acc.addresses.slot(fa.dstKey), fa.dstKey, i, h);
+      if (firstInDirection) acc.addresses.addPeer(fa.dstKey, i, h);
       if (tcp && (p.tcpFlags & 0x12) === 0x02) h.tcpSyn++;
       if (p.dns && !p.dnsResponse) h.dnsQueries++;
       if (newlyActive) countFlowForHost(h, fromInitiator, fa.justStarted, fa.synPending(flow), serverPort);
@@ -61,7 +61,7 @@ export function hostAccountPacket(
       const h = acc.hostList[i]!;
       h.bytesIn += len;
       h.packetsIn++;
-      if (firstInDirection) acc.addresses.addPeer(acc.addresses.slot(fa.srcKey), fa.srcKey, i, h);
+      if (firstInDirection) acc.addresses.addPeer(fa.srcKey, i, h);
       if (tcp && (p.tcpFlags & 0x04) !== 0) h.tcpRstReceived++;
       if (p.dns && p.dnsResponse && p.dnsRcode === 3) h.dnsNxdomain++;
       if (newlyActive) countFlowForHost(h, !fromInitiator, fa.justStarted, fa.synPending(flow), serverPort);

@@ -71,8 +71,9 @@ export class WindowAddresses {
     return slot;
   }
 
-  /** Counts the address in `slot` once for direction code `dir`. */
-  countDirection(slot: number, dir: number): void {
+  /** Counts address `key` once for direction code `dir`. */
+  countDirection(key: number, dir: number): void {
+    const slot = this.slot(key);
     if (slot < 0) return;
     const at = 4 * slot + INFO;
     const info = this.ints[at]!;
@@ -83,10 +84,11 @@ export class WindowAddresses {
   }
 
   /**
-   * Counts the address in `slot` (key `key`) once as a peer of local host `host` (index `hostIndex`).
-   * The first host an address is a peer of is recorded in its entry; other hosts keep it in their own set.
+   * Counts address `key` once as a peer of local host `host` (index `hostIndex`). The first host an
+   * address is a peer of is recorded in its entry; other hosts keep it in their own set.
    */
-  addPeer(slot: number, key: number, hostIndex: number, host: LocalHostAccumulator): void {
+  addPeer(key: number, hostIndex: number, host: LocalHostAccumulator): void {
+    const slot = this.slot(key);
     if (slot >= 0) {
       const at = 4 * slot + FIRST_HOST;
       const first = this.ints[at]!;

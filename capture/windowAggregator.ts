@@ -75,7 +75,6 @@ export class WindowAggregator {
     fa.setKeys(p);
     fa.justStarted = false;
     if (this.table.isNew) {
-      if (flow >= fa.capacity) fa.grow();
       // locality is a fact of the flow's two addresses: looked up once per flow, not per packet
       pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
       fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort(flow)));
@@ -96,12 +95,12 @@ export class WindowAggregator {
     const firstInDirection = fa.noteDirection(flow, acc.index, fromInit);
     if (firstInDirection) {
       const addrs = acc.addresses;
-      if (pdir === DIR_OUTBOUND) addrs.countDirection(addrs.slot(dstKey), pdir);
-      else if (pdir === DIR_INBOUND) addrs.countDirection(addrs.slot(srcKey), pdir);
-      else if (pdir === DIR_INTERNAL) addrs.countDirection(addrs.slot(fromInit ? dstKey : srcKey), pdir); // the responder
+      if (pdir === DIR_OUTBOUND) addrs.countDirection(dstKey, pdir);
+      else if (pdir === DIR_INBOUND) addrs.countDirection(srcKey, pdir);
+      else if (pdir === DIR_INTERNAL) addrs.countDirection(fromInit ? dstKey : srcKey, pdir); // the responder
       else {
-        addrs.countDirection(addrs.slot(srcKey), pdir);
-        addrs.countDirection(addrs.slot(dstKey), pdir);
+        addrs.countDirection(srcKey, pdir);
+        addrs.countDirection(dstKey, pdir);
       }
     }
 

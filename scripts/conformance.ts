@@ -1,14 +1,11 @@
 // `npm run conformance -- DIR`: runs `spanwatch stats --json` on every capture under DIR and compares
 // it with tshark. Prints one row per file and exits 1 on any mismatch.
-import { execFile } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { detectCaptureFormat, FORMAT_PROBE_BYTES, type FileTotals } from '../capture/index.ts';
-import { compareTotals, tsharkTotals, type ReferenceTotals } from './conformanceCheck.ts';
+import { compareTotals, runKeepingOutput, tsharkTotals, type ReferenceTotals } from './conformanceCheck.ts';
 
-const run = promisify(execFile);
 const spanwatch = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'spanwatch');
 /** Files under `dir` that are captures by their content (as spanwatch detects them), whatever their names. */
 function capturesUnder(dir: string): string[] {
@@ -34,14 +31,7 @@ function isCapture(path: string): boolean {
 
 /** `spanwatch stats --json`; a damaged file exits 1 after printing the totals of what was read. */
 async function spanwatchTotals(file: string): Promise<FileTotals> {
-  const out = await run(spanwatch, ['stats', '--json', file], { maxBuffer: 1 << 26 }).then(
-    (r) => r.stdout,
-    (err: { stdout?: string; stderr?: string; message: string }) => {
-      if (!err.stdout) throw new Error(`spanwatch stats could not read ${file}: ${(err.stderr ?? err.message).trim()}`);
-      return err.stdout;
-    },
-  );
-  return JSON.parse(out) as FileTotals;
+  return JSON.parse((await runKeepingOutput(spanwatch, ['stats', '--json', file], file)).stdout) as FileTotals;
 }
 
 async function main(args: string[]): Promise<number> {

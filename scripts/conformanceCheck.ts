@@ -40,21 +40,31 @@ function laterThan(a: string, b: string): boolean {
   return as > bs || (as === bs && an > bn);
 }
 
-/** tshark's totals; a damaged file makes tshark exit non-zero after printing what it read, which is kept (`damaged`). */
-export async function tsharkTotals(file: string): Promise<ReferenceTotals> {
-  const { stdout, stderr, damaged } = await run('tshark', [
-    ...TSHARK_ARGS, '-r', file, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.cap_len', '-e', 'frame.time_epoch',
-    '-z', 'conv,tcp', '-z', 'conv,udp',
-  ], { maxBuffer: 1 << 30 }).then(
-    (r) => ({ ...r, damaged: false }),
+/**
+ * Runs a counting tool on `file`. A damaged capture makes it exit non-zero after printing what it
+ * read: that output is kept (`failed`); a run that printed nothing is an error.
+ */
+export async function runKeepingOutput(
+  cmd: string, args: string[], file: string,
+): Promise<{ stdout: string; stderr: string; failed: boolean }> {
+  return run(cmd, args, { maxBuffer: 1 << 30 }).then(
+    (r) => ({ ...r, failed: false }),
     (err: { stdout?: string; stderr?: string; message: string }) => {
-      if (!err.stdout) throw new Error(`tshark could not read ${file}: ${(err.stderr ?? err.message).trim()}`);
-      return { stdout: err.stdout, stderr: err.stderr ?? '', damaged: true };
+      if (!err.stdout) throw new Error(`${cmd} could not read ${file}: ${(err.stderr ?? err.message).trim()}`);
+      return { stdout: err.stdout, stderr: err.stderr ?? '', failed: true };
     },
   );
+}
+
+/** tshark's totals; what it read of a damaged file is counted, and its message kept (`damaged`). */
+export async function tsharkTotals(file: string): Promise<ReferenceTotals> {
+  const { stdout, stderr, failed } = await runKeepingOutput('tshark', [
+    ...TSHARK_ARGS, '-r', file, '-T', 'fields', '-e', 'frame.len', '-e', 'frame.cap_len', '-e', 'frame.time_epoch',
+    '-z', 'conv,tcp', '-z', 'conv,udp',
+  ], file);
   const ref: ReferenceTotals = {
     packets: 0, bytes: 0, capturedBytes: 0, first: null, last: null, tcpConversations: 0, udpConversations: 0,
-    damaged: damaged ? stderr.trim().split('\n')[0] ?? 'damaged' : null,
+    damaged: failed ? stderr.trim().split('\n')[0] ?? 'damaged' : null,
   };
   let section: 'tcp' | 'udp' | null = null;
   for (const line of stdout.split('\n')) {

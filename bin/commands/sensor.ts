@@ -196,11 +196,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     // the windows before the failure have been emitted and are written when the sinks close
     if (err instanceof LiveCaptureError) liveError = err;
-    else if (!(err instanceof CaptureFileError)) throw err;
-    else {
+    else if (err instanceof CaptureFileError) {
       damaged++;
       process.stderr.write(`spanwatch sensor: ${err.message}\n`);
-    }
+    } else throw err;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

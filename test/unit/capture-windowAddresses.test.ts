@@ -35,11 +35,11 @@ describe('WindowAddresses', () => {
         const slot = table.slot(key);
         if (slot < 0) throw new Error(`window ${window}: no slot for ${key}`);
         const dir = next() % 4;
-        table.countDirection(slot, dir);
+        table.countDirection(key, dir);
         dirRef[dir]!.add(key);
         const h = next() % 7;
         if (h < hosts.length) {
-          table.addPeer(table.slot(key), key, h, hosts[h]!);
+          table.addPeer(key, h, hosts[h]!);
           peerRef[h]!.add(key);
         }
         if (next() % 3 === 0) {
@@ -77,8 +77,8 @@ describe('WindowAddresses', () => {
       const slot = table.slot(k * 7919);
       if (k < 100) expect(slot).toBeGreaterThanOrEqual(0);
       else expect(slot).toBe(-1);
-      table.countDirection(slot, 1);
-      table.addPeer(slot, k * 7919, 0, h);
+      table.countDirection(k * 7919, 1);
+      table.addPeer(k * 7919, 0, h);
     }
     expect(table.size).toBe(100);
     expect(table.directionCounts[1]).toBe(100);
