@@ -18,3 +18,4 @@ export {
   type BandSeries, type BandQuery, type BandPoint, type SeriesBand, type ExpectedBands,
 } from './expectedBands.ts';
 export { seededRandom } from './seededRandom.ts';
+export { MODEL_VERSION_PATTERN, isModelVersion, checkModelVersion } from './modelVersion.ts';

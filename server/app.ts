@@ -20,7 +20,9 @@ import { installAuth } from './auth/authHook.ts';
 import { UserStore } from './auth/userStore.ts';
 import { RecentHistory } from './history/recentHistory.ts';
 import { ingestRoute } from './ingest/ingestRoute.ts';
-import { SensorRegistry } from './ingest/sensorRegistry.ts';
+import { IngestCounters } from './ingest/ingestCounters.ts';
+import { SensorRegistry, type SensorLimits } from './ingest/sensorRegistry.ts';
+import { guarded } from './guarded.ts';
 import { LiveFeed } from './liveFeed.ts';
 import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
 import { ReplaySessions } from './replays/replaySessions.ts';
@@ -86,7 +88,12 @@ export interface ServerOptions {
   authFailuresPerMinute?: number;
   bodyLimit?: number;
   storeBacklog?: () => number;
+  /** sensors tracked at once and how long an unseen sensor is remembered (default 256, one day) */
+  sensorLimits?: Partial<SensorLimits>;
 }
+
+/** how often sensors unseen for their expiry are forgotten */
+const SENSOR_SWEEP_MS = 60_000;
 
 export interface SpanwatchServer extends FastifyInstance {
   spanwatch: ServerContext;
@@ -152,7 +159,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   }
   if (opts.alerts?.syslog) alertSinks.push(new SyslogSink(opts.alerts.syslog));
   const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
-  const sensors = new SensorRegistry();
+  const sensors = new SensorRegistry(opts.sensorLimits);
   const recent = new RecentHistory(book);
   const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent);
   const actions = new AnomalyActions(book, audit, hub, opts.anomalyWriter ?? null, (m) => log('error', m));
@@ -167,10 +174,13 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     users, audit, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
     history: opts.history ?? recent,
     replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
-    stream, storeBacklog: opts.storeBacklog ?? (() => 0), log,
+    stream, storeBacklog: opts.storeBacklog ?? (() => 0), log, ingest: new IngestCounters(),
   };
   app.decorate('spanwatch', ctx);
+  const sensorSweep = setInterval(guarded('sensor expiry', log, () => { sensors.expire(); }), SENSOR_SWEEP_MS);
+  sensorSweep.unref();
   app.addHook('onClose', async () => {
+    clearInterval(sensorSweep);
     ctx.replays?.stopAll();
     alerts.close();
   });

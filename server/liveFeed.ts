@@ -1,5 +1,7 @@
 // The way records enter the server — from the ingest socket or from an in-process sensor: every
 // window and anomaly goes to the stream, anomalies through suppression, the book and alerting.
+// A sensor the registry forgets (unseen for a day) is forgotten by every per-sensor map behind the
+// feed; ingest asks the registry to admit a sensor before handing its records here.
 import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly } from '../model/index.ts';
 import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
@@ -17,6 +19,7 @@ export class LiveFeed {
   private readonly healthSentAt = new Map<string, number>();
   windowsIn = 0;
   anomaliesIn = 0;
+  healthIn = 0;
 
   constructor(
     private readonly hub: StreamHub,
@@ -25,7 +28,13 @@ export class LiveFeed {
     private readonly alerts: AlertDispatcher,
     private readonly sensors: SensorRegistry,
     private readonly recent: RecentHistory,
-  ) {}
+  ) {
+    sensors.onForget((sensor) => {
+      this.healthSentAt.delete(sensor);
+      recent.forget(sensor);
+      hub.forgetSensor(sensor);
+    });
+  }
 
   window(w: WindowStats): void {
     this.windowsIn++;
@@ -50,6 +59,7 @@ export class LiveFeed {
   }
 
   health(h: SensorHealth): void {
+    this.healthIn++;
     this.sensors.noteHealth(h);
     this.hub.publish({ type: 'health', channel: LIVE_CHANNEL, sensor: h.sensor, data: h });
   }

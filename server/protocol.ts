@@ -48,6 +48,12 @@ export type IngestRecordMessage =
 export interface IngestAckMessage { type: 'ack'; seq: number }
 /** Sent once after auth: the highest seq the server already holds for this session (0 = none). */
 export interface IngestReadyMessage { type: 'ready'; seq: number }
+/**
+ * A record the server refused (it was not taken; the connection goes on). `reason`: malformed,
+ * invalid (schema), sensor (the token is not bound to that sensor name), capacity (too many
+ * sensors), failed (the server could not handle it).
+ */
+export interface IngestErrorMessage { type: 'error'; seq?: number; reason: string; message: string }
 
 // ---- server → client ----
 

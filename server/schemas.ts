@@ -2,10 +2,13 @@
 import { ANOMALY_KINDS, ANOMALY_STATUSES, SEVERITY_LEVELS } from '../model/index.ts';
 import { ANALYST_ACTIONS, ROLES } from './protocol.ts';
 import { RESOLUTIONS } from './ports.ts';
+import { RECORD_SCHEMAS } from './recordSchemas.ts';
 
 const looseObject = { type: 'object', additionalProperties: true } as const;
 
 export const SHARED_SCHEMAS = [
+  // the strict records a sensor sends to /api/v1/ingest (documented here with the API's shapes)
+  ...RECORD_SCHEMAS,
   {
     $id: 'Error',
     type: 'object',

@@ -6,6 +6,7 @@ import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { AuditLog } from './audit/auditLog.ts';
 import type { UserStore } from './auth/userStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
+import type { IngestCounters } from './ingest/ingestCounters.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
 import type { LiveFeed } from './liveFeed.ts';
 import type { HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
@@ -39,4 +40,6 @@ export interface ServerContext {
   stream: StreamSettings;
   storeBacklog: () => number;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** refusals and repeats on /api/v1/ingest */
+  ingest: IngestCounters;
 }

@@ -10,12 +10,15 @@ export interface UserRecord {
   role: Role;
   tokenHash: string;
   createdAt: string;
+  /** role sensor: the sensor names this token may send records for (default: the user's name) */
+  sensors?: string[];
 }
 
 export interface PublicUser {
   name: string;
   role: Role;
   createdAt: string;
+  sensors?: string[];
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -66,12 +69,12 @@ export class UserStore {
   }
 
   /** Creates a user (or replaces its token and role) and returns the new token — shown once. */
-  add(name: string, role: Role): string {
+  add(name: string, role: Role, opts: { sensors?: string[] } = {}): string {
     if (!NAME_PATTERN.test(name)) {
       throw new Error(`user name '${name}' is not allowed; use 1-64 letters, digits, '.', '_', '@' or '-'`);
     }
     const token = generateToken();
-    const record: UserRecord = { name, role, tokenHash: hashToken(token), createdAt: new Date().toISOString() };
+    const record: UserRecord = { name, role, tokenHash: hashToken(token), createdAt: new Date().toISOString(), ...(opts.sensors ? { sensors: [...opts.sensors] } : {}) };
     this.users = this.users.filter((u) => u.name !== name);
     this.users.push(record);
     this.save();
@@ -91,7 +94,8 @@ export class UserStore {
     this.reloadIfChanged();
     let found: UserRecord | null = null;
     for (const u of this.users) if (tokenMatches(token, u.tokenHash)) found = u;
-    return found ? { name: found.name, role: found.role, createdAt: found.createdAt } : null;
+    if (!found) return null;
+    return { name: found.name, role: found.role, createdAt: found.createdAt, ...(Array.isArray(found.sensors) ? { sensors: found.sensors.filter((s) => typeof s === 'string') } : {}) };
   }
 
   /** Picks up changes by another process (`spanwatch user add/remove`), checking at most once a second. */

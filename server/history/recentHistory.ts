@@ -20,6 +20,11 @@ export class RecentHistory implements HistorySource {
     if (list.length > this.perSensor) list.splice(0, list.length - this.perSensor);
   }
 
+  /** Drops a sensor's windows (the sensor registry forgot it). */
+  forget(sensor: string): void {
+    this.bySensor.delete(sensor);
+  }
+
   async windows(q: WindowQuery): Promise<WindowStats[]> {
     const sensors = q.sensor ? [q.sensor] : [...this.bySensor.keys()].sort();
     const out: WindowStats[] = [];

@@ -1,5 +1,6 @@
 // /health (public), /me and /status.
 import type { FastifyInstance } from 'fastify';
+import { REFUSAL_REASONS } from '../ingest/ingestCounters.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { authErrors, ref } from '../schemas.ts';
 
@@ -34,7 +35,15 @@ export async function systemRoutes(app: FastifyInstance, { ctx, version }: { ctx
               properties: { version: { type: 'string' }, maturity: { type: 'number' } },
             },
             stream: { type: 'object', properties: { clients: { type: 'integer' }, lastId: { type: 'integer' }, published: { type: 'integer' } } },
-            ingest: { type: 'object', properties: { windows: { type: 'integer' }, anomalies: { type: 'integer' } } },
+            ingest: {
+              type: 'object',
+              properties: {
+                windows: { type: 'integer' }, anomalies: { type: 'integer' }, health: { type: 'integer' },
+                repeats: { type: 'integer' }, refused: { type: 'integer' },
+                refusedBy: { type: 'object', properties: Object.fromEntries(REFUSAL_REASONS.map((r) => [r, { type: 'integer' }])) },
+                sensors: { type: 'integer' }, maxSensors: { type: 'integer' },
+              },
+            },
             anomalies: { type: 'object', properties: { held: { type: 'integer' }, open: { type: 'integer' } } },
             alerts: {
               type: 'object',
@@ -61,7 +70,11 @@ export async function systemRoutes(app: FastifyInstance, { ctx, version }: { ctx
       store: { configured: ctx.history !== ctx.recent, backlog: ctx.storeBacklog() },
       model,
       stream: { clients: ctx.hub.clientCount, lastId: ctx.hub.lastId, published: ctx.hub.published },
-      ingest: { windows: ctx.feed.windowsIn, anomalies: ctx.feed.anomaliesIn },
+      ingest: {
+        windows: ctx.feed.windowsIn, anomalies: ctx.feed.anomaliesIn, health: ctx.feed.healthIn,
+        repeats: ctx.ingest.repeats, refused: ctx.ingest.refused, refusedBy: ctx.ingest.refusedBy,
+        sensors: ctx.sensors.size, maxSensors: ctx.sensors.limits.maxSensors,
+      },
       anomalies: { held: held.length, open: held.filter((a) => a.status === 'open').length },
       alerts: { level: ctx.alerts.level, sinks: ctx.alerts.sinkNames, ...ctx.alerts.counters },
     };

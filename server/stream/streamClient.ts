@@ -1,6 +1,9 @@
 // One stream subscriber: its filter, its bounded send queue and its back-pressure policy.
 // Windows may be dropped when the client falls behind (it is told how many); anomalies are never
 // dropped — a client whose anomaly backlog passes the limit is disconnected with 4429.
+// What a client missed before it connected (resume, a replay channel's history) is not queued:
+// it is paged from the hub's buffers (shared, already in memory) ahead of the queue, as fast as
+// the socket takes it, however long it is.
 import { CLOSE_CODES, type Channel } from '../protocol.ts';
 import type { NumberedMessage } from './streamMessages.ts';
 
@@ -31,6 +34,9 @@ const OPEN = 1;
 
 export class StreamClient {
   private readonly queue: NumberedMessage[] = [];
+  /** missed messages still to send, oldest first, ahead of the queue */
+  private backlog: NumberedMessage[] = [];
+  private backlogAt = 0;
   private queuedWindows = 0;
   private queuedCritical = 0;
   private droppedWindows = 0;
@@ -49,6 +55,36 @@ export class StreamClient {
 
   get queueLength(): number {
     return this.queue.length;
+  }
+
+  /** messages of the resume backlog not yet handed to the socket */
+  get backlogLength(): number {
+    return this.backlog.length - this.backlogAt;
+  }
+
+  /** Sends `items` (in id order, all older than anything offered later) ahead of the queue, paced by the socket. */
+  page(items: readonly NumberedMessage[]): void {
+    if (this.closed || items.length === 0) return;
+    this.backlog = this.backlog.slice(this.backlogAt).concat(items);
+    this.backlogAt = 0;
+    this.pump();
+  }
+
+  /** the next backlog message this client accepts, or undefined when the backlog is done */
+  private nextFromBacklog(): NumberedMessage | undefined {
+    while (this.backlogAt < this.backlog.length) {
+      const item = this.backlog[this.backlogAt++]!;
+      if (this.accepts(item)) return item;
+    }
+    if (this.backlog.length > 0) {
+      this.backlog = [];
+      this.backlogAt = 0;
+    }
+    return undefined;
+  }
+
+  forgetSensor(sensor: string): void {
+    this.lastWindowStart.delete(sensor);
   }
 
   private accepts(item: NumberedMessage): boolean {
@@ -99,7 +135,13 @@ export class StreamClient {
     if (this.pumping || this.closed) return;
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && this.socket.readyState === OPEN && this.socket.bufferedAmount < this.limits.highWaterBytes) {
+      while (this.socket.readyState === OPEN && this.socket.bufferedAmount < this.limits.highWaterBytes) {
+        const missed = this.nextFromBacklog();
+        if (missed) {
+          this.socket.send(missed.text, this.onSent);
+          continue;
+        }
+        if (this.queue.length === 0) break;
         if (this.droppedWindows > 0) {
           this.socket.send(JSON.stringify({ type: 'dropped', windows: this.droppedWindows }));
           this.droppedWindows = 0;
@@ -119,7 +161,7 @@ export class StreamClient {
       this.closed = true;
       return;
     }
-    if (this.queue.length > 0) this.pump();
+    if (this.queue.length > 0 || this.backlogLength > 0) this.pump();
   };
 
   sendControl(message: object): void {
@@ -131,6 +173,8 @@ export class StreamClient {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.backlog = [];
+    this.backlogAt = 0;
     this.queuedWindows = 0;
     this.queuedCritical = 0;
     this.socket.close(code, reason);

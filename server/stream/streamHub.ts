@@ -71,6 +71,11 @@ export class StreamHub {
     return this.channelRings.get(channel)?.after(0) ?? [];
   }
 
+  /** Every client drops its per-sensor state for a sensor the registry forgot. */
+  forgetSensor(sensor: string): void {
+    for (const c of this.clients) c.forgetSensor(sensor);
+  }
+
   attach(client: StreamClient): void {
     this.clients.add(client);
   }

@@ -6,8 +6,10 @@ import { authenticateSocket } from '../auth/socketAuth.ts';
 import { CLOSE_CODES, type AuthMessage, type Channel } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { StreamClient, type StreamFilter } from './streamClient.ts';
+import type { NumberedMessage } from './streamMessages.ts';
 import { LIVE_CHANNEL } from './streamHub.ts';
 import { keepAlive } from './heartbeat.ts';
+import { guarded } from '../guarded.ts';
 
 const MAX_CHANNELS = 16;
 
@@ -41,17 +43,18 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
     schema: { tags: ['stream'], summary: 'Live stream (WebSocket). First message: {type:"auth", token, lastId?, sensors?, windowEveryMs?, channels?}; see docs' },
   }, (socket: WebSocket, req) => {
     let client: StreamClient | null = null;
-    const authTimer = setTimeout(() => socket.close(CLOSE_CODES.authTimeout, 'no auth message in time'), ctx.stream.authTimeoutMs);
-    const stopHeartbeat = keepAlive(socket, ctx.stream.heartbeatMs);
-    socket.on('close', () => {
+    const authTimer = setTimeout(guarded('stream auth timeout', ctx.log, () => socket.close(CLOSE_CODES.authTimeout, 'no auth message in time')), ctx.stream.authTimeoutMs);
+    const stopHeartbeat = keepAlive(socket, ctx.stream.heartbeatMs, ctx.log);
+    socket.on('close', guarded('stream close', ctx.log, () => {
       clearTimeout(authTimer);
       stopHeartbeat();
       if (client) {
         client.closed = true;
         ctx.hub.detach(client);
       }
-    });
-    socket.on('message', (data) => {
+    }));
+    socket.on('error', guarded('stream socket error', ctx.log, (err: Error) => ctx.log('warn', `stream: socket error from ${req.ip}: ${err.message}`)));
+    socket.on('message', guarded('stream message', ctx.log, (data: unknown) => {
       const msg = parseJson(data);
       if (!msg) {
         socket.close(CLOSE_CODES.badMessage, 'messages must be JSON objects');
@@ -64,7 +67,7 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
           else {
             const added = [...channels].filter((c) => !client!.filter.channels.has(c));
             client.filter.channels = channels;
-            for (const c of added) for (const item of ctx.hub.channelBacklog(c)) client.offer(item);
+            client.page(added.flatMap((c) => ctx.hub.channelBacklog(c)).sort((a, b) => a.message.id - b.message.id));
           }
         } else {
           client.sendControl({ type: 'error', message: `unexpected message type '${String(msg.type)}'` });
@@ -86,17 +89,20 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
       }
       client = new StreamClient(socket, filter, ctx.stream, user.name);
       client.sendControl({ type: 'hello', user: user.name, role: user.role, serverTime: Date.now(), lastId: ctx.hub.lastId });
+      const missed: NumberedMessage[] = [];
       if (typeof auth.lastId === 'number') {
         if (auth.lastId > ctx.hub.lastId) {
           client.sendControl({ type: 'resync', reason: 'the server restarted since that id; reload state over REST' });
         } else {
           const plan = ctx.hub.resume(auth.lastId);
           if (plan.resync) client.sendControl({ type: 'resync', reason: plan.resync });
-          for (const item of plan.messages) client.offer(item);
+          missed.push(...plan.messages);
         }
       }
-      for (const c of filter.channels) for (const item of ctx.hub.channelBacklog(c)) client.offer(item);
+      for (const c of filter.channels) missed.push(...ctx.hub.channelBacklog(c));
+      // paged ahead of the live queue, however many: a long absence is not a slow client
+      client.page(missed.sort((a, b) => a.message.id - b.message.id));
       ctx.hub.attach(client);
-    });
+    }));
   });
 }

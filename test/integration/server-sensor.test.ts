@@ -36,7 +36,7 @@ beforeAll(async () => {
     varDir: join(dir, 'var'), uiDir: null, port: 0, announceToken: () => {},
     history: new InfluxHistory(new InfluxReader(conn)), anomalyWriter: new InfluxAnomalyWriter(writer),
   });
-  sensorToken = srv.app.spanwatch.users.add('probe', 'sensor');
+  sensorToken = srv.app.spanwatch.users.add('probe', 'sensor', { sensors: ['e2e'] });
   viewerToken = srv.app.spanwatch.users.add('watcher', 'viewer');
   analystToken = srv.app.spanwatch.users.add('ann', 'analyst');
 });

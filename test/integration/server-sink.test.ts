@@ -20,7 +20,7 @@ async function freePort(): Promise<number> {
 describe('server sink while the server is down', () => {
   it('holds at most maxBuffered records, drops windows (oldest first) before anomalies, and delivers the rest later', async () => {
     const varDir = mkdtempSync(join(tmpdir(), 'spanwatch-sink-'));
-    const token = new UserStore(join(varDir, 'users.json')).add('probe', 'sensor');
+    const token = new UserStore(join(varDir, 'users.json')).add('probe', 'sensor', { sensors: ['down'] });
     const port = await freePort();
     const errors: string[] = [];
     const sink = new ServerSink({ url: `http://127.0.0.1:${port}`, token, maxBuffered: 100, reconnectMs: 50, onError: (m) => errors.push(m) });

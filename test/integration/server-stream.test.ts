@@ -4,40 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { ServerSink } from '../../bin/sinks/server.ts';
-import { startServer, type ServerMessage, type StartedServer } from '../../server/index.ts';
+import { startServer, type StartedServer } from '../../server/index.ts';
+import { ofType, openStream } from '../helpers/streamProbe.ts';
 import { makeAnomaly, makeWindow } from '../unit/server-fixtures.ts';
-
-interface StreamProbe {
-  ws: WebSocket;
-  messages: ServerMessage[];
-  closed: Promise<{ code: number; reason: string }>;
-  waitFor(pred: (all: ServerMessage[]) => boolean, what: string, ms?: number): Promise<void>;
-}
-
-function openStream(base: string, path: string, first: object | null): StreamProbe {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/${path}`);
-  const messages: ServerMessage[] = [];
-  const listeners = new Set<() => void>();
-  ws.on('message', (d) => {
-    messages.push(JSON.parse(String(d)) as ServerMessage);
-    for (const l of listeners) l();
-  });
-  if (first) ws.on('open', () => ws.send(JSON.stringify(first)));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  return {
-    ws, messages, closed,
-    waitFor: (pred, what, ms = 10_000) => new Promise((resolve, reject) => {
-      if (pred(messages)) return resolve();
-      const t = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${what}; got ${messages.length} messages`)); }, ms);
-      const check = (): void => { if (pred(messages)) { clearTimeout(t); listeners.delete(check); resolve(); } };
-      listeners.add(check);
-    }),
-  };
-}
-
-const ofType = <T extends ServerMessage['type']>(all: ServerMessage[], type: T) => all.filter((m) => m.type === type) as Extract<ServerMessage, { type: T }>[];
 
 describe('server stream and ingest', () => {
   let srv: StartedServer;
@@ -52,7 +22,8 @@ describe('server stream and ingest', () => {
       announceToken: (text) => { adminToken = /swt_[A-Za-z0-9_-]{43}/.exec(text)?.[0] ?? ''; },
       stream: { authTimeoutMs: 300, heartbeatMs: 15_000, maxQueuedWindows: 64, maxQueuedCritical: 40, highWaterBytes: 64 * 1024, recentMessages: 200, recentAnomalies: 1000 },
     });
-    for (const role of ['viewer', 'sensor'] as const) tokens[role] = srv.app.spanwatch.users.add(`${role}-x`, role);
+    tokens.viewer = srv.app.spanwatch.users.add('viewer-x', 'viewer');
+    tokens.sensor = srv.app.spanwatch.users.add('sensor-x', 'sensor', { sensors: ['east', 'west', 'flaky'] });
   });
   afterAll(async () => {
     await srv.close();
