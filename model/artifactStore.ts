@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { deserialiseModel, netFromModel } from './autoencoder.ts';
 import { FEATURE_NAMES, FEATURE_VERSION } from './features.ts';
 import type { ModelArtifact, ModelMeta } from './modelArtifact.ts';
+import { isModelVersion } from './modelVersion.ts';
 import { loadTf } from './tfRuntime.ts';
 
 export const DEFAULT_MODELS_DIR = 'var/models';
@@ -15,7 +16,16 @@ export class ModelArtifactError extends Error {
   override name = 'ModelArtifactError';
 }
 
+/** A version name as a folder under modelsDir, refusing anything that is not a plain version name. */
+function versionDir(modelsDir: string, version: string, doing: string): string {
+  if (!isModelVersion(version)) {
+    throw new ModelArtifactError(`cannot ${doing} '${version.slice(0, 80)}': not a model version name (1-128 letters, digits, '.', '_' or '-', starting with a letter or digit); list versions with \`spanwatch train --list\``);
+  }
+  return join(modelsDir, version);
+}
+
 export async function saveModel(artifact: ModelArtifact, modelsDir = DEFAULT_MODELS_DIR): Promise<string> {
+  versionDir(modelsDir, artifact.meta.version, 'save model version');
   const dir = join(modelsDir, artifact.meta.version);
   if (existsSync(dir)) throw new ModelArtifactError(`model version ${artifact.meta.version} already exists in ${modelsDir}; delete it or train with another seed or data`);
   mkdirSync(modelsDir, { recursive: true });
@@ -52,8 +62,9 @@ export function readMeta(dir: string): ModelMeta {
 /** Resolves 'latest' (the live version, else the newest one) or a folder path. */
 export function resolveModelDir(dirOrLatest: string, modelsDir = DEFAULT_MODELS_DIR): string {
   if (dirOrLatest !== 'latest') {
+    // a folder the operator names is theirs to name; anything else must be a version name
     if (existsSync(dirOrLatest)) return dirOrLatest;
-    const inModels = join(modelsDir, dirOrLatest);
+    const inModels = versionDir(modelsDir, dirOrLatest, 'load model');
     if (existsSync(inModels)) return inModels;
     throw new ModelArtifactError(`model ${dirOrLatest} not found (neither a folder nor a version in ${modelsDir}); list versions with \`spanwatch train --list\``);
   }
@@ -91,7 +102,7 @@ export interface ModelListing {
 function listVersions(modelsDir: string): string[] {
   if (!existsSync(modelsDir)) return [];
   return readdirSync(modelsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.includes('.partial-') && existsSync(join(modelsDir, d.name, 'meta.json')))
+    .filter((d) => d.isDirectory() && isModelVersion(d.name) && !d.name.includes('.partial-') && existsSync(join(modelsDir, d.name, 'meta.json')))
     .map((d) => d.name)
     .sort();
 }
@@ -110,7 +121,8 @@ export function listModels(modelsDir = DEFAULT_MODELS_DIR): ModelListing[] {
 function readLive(modelsDir: string): string[] {
   const path = join(modelsDir, LIVE_FILE);
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  // a line that is not a version name (an edited pointer file) is ignored, never joined into a path
+  return readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(isModelVersion);
 }
 
 function writeLive(modelsDir: string, lines: string[]): void {
@@ -124,7 +136,7 @@ export function liveVersion(modelsDir = DEFAULT_MODELS_DIR): string | null {
 }
 
 export function promoteModel(modelsDir: string, version: string): void {
-  if (!existsSync(join(modelsDir, version, 'meta.json'))) throw new ModelArtifactError(`cannot promote ${version}: no such model in ${modelsDir}`);
+  if (!existsSync(join(versionDir(modelsDir, version, 'promote'), 'meta.json'))) throw new ModelArtifactError(`cannot promote ${version}: no such model in ${modelsDir}`);
   readMeta(join(modelsDir, version));
   const history = readLive(modelsDir).filter((v) => v !== version);
   writeLive(modelsDir, [version, ...history]);

@@ -23,6 +23,7 @@ import { ingestRoute } from './ingest/ingestRoute.ts';
 import { IngestCounters } from './ingest/ingestCounters.ts';
 import { SensorRegistry, type SensorLimits } from './ingest/sensorRegistry.ts';
 import { guarded } from './guarded.ts';
+import { DEFAULT_RATE_LIMITS, installRateLimit, type RateLimits } from './rateLimit.ts';
 import { LiveFeed } from './liveFeed.ts';
 import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
 import { ReplaySessions } from './replays/replaySessions.ts';
@@ -49,7 +50,8 @@ export const CONTENT_SECURITY_POLICY = {
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'", 'ws:', 'wss:'],
+  // 'self' covers the UI's same-origin WebSocket (ws:// and wss:// to this host); any other host is refused
+  connectSrc: ["'self'"],
   fontSrc: ["'self'"],
   objectSrc: ["'none'"],
   frameAncestors: ["'none'"],
@@ -88,6 +90,8 @@ export interface ServerOptions {
   authFailuresPerMinute?: number;
   bodyLimit?: number;
   storeBacklog?: () => number;
+  /** requests per user per window (default 1200 per minute, history reads 120 per minute) */
+  rateLimits?: Partial<RateLimits>;
   /** sensors tracked at once and how long an unseen sensor is remembered (default 256, one day) */
   sensorLimits?: Partial<SensorLimits>;
 }
@@ -198,6 +202,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
   const limiter = new AuthFailureLimiter(opts.authFailuresPerMinute ?? 10);
   installAuth(app, users, audit, limiter);
+  await installRateLimit(app, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
 
   await app.register(async (api) => {
     await api.register(systemRoutes, { ctx, version: VERSION });

@@ -4,14 +4,15 @@ import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly, ModelArtifact } from '../model/index.ts';
 import type { AnomalyView } from './protocol.ts';
 
-/** 1 s windows, 1 min and 1 h roll-ups; `auto` picks by range length (≤ 6 h: 1s, ≤ 14 d: 1m, else 1h). */
+import { autoResolution, RESOLUTION_MS } from '../store/index.ts';
+
+/** 1 s windows, 1 min and 1 h roll-ups; `auto` picks by range length (the store's rule: ≤ 6 h: 1s, ≤ 14 d: 1m, else 1h). */
 export type Resolution = '1s' | '1m' | '1h' | 'auto';
 export const RESOLUTIONS: readonly Resolution[] = ['1s', '1m', '1h', 'auto'];
+export { RESOLUTION_MS };
 
 export function resolveResolution(r: Resolution, from: number, to: number): Exclude<Resolution, 'auto'> {
-  if (r !== 'auto') return r;
-  const span = to - from;
-  return span <= 6 * 3_600_000 ? '1s' : span <= 14 * 86_400_000 ? '1m' : '1h';
+  return r === 'auto' ? autoResolution(from, to) : r;
 }
 
 export interface WindowQuery {
@@ -20,6 +21,8 @@ export interface WindowQuery {
   sensor?: string;
   resolution: Resolution;
   limit: number;
+  /** aborted when the API client went away: the source stops reading */
+  signal?: AbortSignal;
 }
 
 export interface AnomalyQuery {
@@ -45,6 +48,7 @@ export interface HistoryPointQuery {
   sensor?: string;
   host: string;
   resolution: Resolution;
+  signal?: AbortSignal;
 }
 
 export interface HostPoint {

@@ -21,3 +21,4 @@ export {
   InfluxReader, type Resolution, type ResolutionChoice, type RangeQuery, type WindowQuery, type AnomalyQuery,
   type AnomalyPage, type HostSample, type DirectionTotals,
 } from './reader/influxReader.ts';
+export { autoResolution, RESOLUTION_MS } from './reader/resolution.ts';

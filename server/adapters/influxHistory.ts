@@ -1,6 +1,6 @@
 // The store behind the server's history port: InfluxReader for reads, InfluxWriter for analyst
 // status write-back (the latest point of an anomaly id wins when read).
-import { anomalyToPoint, type InfluxReader, type InfluxWriter } from '../../store/index.ts';
+import { RESOLUTION_MS, anomalyToPoint, type InfluxReader, type InfluxWriter } from '../../store/index.ts';
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import type { AnomalyQuery, AnomalyWriter, HistoryPointQuery, HistorySource, HostPoint, WindowQuery } from '../ports.ts';
@@ -11,7 +11,7 @@ export class InfluxHistory implements HistorySource {
 
   async windows(q: WindowQuery): Promise<WindowStats[]> {
     const out: WindowStats[] = [];
-    for await (const page of this.reader.iterateWindows({ from: q.from, to: q.to, sensor: q.sensor, resolution: q.resolution })) {
+    for await (const page of this.reader.iterateWindows({ from: q.from, to: q.to, sensor: q.sensor, resolution: q.resolution, signal: q.signal })) {
       out.push(...page);
       if (out.length >= q.limit) break;
     }
@@ -27,10 +27,9 @@ export class InfluxHistory implements HistorySource {
   }
 
   async hostSeries(q: HistoryPointQuery): Promise<HostPoint[]> {
-    const step = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 } as const;
     const resolution = this.reader.resolve({ from: q.from, to: q.to, resolution: q.resolution });
     return (await this.reader.hostSeries({ from: q.from, to: q.to, sensor: q.sensor, host: q.host, resolution })).map((p) => ({
-      sensor: p.sensor, start: p.time, durationMs: step[resolution], bytesOut: p.bytesOut, bytesIn: p.bytesIn, flows: p.flows, peers: p.peers,
+      sensor: p.sensor, start: p.time, durationMs: RESOLUTION_MS[resolution], bytesOut: p.bytesOut, bytesIn: p.bytesIn, flows: p.flows, peers: p.peers,
     }));
   }
 }

@@ -3,10 +3,8 @@
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import type { AnomalyBook } from '../anomalies/anomalyBook.ts';
-import { resolveResolution, type AnomalyQuery, type HistorySource, type WindowQuery } from '../ports.ts';
+import { RESOLUTION_MS, resolveResolution, type AnomalyQuery, type HistorySource, type WindowQuery } from '../ports.ts';
 import { rollUp } from './rollUp.ts';
-
-const BUCKET_MS = { '1s': 0, '1m': 60_000, '1h': 3_600_000 } as const;
 
 export class RecentHistory implements HistorySource {
   private readonly bySensor = new Map<string, WindowStats[]>();
@@ -30,8 +28,8 @@ export class RecentHistory implements HistorySource {
     const out: WindowStats[] = [];
     for (const s of sensors) {
       const inRange = (this.bySensor.get(s) ?? []).filter((w) => w.start >= q.from && w.start < q.to);
-      const bucket = BUCKET_MS[resolveResolution(q.resolution, q.from, q.to)];
-      out.push(...(bucket ? rollUp(inRange, bucket) : inRange));
+      const resolution = resolveResolution(q.resolution, q.from, q.to);
+      out.push(...(resolution === '1s' ? inRange : rollUp(inRange, RESOLUTION_MS[resolution])));
     }
     out.sort((a, b) => a.start - b.start || a.sensor.localeCompare(b.sensor));
     return out.slice(0, q.limit);

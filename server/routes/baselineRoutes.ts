@@ -28,7 +28,7 @@ const seriesBand = {
 
 export async function baselineRoutes(app: FastifyInstance, { ctx }: { ctx: ServerContext }): Promise<void> {
   app.get<{ Querystring: BaselineQuery }>('/baseline', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', rateClass: 'history' },
     schema: {
       tags: ['traffic'],
       summary: 'The live model\'s expected range (1st percentile, median, 99th percentile) per step, in bytes/s and packets/s; with `host`, that host\'s own outbound payload baseline',

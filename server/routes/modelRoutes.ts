@@ -1,6 +1,7 @@
 // /models: versions with metrics, training jobs, promote and roll back (through the model registry).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerContext } from '../serverContext.ts';
+import { MODEL_VERSION_SCHEMA } from '../recordSchemas.ts';
 import { authErrors, nameString, ref } from '../schemas.ts';
 
 function unavailable(reply: FastifyReply) {
@@ -76,7 +77,7 @@ export async function modelRoutes(app: FastifyInstance, { ctx }: { ctx: ServerCo
     config: { access: 'admin' },
     schema: {
       tags: ['models'], summary: 'Make a version live',
-      params: { type: 'object', properties: { version: nameString }, required: ['version'] },
+      params: { type: 'object', properties: { version: MODEL_VERSION_SCHEMA }, required: ['version'] },
       response: { 200: { type: 'object', properties: { live: { type: 'string' } } }, ...errors },
     },
   }, async (req, reply) => {

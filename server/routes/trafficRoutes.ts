@@ -1,8 +1,11 @@
-// /windows, /hosts/top and /hosts/:host/timeline: traffic history for the charts.
-import type { FastifyInstance } from 'fastify';
+// /windows, /hosts/top and /hosts/:host/timeline: traffic history for the charts. Each checks its
+// cost (range / resolution) before reading and stops reading when the client goes away.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { overBudget } from '../history/queryBudget.ts';
 import { resolveResolution, type HostPoint, type Resolution } from '../ports.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
+import { clientGone } from './clientGone.ts';
 
 interface RangeQuery { from?: number; to?: number; sensor?: string; resolution: Resolution; limit: number }
 
@@ -13,15 +16,24 @@ function range(q: { from?: number; to?: number }): { from: number; to: number } 
   return { from: q.from ?? Math.max(0, to - 2 * DAY_MS), to };
 }
 
+/** The range, or null after answering 400 when it is empty or over the cost budget. */
+function budgetedRange(q: RangeQuery, reply: FastifyReply): { from: number; to: number } | null {
+  const r = range(q);
+  const problem = r.to <= r.from ? '`to` must be after `from`' : overBudget(r.from, r.to, q.resolution);
+  if (!problem) return r;
+  void reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: problem });
+  return null;
+}
+
 export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: ServerContext }): Promise<void> {
   const rangeQuery = (extra: Record<string, unknown>) => ({
     type: 'object',
     additionalProperties: false,
-    properties: { ...timeRange, sensor: nameString, resolution: { type: 'string', enum: ENUMS.resolution, default: '1s' }, ...extra },
+    properties: { ...timeRange, sensor: nameString, resolution: { type: 'string', enum: ENUMS.resolution, default: 'auto' }, ...extra },
   });
 
   app.get<{ Querystring: RangeQuery }>('/windows', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', rateClass: 'history' },
     schema: {
       tags: ['traffic'],
       summary: 'WindowStats for a time range (default: the last two days), one sensor or all, at 1s, 1m, 1h or auto',
@@ -31,15 +43,16 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
         400: ref('Error'), ...authErrors,
       },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const q = req.query;
-    const r = range(q);
-    const windows = await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit });
+    const r = budgetedRange(q, reply);
+    if (!r) return reply;
+    const windows = await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit, signal: clientGone(reply) });
     return { resolution: resolveResolution(q.resolution, r.from, r.to), windows };
   });
 
   app.get<{ Querystring: RangeQuery }>('/hosts/top', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', rateClass: 'history' },
     schema: {
       tags: ['traffic'],
       summary: 'Local hosts with the most bytes in a time range',
@@ -63,10 +76,12 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
         400: ref('Error'), ...authErrors,
       },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const q = req.query;
-    const r = range(q);
-    const windows = await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: 10_000 });
+    const r = budgetedRange(q, reply);
+    if (!r) return reply;
+    const signal = clientGone(reply);
+    const windows = await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: 10_000, signal });
     const hosts = new Map<string, { host: string; bytesOut: number; bytesIn: number; flows: number; peersMax: number; windows: number; anomalies: number }>();
     for (const w of windows) {
       for (const h of w.topLocalHosts) {
@@ -84,7 +99,7 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
   });
 
   app.get<{ Params: { host: string }; Querystring: RangeQuery }>('/hosts/:host/timeline', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', rateClass: 'history' },
     schema: {
       tags: ['traffic'],
       summary: 'One local host over time: its traffic per window (when in the top-K) and its anomalies',
@@ -111,15 +126,17 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
         400: ref('Error'), ...authErrors,
       },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const q = req.query;
-    const r = range(q);
+    const r = budgetedRange(q, reply);
+    if (!r) return reply;
+    const signal = clientGone(reply);
     const host = req.params.host;
     let points: HostPoint[] = [];
     if (ctx.history.hostSeries) {
-      points = (await ctx.history.hostSeries({ ...r, sensor: q.sensor, host, resolution: q.resolution })).slice(0, q.limit);
+      points = (await ctx.history.hostSeries({ ...r, sensor: q.sensor, host, resolution: q.resolution, signal })).slice(0, q.limit);
     } else {
-      for (const w of await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit })) {
+      for (const w of await ctx.history.windows({ ...r, sensor: q.sensor, resolution: q.resolution, limit: q.limit, signal })) {
         const h = w.topLocalHosts.find((x) => x.host === host);
         if (h) points.push({ sensor: w.sensor, start: w.start, durationMs: w.durationMs, bytesOut: h.bytesOut, bytesIn: h.bytesIn, flows: h.flows, peers: h.peers, dstPorts: h.dstPorts });
       }

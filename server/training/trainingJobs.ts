@@ -1,5 +1,6 @@
 // Model training jobs started over the API: one at a time, progress pushed on the stream.
 import { randomUUID } from 'node:crypto';
+import { isModelVersion } from '../../model/index.ts';
 import type { ModelRegistry, TrainRequest } from '../ports.ts';
 import type { TrainingJob } from '../protocol.ts';
 
@@ -39,6 +40,11 @@ export class TrainingJobs {
       }
     }).then(
       ({ version }) => {
+        // the version goes into URLs, audit targets and the stream: only a well-formed name is reported
+        if (!isModelVersion(version)) {
+          Object.assign(job, { state: 'failed', message: 'training produced a version name that is not allowed (letters, digits, \'.\', \'_\', \'-\'; no \'/\'); the job does not report it', finishedAt: Date.now() });
+          return;
+        }
         Object.assign(job, { state: 'done', progress: 1, message: `trained version ${version}`, version, finishedAt: Date.now() });
       },
       (err: unknown) => {

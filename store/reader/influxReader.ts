@@ -12,10 +12,10 @@ import type { StorePoint } from '../point.ts';
 import { MEASUREMENTS, RP_EVENTS, RP_RAW, RP_ROLLUP_1H, RP_ROLLUP_1M } from '../schema.ts';
 import { pointsToWindowStats } from '../windowPoints.ts';
 import { anyOf, ident, literal, source, timeRange } from './influxQl.ts';
+import { RESOLUTION_MS, autoResolution, type Resolution, type ResolutionChoice } from './resolution.ts';
 import { rowsToPoints } from './rows.ts';
 
-export type Resolution = '1s' | '1m' | '1h';
-export type ResolutionChoice = Resolution | 'auto';
+export type { Resolution, ResolutionChoice } from './resolution.ts';
 
 export interface RangeQuery {
   /** ms since the epoch, inclusive */
@@ -30,6 +30,8 @@ export interface WindowQuery extends RangeQuery {
   resolution?: ResolutionChoice;
   /** windows (buckets) per query page; default 3600 (1 h of 1 s windows) */
   pageWindows?: number;
+  /** stops the paging (no further query) once aborted, e.g. when the API client went away */
+  signal?: AbortSignal;
 }
 
 export interface AnomalyQuery extends RangeQuery {
@@ -60,7 +62,6 @@ export interface DirectionTotals {
   flowsStarted: number;
 }
 
-const RESOLUTION_MS: Record<Resolution, number> = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 };
 const RESOLUTION_RP: Record<Resolution, string> = { '1s': RP_RAW, '1m': RP_ROLLUP_1M, '1h': RP_ROLLUP_1H };
 const WINDOW_MEASUREMENTS = MEASUREMENTS.filter((m) => !m.events).map((m) => m.name);
 const ROLLED_UP_MEASUREMENTS = MEASUREMENTS.filter((m) => m.rolledUp).map((m) => m.name);
@@ -69,7 +70,7 @@ const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ?
 export class InfluxReader {
   constructor(private readonly conn: StoreConnection) {}
 
-  /** '1s' up to 6 h, '1m' up to 14 days, '1h' beyond; always '1s' without managed retention. */
+  /** `auto` as autoResolution says; always '1s' without managed retention. */
   resolve(q: RangeQuery & { resolution?: ResolutionChoice }): Resolution {
     const wanted = q.resolution ?? 'auto';
     if (wanted !== 'auto') {
@@ -79,10 +80,7 @@ export class InfluxReader {
       return wanted;
     }
     if (!this.conn.managed) return '1s';
-    const span = q.to - q.from;
-    if (span <= 6 * 3_600_000) return '1s';
-    if (span <= 14 * 86_400_000) return '1m';
-    return '1h';
+    return autoResolution(q.from, q.to);
   }
 
   /** All windows of the range at once; for long ranges use iterateWindows. */
@@ -92,7 +90,7 @@ export class InfluxReader {
     return out;
   }
 
-  /** Pages of windows in time order, one query round per page. */
+  /** Pages of windows in time order, one query round per page; no further round once q.signal is aborted. */
   async *iterateWindows(q: WindowQuery): AsyncGenerator<WindowStats[]> {
     const resolution = this.resolve(q);
     const bucket = RESOLUTION_MS[resolution];
@@ -100,6 +98,7 @@ export class InfluxReader {
     const rp = this.rp(RESOLUTION_RP[resolution]);
     const measurements = resolution === '1s' ? WINDOW_MEASUREMENTS : ROLLED_UP_MEASUREMENTS;
     for (let a = q.from; a < q.to; a += span) {
+      if (q.signal?.aborted) return;
       const b = Math.min(q.to, a + span);
       const where = ` WHERE ${timeRange(a, b)}${anyOf('sensor', q.sensor)}`;
       const results = await this.queryEach(measurements.map((m) => `SELECT * FROM ${source(this.conn.database, rp, m)}${where}`));

@@ -51,7 +51,9 @@ describe('server auth', () => {
     const res = await t.app.inject({ url: '/api/v1/health' });
     expect(res.statusCode).toBe(200);
     const csp = String(res.headers['content-security-policy']);
-    for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self' ws: wss:"]) expect(csp).toContain(d);
+    for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:"]) expect(csp).toContain(d);
+    // connections (fetch, WebSocket) only to this origin: no ws:/wss: to any host
+    expect(csp.split(';').map((d) => d.trim()).filter((d) => d.startsWith('connect-src'))).toEqual(["connect-src 'self'"]);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
