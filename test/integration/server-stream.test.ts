@@ -109,6 +109,37 @@ describe('server stream and ingest', () => {
     ancient.ws.close();
   });
 
+  it('a resume with far more missed anomalies than a client may have queued is paged, in order, at the socket\'s pace', async () => {
+    const feed = srv.app.spanwatch.feed;
+    const first = openStream(srv.url, 'stream', { type: 'auth', token: tokens.viewer, sensors: ['paged'] });
+    await first.waitFor((m) => m.some((x) => x.type === 'hello'), 'hello');
+    const lastId = (first.messages[0] as { lastId: number }).lastId;
+    first.ws.close();
+    await first.closed;
+    // 900 anomalies of ~15 kB: 22 times the 40 a client may have queued, and more than the kernel's socket buffers hold
+    const missed = Array.from({ length: 900 }, (_, i) => `paged-${i}`);
+    const contributions = Array.from({ length: 150 }, (_, k) => ({ feature: `host.feature${k}`, observed: k, expected: 1, share: 0.001 }));
+    for (const id of missed) feed.anomaly(makeAnomaly({ id, sensor: 'paged', summary: 's'.repeat(3_000), contributions }));
+    const again = openStream(srv.url, 'stream', { type: 'auth', token: tokens.viewer, sensors: ['paged'], lastId });
+    const socket = (again.ws as unknown as { _socket: { pause(): void; resume(): void } });
+    // stop reading right after the auth message went out
+    await new Promise<void>((resolve) => again.ws.on('open', () => { socket._socket.pause(); resolve(); }));
+    let server: ReturnType<typeof srv.app.spanwatch.hub.clientList>[number] | undefined;
+    while (!(server = srv.app.spanwatch.hub.clientList().find((x) => x.filter.sensors?.has('paged')))) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    // paused reader: the backlog waits in the hub's buffers, not in the client's queue
+    expect(server.closed).toBe(false);
+    expect(server.queueLength).toBe(0);
+    expect(server.backlogLength).toBeGreaterThan(0);
+    feed.anomaly(makeAnomaly({ id: 'paged-live', sensor: 'paged' }));
+    socket._socket.resume();
+    await again.waitFor((m) => ofType(m, 'anomaly').some((a) => a.data.id === 'paged-live'), 'the backlog and the live anomaly', 30_000);
+    expect(ofType(again.messages, 'anomaly').map((a) => a.data.id)).toEqual([...missed, 'paged-live']);
+    expect(ofType(again.messages, 'resync')).toHaveLength(0);
+    expect(server.closed).toBe(false);
+    again.ws.close();
+  });
+
   it('resume within the recent buffer replays windows too, and status changes', async () => {
     const feed = srv.app.spanwatch.feed;
     const c = openStream(srv.url, 'stream', { type: 'auth', token: tokens.viewer });
