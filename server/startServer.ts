@@ -1,11 +1,14 @@
 // startServer: build, create the first admin when there are no users, listen.
 import { buildServer, type ServerOptions, type SpanwatchServer } from './app.ts';
+import { installLastResort } from './guarded.ts';
 
 export interface StartOptions extends ServerOptions {
   host?: string;
   port?: number;
   /** where the first admin token is shown (once); default stdout */
   announceToken?: (text: string) => void;
+  /** log uncaught exceptions and unhandled rejections and keep serving (default true) */
+  lastResort?: boolean;
 }
 
 export interface StartedServer {
@@ -33,6 +36,10 @@ export async function startServer(opts: StartOptions): Promise<StartedServer> {
       '==================================================================',
       '',
     ].join('\n') + '\n');
+  }
+  if (opts.lastResort !== false) {
+    const uninstall = installLastResort(ctx.log);
+    app.addHook('onClose', async () => uninstall());
   }
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 });
   const addr = app.server.address();
