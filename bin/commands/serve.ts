@@ -31,6 +31,8 @@ server:
   --ui-dir DIR         the built UI (default ui/dist; build it with \`npm run build:ui\`)
   --models DIR         model versions (default <var>/models)
                        datasets for training-mode replays are the folders under <var>/datasets
+  --max-sensors N      sensors tracked at once (default 256); records of more are refused until
+                       one has been unseen for a day
 
 store:
   --influx URL         InfluxDB 1.x URL (env INFLUX_URL); default: an embedded influxd under <var>/influxdb
@@ -72,6 +74,7 @@ export const options = {
   var: { type: 'string' },
   'ui-dir': { type: 'string' },
   models: { type: 'string' },
+  'max-sensors': { type: 'string' },
   influx: { type: 'string' },
   'influx-db': { type: 'string' },
   'no-store': { type: 'boolean' },
@@ -121,6 +124,13 @@ async function openStore(values: ServeValues, varDir: string): Promise<OpenStore
     if (err instanceof StoreError) throw new CliError(`serve: store: ${err.message}`, err.kind === 'unreachable' ? 1 : 2);
     throw new CliError(`serve: store: ${(err as Error).message}`, 1);
   }
+}
+
+function parseMaxSensors(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new CliError(`serve: --max-sensors must be a whole number from 1 to 100000 (got '${text}')`);
+  return n;
 }
 
 function parseAlertLevel(text: string | undefined): SeverityLevel {
@@ -173,6 +183,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['ui-dir'] !== undefined ? { uiDir: resolve(values['ui-dir']) } : {}),
     logger: { level: process.env.SPANWATCH_LOG_LEVEL || 'warn', redact: ['req.headers.authorization', 'req.headers.cookie'] },
     alerts: { level: alertLevel, webhook: values.webhook, syslog: values.syslog },
+    sensorLimits: { maxSensors: parseMaxSensors(values['max-sensors']) },
     replays: new DatasetReplays(varDir, async () => {
       try {
         const engine = new DetectionEngine(await loadModel('latest', { modelsDir }));

@@ -19,7 +19,10 @@ export class SensorRegistry {
   readonly limits: SensorLimits;
 
   constructor(limits: Partial<SensorLimits> = {}) {
-    this.limits = { ...DEFAULT_SENSOR_LIMITS, ...limits };
+    this.limits = {
+      maxSensors: limits.maxSensors ?? DEFAULT_SENSOR_LIMITS.maxSensors,
+      expireAfterMs: limits.expireAfterMs ?? DEFAULT_SENSOR_LIMITS.expireAfterMs,
+    };
   }
 
   /** Called with each sensor name that is forgotten, so other per-sensor state can follow. */
