@@ -4,12 +4,12 @@ import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly, ModelArtifact } from '../model/index.ts';
 import type { AnomalyView } from './protocol.ts';
 
-import { autoResolution, RESOLUTION_MS } from '../store/index.ts';
+import { autoResolution, MAX_QUERY_POINTS, RESOLUTION_MS } from '../store/index.ts';
 
-/** 1 s windows, 1 min and 1 h roll-ups; `auto` picks by range length (the store's rule: ≤ 6 h: 1s, ≤ 14 d: 1m, else 1h). */
+/** 1 s windows, 1 min and 1 h roll-ups; `auto` is the store's rule: the finest within the query budget (1s ≤ 27.7 h, 1m ≤ 69 d, else 1h). */
 export type Resolution = '1s' | '1m' | '1h' | 'auto';
 export const RESOLUTIONS: readonly Resolution[] = ['1s', '1m', '1h', 'auto'];
-export { RESOLUTION_MS };
+export { MAX_QUERY_POINTS, RESOLUTION_MS };
 
 export function resolveResolution(r: Resolution, from: number, to: number): Exclude<Resolution, 'auto'> {
   return r === 'auto' ? autoResolution(from, to) : r;

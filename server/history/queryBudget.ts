@@ -2,10 +2,9 @@
 // points (windows per sensor) the store must read and the server must hold. Beyond the budget the
 // API answers 400 with the limit and the coarser resolution that fits, before reading anything —
 // so `from=0` at 1 s is refused at once instead of stepping hour by hour from 1970.
-import { RESOLUTION_MS, resolveResolution, type Resolution } from '../ports.ts';
-
-/** points per sensor one query may cover: 27.7 h at 1 s, 69 days at 1 min, 11.4 years at 1 h */
-export const MAX_QUERY_POINTS = 100_000;
+// The budget and `auto` are the store's (store/reader/resolution.ts): `auto` never exceeds it
+// below 11.4 years.
+import { MAX_QUERY_POINTS, RESOLUTION_MS, resolveResolution, type Resolution } from '../ports.ts';
 
 const CONCRETE = ['1s', '1m', '1h'] as const;
 
