@@ -28,7 +28,7 @@ export class InfluxHistory implements HistorySource {
 
   async hostSeries(q: HistoryPointQuery): Promise<HostPoint[]> {
     const resolution = this.reader.resolve({ from: q.from, to: q.to, resolution: q.resolution });
-    return (await this.reader.hostSeries({ from: q.from, to: q.to, sensor: q.sensor, host: q.host, resolution })).map((p) => ({
+    return (await this.reader.hostSeries({ from: q.from, to: q.to, sensor: q.sensor, host: q.host, resolution, signal: q.signal })).map((p) => ({
       sensor: p.sensor, start: p.time, durationMs: RESOLUTION_MS[resolution], bytesOut: p.bytesOut, bytesIn: p.bytesIn, flows: p.flows, peers: p.peers,
     }));
   }

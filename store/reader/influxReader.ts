@@ -30,7 +30,7 @@ export interface WindowQuery extends RangeQuery {
   resolution?: ResolutionChoice;
   /** windows (buckets) per query page; default 3600 (1 h of 1 s windows) */
   pageWindows?: number;
-  /** stops the paging (no further query) once aborted, e.g. when the API client went away */
+  /** aborts the query in flight and stops the paging once aborted, e.g. when the API client went away */
   signal?: AbortSignal;
 }
 
@@ -90,7 +90,7 @@ export class InfluxReader {
     return out;
   }
 
-  /** Pages of windows in time order, one query round per page; no further round once q.signal is aborted. */
+  /** Pages of windows in time order, one query round per page; q.signal aborts the round in flight and ends the pages. */
   async *iterateWindows(q: WindowQuery): AsyncGenerator<WindowStats[]> {
     const resolution = this.resolve(q);
     const bucket = RESOLUTION_MS[resolution];
@@ -101,7 +101,13 @@ export class InfluxReader {
       if (q.signal?.aborted) return;
       const b = Math.min(q.to, a + span);
       const where = ` WHERE ${timeRange(a, b)}${anyOf('sensor', q.sensor)}`;
-      const results = await this.queryEach(measurements.map((m) => `SELECT * FROM ${source(this.conn.database, rp, m)}${where}`));
+      let results: IResults<Record<string, unknown>>[];
+      try {
+        results = await this.queryEach(measurements.map((m) => `SELECT * FROM ${source(this.conn.database, rp, m)}${where}`), q.signal);
+      } catch (err) {
+        if (q.signal?.aborted) return;
+        throw err;
+      }
       const points: StorePoint[] = [];
       results.forEach((rows, i) => { for (const p of rowsToPoints(measurements[i]!, rows)) points.push(p); });
       const page = pointsToWindowStats(points, bucket);
@@ -150,11 +156,18 @@ export class InfluxReader {
   }
 
   /** A local host's traffic over the range; only windows where it was among the top-K. */
-  async hostSeries(q: RangeQuery & { host: string; resolution?: ResolutionChoice }): Promise<HostSample[]> {
+  async hostSeries(q: RangeQuery & { host: string; resolution?: ResolutionChoice; signal?: AbortSignal }): Promise<HostSample[]> {
     const resolution = this.resolve(q);
-    const rows = await this.queryOne(
-      `SELECT * FROM ${source(this.conn.database, this.rp(RESOLUTION_RP[resolution]), 'local_hosts')} WHERE ${timeRange(q.from, q.to)} AND "host" = ${literal(q.host)}${anyOf('sensor', q.sensor)}`,
-    );
+    let rows: IResults<Record<string, unknown>>;
+    try {
+      rows = await this.queryOne(
+        `SELECT * FROM ${source(this.conn.database, this.rp(RESOLUTION_RP[resolution]), 'local_hosts')} WHERE ${timeRange(q.from, q.to)} AND "host" = ${literal(q.host)}${anyOf('sensor', q.sensor)}`,
+        q.signal,
+      );
+    } catch (err) {
+      if (q.signal?.aborted) return [];
+      throw err;
+    }
     return rowsToPoints('local_hosts', rows).map((p) => ({
       time: p.time, sensor: p.tags.sensor ?? '', bytesOut: n(p.fields.bytesOut), bytesIn: n(p.fields.bytesIn),
       packetsOut: n(p.fields.packetsOut), packetsIn: n(p.fields.packetsIn), flows: n(p.fields.flows),
@@ -172,13 +185,14 @@ export class InfluxReader {
     return this.conn.managed ? name : undefined;
   }
 
-  private async queryOne(stmt: string): Promise<IResults<Record<string, unknown>>> {
-    return (await this.queryEach([stmt]))[0]!;
+  private async queryOne(stmt: string, signal?: AbortSignal): Promise<IResults<Record<string, unknown>>> {
+    return (await this.queryEach([stmt], signal))[0]!;
   }
 
-  private async queryEach(stmts: string[]): Promise<IResults<Record<string, unknown>>[]> {
+  /** One HTTP request for all statements; `signal` aborts it (the influx client passes it to the request). */
+  private async queryEach(stmts: string[], signal?: AbortSignal): Promise<IResults<Record<string, unknown>>[]> {
     try {
-      const res = await this.conn.client.query<Record<string, unknown>>(stmts, { precision: 'ms' });
+      const res = await this.conn.client.query<Record<string, unknown>>(stmts, { precision: 'ms', ...(signal ? { signal } : {}) });
       return stmts.length === 1 ? [res as unknown as IResults<Record<string, unknown>>] : res;
     } catch (err) {
       throw classifyError(err, this.conn.endpoint, this.conn.database);

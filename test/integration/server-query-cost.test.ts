@@ -11,14 +11,17 @@ import { InfluxHistory, startServer, type StartedServer } from '../../server/ind
 import { InfluxReader, connectStore } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
 
-/** Forwards to influxd, counting /query requests and holding each for `delayMs`. */
-function countingProxy(target: string, delayMs: number): Promise<{ server: Server; url: string; queries: () => number }> {
+/** Forwards to influxd, counting /query requests (and those the reader abandoned) and holding each for `delayMs`. */
+function countingProxy(target: string, delayMs: number): Promise<{ server: Server; url: string; queries: () => number; abandoned: () => number }> {
   let queries = 0;
+  let abandoned = 0;
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     const isQuery = req.url?.startsWith('/query') ?? false;
     if (isQuery) queries++;
+    res.on('close', () => { if (!res.writableFinished) abandoned++; });
     const forward = (): void => {
+      if (res.destroyed) return;
       const up = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
@@ -30,7 +33,7 @@ function countingProxy(target: string, delayMs: number): Promise<{ server: Serve
     else forward();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queries: () => queries });
+    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queries: () => queries, abandoned: () => abandoned });
   }));
 }
 
@@ -96,6 +99,8 @@ describe('query cost budget and cancellation', () => {
     const after = proxy.queries() - before;
     // at most the page in flight when the client left; reading on would have made ~10 more by now
     expect(after - atDisconnect).toBeLessThanOrEqual(1);
+    // and the page in flight was itself abandoned: the reader aborted its HTTP request
+    expect(proxy.abandoned()).toBeGreaterThanOrEqual(1);
 
     // the same query, waited for, reads every page: what the disconnect saved
     const full = await get(`/windows?from=${from}&to=${to}&resolution=1s&limit=10000`);
