@@ -4,9 +4,12 @@ import type { AnalystAction, AnomalyView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
 import { decodeCursor, matchesFilter, pageAnomalies, type AnomalyFilter } from './anomalyQuery.ts';
+import { clientGone } from './clientGone.ts';
 
 const HISTORY_LIMIT = 10_000;
 const RELATED_MARGIN_MS = 60_000;
+/** 1 s windows shown around an anomaly: from a minute before it, at most this many */
+const RELATED_WINDOWS = 600;
 
 export async function findAnomaly(ctx: ServerContext, id: string): Promise<AnomalyView | undefined> {
   const held = ctx.book.get(id);
@@ -18,8 +21,11 @@ export async function findAnomaly(ctx: ServerContext, id: string): Promise<Anoma
   return found ? ctx.book.remember(found) : undefined;
 }
 
-async function relatedWindows(ctx: ServerContext, a: AnomalyView) {
-  return ctx.history.windows({ from: a.start - RELATED_MARGIN_MS, to: a.end + RELATED_MARGIN_MS, sensor: a.sensor, resolution: '1s', limit: 600 });
+async function relatedWindows(ctx: ServerContext, a: AnomalyView, signal: AbortSignal) {
+  // the range is bounded by the windows shown, not by the incident: an incident's end is what a sensor said
+  const from = a.start - RELATED_MARGIN_MS;
+  const to = Math.min(a.end + RELATED_MARGIN_MS, from + RELATED_WINDOWS * 1_000);
+  return ctx.history.windows({ from, to, sensor: a.sensor, resolution: '1s', limit: RELATED_WINDOWS, signal });
 }
 
 export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: ServerContext }): Promise<void> {
@@ -75,7 +81,7 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
   }, async (req, reply) => {
     const a = await findAnomaly(ctx, req.params.id);
     if (!a) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
-    return { anomaly: a, relatedWindows: await relatedWindows(ctx, a), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }) };
+    return { anomaly: a, relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }) };
   });
 
   app.post<{ Params: { id: string }; Body: { action: AnalystAction; note?: string; assignee?: string } }>('/anomalies/:id/actions', {
@@ -131,7 +137,7 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     reply.header('content-disposition', `attachment; filename="case-${a.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`);
     return {
       exportedAt: new Date().toISOString(), exportedBy: req.user!.name, anomaly: a,
-      relatedWindows: await relatedWindows(ctx, a), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }),
+      relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }),
       auditChain: await ctx.audit.verify(),
     };
   });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxHistory, startServer, type StartedServer } from '../../server/index.ts';
 import { InfluxReader, connectStore } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
+import { makeAnomaly } from '../unit/server-fixtures.ts';
 
 /** Forwards to influxd, counting /query requests (and those the reader abandoned) and holding each for `delayMs`. */
 function countingProxy(target: string, delayMs: number): Promise<{ server: Server; url: string; queries: () => number; abandoned: () => number }> {
@@ -83,6 +84,17 @@ describe('query cost budget and cancellation', () => {
     }
     // the default range (two days back, one ahead) resolves to 1 min and is read
     expect((await get('/windows')).status).toBe(200);
+  });
+
+  it('the windows around an anomaly are bounded by what is shown, not by the span a sensor claimed', async () => {
+    // a record may say its incident ran from 1970 to 2001: valid, but no reason to read 31 years
+    srv.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'endless', sensor: 'q', start: 0, end: 1e12, peakAt: 0 }));
+    const before = proxy.queries();
+    const started = performance.now();
+    const res = await get('/anomalies/endless');
+    expect(res.status).toBe(200);
+    expect(proxy.queries() - before).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('a client that disconnects mid-query stops the reader', async () => {
