@@ -4,6 +4,9 @@ import type { ServerContext } from '../serverContext.ts';
 import { MODEL_VERSION_SCHEMA } from '../recordSchemas.ts';
 import { authErrors, nameString, ref } from '../schemas.ts';
 
+/** training reads 1 s windows page by page: 90 days is 2160 pages and 7.8 M windows */
+const MAX_TRAINING_RANGE_MS = 90 * 86_400_000;
+
 function unavailable(reply: FastifyReply) {
   return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'no model registry is configured: start the server with --models DIR' });
 }
@@ -57,6 +60,9 @@ export async function modelRoutes(app: FastifyInstance, { ctx }: { ctx: ServerCo
   }, async (req, reply) => {
     if (!ctx.models) return unavailable(reply);
     if (req.body.to <= req.body.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '`to` must be after `from`' });
+    if (req.body.to - req.body.from > MAX_TRAINING_RANGE_MS) {
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `a training range may cover at most ${MAX_TRAINING_RANGE_MS / 86_400_000} days of 1 s windows; narrow from/to (the raw retention is 7 days by default)` });
+    }
     const job = ctx.training!.start(req.body);
     if (!job) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'a training job is already running; wait for it (GET /api/v1/models)' });
     await ctx.audit.append({ user: req.user!.name, action: 'model.train', target: `job:${job.id}`, details: { ...req.body } });

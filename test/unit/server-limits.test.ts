@@ -38,6 +38,12 @@ describe('model version names', () => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('a training range is bounded: from=0 is refused before any job starts', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/models/train', headers: t.auth('admin'), payload: { from: 0, to: Date.now() } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain('at most 90 days');
+  });
+
   it('the models directory never joins a bad name into a path: promote, --model, the LIVE pointer', () => {
     expect(() => promoteModel(models, '../../x')).toThrow(ModelArtifactError);
     expect(() => promoteModel(models, '../../x')).toThrow(/not a model version name/);
