@@ -12,6 +12,8 @@ import { keepAlive } from './heartbeat.ts';
 import { guarded } from '../guarded.ts';
 
 const MAX_CHANNELS = 16;
+/** sensor names one client may filter on (far above any deployment's sensors) */
+const MAX_SENSOR_FILTER = 1_024;
 
 function parseJson(data: unknown): Record<string, unknown> | null {
   try {
@@ -31,8 +33,9 @@ function channelsOf(value: unknown): Set<Channel> | null {
 function filterOf(msg: AuthMessage): StreamFilter | null {
   const channels = channelsOf(msg.channels);
   if (!channels) return null;
-  if (msg.sensors !== undefined && (!Array.isArray(msg.sensors) || !msg.sensors.every((s) => typeof s === 'string'))) return null;
-  if (msg.windowEveryMs !== undefined && (typeof msg.windowEveryMs !== 'number' || !(msg.windowEveryMs >= 0))) return null;
+  if (msg.sensors !== undefined && (!Array.isArray(msg.sensors) || msg.sensors.length > MAX_SENSOR_FILTER
+    || !msg.sensors.every((s) => typeof s === 'string' && s.length <= 128))) return null;
+  if (msg.windowEveryMs !== undefined && (typeof msg.windowEveryMs !== 'number' || !(msg.windowEveryMs >= 0) || !Number.isFinite(msg.windowEveryMs))) return null;
   return { channels, sensors: msg.sensors ? new Set(msg.sensors) : null, windowEveryMs: msg.windowEveryMs ?? 0 };
 }
 
@@ -84,7 +87,7 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
       const auth = msg as unknown as AuthMessage;
       const filter = filterOf(auth);
       if (!filter) {
-        socket.close(CLOSE_CODES.badMessage, 'bad auth message: channels, sensors must be string arrays, windowEveryMs a number ≥ 0');
+        socket.close(CLOSE_CODES.badMessage, 'bad auth message: channels (max 16), sensors (max 1024 names) must be string arrays, windowEveryMs a number >= 0');
         return;
       }
       client = new StreamClient(socket, filter, ctx.stream, user.name);

@@ -41,6 +41,10 @@ describe('server stream and ingest', () => {
     expect((await openStream(srv.url, 'stream', { type: 'auth', token: 'swt_bad' }).closed).code).toBe(4401);
     expect((await openStream(srv.url, 'stream', { type: 'auth', token: tokens.sensor }).closed).code).toBe(4403);
     expect((await openStream(srv.url, 'ingest', { type: 'auth', token: tokens.viewer, session: 's' }).closed).code).toBe(4403);
+    // a filter is bounded too: 2000 sensor names are more than any client needs
+    const huge = await openStream(srv.url, 'stream', { type: 'auth', token: tokens.viewer, sensors: Array.from({ length: 2_000 }, (_, i) => `s${i}`) }).closed;
+    expect(huge.code).toBe(4400);
+    expect(huge.reason).toContain('max 1024 names');
   });
 
   it('delivers windows and anomalies from two sensors through the ingest transport, ids strictly increasing', async () => {
