@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
-import type { IngestAckMessage, IngestReadyMessage, SensorHealth } from '../../server/index.ts';
+import type { IngestAckMessage, IngestErrorMessage, IngestReadyMessage, SensorHealth } from '../../server/index.ts';
 import { CliError } from '../cliError.ts';
 import type { RecordSink } from '../sinks.ts';
 
@@ -48,6 +48,8 @@ export class ServerSink implements RecordSink {
   /** records dropped because the server was unreachable for too long */
   dropped = 0;
   acked = 0;
+  /** records the server refused (schema, sensor binding, capacity); each is reported through onError, the first ones in full */
+  refused = 0;
 
   constructor(private readonly opts: ServerSinkOptions) {
     const u = new URL(opts.url);
@@ -95,10 +97,18 @@ export class ServerSink implements RecordSink {
     this.ws = ws;
     ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: this.opts.token, session: this.session })));
     ws.on('message', (raw) => {
-      let msg: IngestAckMessage | IngestReadyMessage;
+      let msg: IngestAckMessage | IngestReadyMessage | IngestErrorMessage;
       try {
-        msg = JSON.parse(String(raw)) as IngestAckMessage | IngestReadyMessage;
+        msg = JSON.parse(String(raw)) as IngestAckMessage | IngestReadyMessage | IngestErrorMessage;
       } catch {
+        return;
+      }
+      if (msg.type === 'error') {
+        // the first refusals in full, then one line per 1000: an unbound token refuses every record
+        this.refused++;
+        if (this.refused <= 5 || this.refused % 1000 === 0) {
+          this.opts.onError?.(`server sink: the server refused record ${msg.seq ?? '?'} (${msg.reason}): ${msg.message}${this.refused > 5 ? ` [${this.refused} refused so far]` : ''}`);
+        }
         return;
       }
       if (msg.type === 'ready') {

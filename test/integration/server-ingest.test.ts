@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServerSink } from '../../bin/sinks/server.ts';
 import { startServer, type StartedServer } from '../../server/index.ts';
 import { ofType, openStream, type StreamProbe } from '../helpers/streamProbe.ts';
 import { makeAnomaly, makeWindow } from '../unit/server-fixtures.ts';
@@ -121,6 +122,19 @@ describe('ingest validation and sensor binding', () => {
     expect(srv.app.spanwatch.book.get('fine-after')!.sensor).toBe('span1');
     s.probe.ws.close();
     u.probe.ws.close();
+  });
+
+  it('the sensor-side transport reports refusals instead of dropping them silently', async () => {
+    const errors: string[] = [];
+    const sink = new ServerSink({ url: srv.url, token: tokens.unbound, onError: (m) => errors.push(m) });
+    sink.window(makeWindow('not-mine', 1_700_000_010_000));
+    sink.window(makeWindow('span9', 1_700_000_011_000));
+    await sink.flushed(10_000);
+    await sink.close();
+    expect(sink.refused).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('refused record 1 (sensor)');
+    expect(errors[0]).toContain("not for sensor 'not-mine'");
   });
 
   it('garbage after auth is refused and counted without closing the connection', async () => {
