@@ -58,7 +58,9 @@ export async function ingestRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
     const take = (r: IngestRecord): { reason: RefusalReason; message: string } | null => {
       const sensor = r.data.sensor;
       if (!allowed.has(sensor)) {
-        return { reason: 'sensor', message: `this token may send records for ${[...allowed].join(', ')} only, not for sensor '${sensor.slice(0, 128)}'` };
+        const names = [...allowed];
+        const list = names.length === 0 ? 'no sensor' : `${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''} only`;
+        return { reason: 'sensor', message: `this token may send records for ${list}, not for sensor '${sensor}'` };
       }
       if (!ctx.sensors.admits(sensor)) {
         return { reason: 'capacity', message: `the server already tracks ${ctx.sensors.limits.maxSensors} sensors; records of a new sensor are refused until one has been unseen for a day (raise --max-sensors)` };
