@@ -60,7 +60,8 @@ in-process sensor:
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets)
 
 Sensors elsewhere forward to this server with
-  spanwatch sensor --interface eth1 --server http://THIS:8080 --server-token <token of role sensor>
+  spanwatch sensor --interface eth1 --sensor NAME --server http://THIS:8080 --server-token <token of role sensor>
+(NAME: one the token is bound to; a token made without --sensor is bound to its user's name)
 
 examples:
   spanwatch serve
