@@ -137,6 +137,27 @@ describe('ingest validation and sensor binding', () => {
     expect(errors[0]).toContain("not for sensor 'not-mine'");
   });
 
+  it('a record whose handling throws is refused as failed, and the connection and server go on', async () => {
+    const feed = srv.app.spanwatch.feed;
+    const window = feed.window.bind(feed);
+    // a bug anywhere behind the feed, stood in for by a throwing window handler
+    feed.window = () => { throw new Error('a bug behind the feed'); };
+    const s = await sensor(tokens.bound);
+    try {
+      s.send('window', makeWindow('span1', 1_700_000_012_000));
+      await s.probe.waitFor((m) => replies({ messages: m } as StreamProbe).some((r) => r.type === 'error'), 'error');
+    } finally {
+      feed.window = window;
+    }
+    expect(replies(s.probe).find((r) => r.type === 'error')).toMatchObject({ seq: 1, reason: 'failed' });
+    const before = (await status()).windows;
+    s.send('window', makeWindow('span1', 1_700_000_013_000));
+    await s.probe.waitFor((m) => replies({ messages: m } as StreamProbe).some((r) => r.type === 'ack' && r.seq === 2), 'ack 2');
+    expect((await status()).windows - before).toBe(1);
+    expect((await status()).refusedBy.failed).toBe(1);
+    s.probe.ws.close();
+  });
+
   it('garbage after auth is refused and counted without closing the connection', async () => {
     const before = await status();
     const s = await sensor(tokens.bound);
