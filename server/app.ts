@@ -1,7 +1,7 @@
 // buildServer: the fastify app with every plugin and route, ready for app.inject() or listen().
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchemaValidationError, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -17,6 +17,7 @@ import { SuppressionStore } from './anomalies/suppressionStore.ts';
 import { AuditLog } from './audit/auditLog.ts';
 import { AuthFailureLimiter } from './auth/authFailureLimiter.ts';
 import { installAuth } from './auth/authHook.ts';
+import { SocketRegistry } from './auth/socketRegistry.ts';
 import { UserStore } from './auth/userStore.ts';
 import { RecentHistory } from './history/recentHistory.ts';
 import { ingestRoute } from './ingest/ingestRoute.ts';
@@ -84,6 +85,10 @@ export interface ServerOptions {
   stream?: Partial<StreamSettings> & { recentMessages?: number; recentAnomalies?: number };
   /** wrong tokens per address per minute before 429 */
   authFailuresPerMinute?: number;
+  /** proxies (addresses or CIDRs) whose X-Forwarded-For names the client; default none */
+  trustProxy?: string[];
+  /** serve HTTPS and WSS with this certificate chain and key (PEM) */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   bodyLimit?: number;
   storeBacklog?: () => number;
 }
@@ -125,7 +130,10 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     schemaErrorFormatter: formatSchemaError,
-  });
+    // req.ip is the X-Forwarded-For client only when the peer is one of these proxies
+    ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+  } as FastifyServerOptions) as FastifyInstance;
   app.decorate('routeTable', [] as RouteEntry[]);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
@@ -141,6 +149,9 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     ...opts.stream,
   };
   const users = new UserStore(join(opts.varDir, 'users.json'));
+  const sockets = new SocketRegistry();
+  users.onRevoked((name, reason) => sockets.revoke(name, reason));
+  const stopWatchingUsers = users.watch();
   const audit = new AuditLog(join(opts.varDir, 'audit.log'));
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
   const book = new AnomalyBook();
@@ -164,13 +175,14 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     : null;
   const replayRunner = opts.replays ?? null;
   const ctx: ServerContext = {
-    users, audit, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
+    users, sockets, audit, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
     history: opts.history ?? recent,
     replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
     stream, storeBacklog: opts.storeBacklog ?? (() => 0), log,
   };
   app.decorate('spanwatch', ctx);
   app.addHook('onClose', async () => {
+    stopWatchingUsers();
     ctx.replays?.stopAll();
     alerts.close();
   });

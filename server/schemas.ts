@@ -67,7 +67,10 @@ export const SHARED_SCHEMAS = [
   {
     $id: 'User',
     type: 'object',
-    properties: { name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, createdAt: { type: 'string' } },
+    properties: {
+      name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, createdAt: { type: 'string' },
+      expiresAt: { type: 'string' }, rotatedAt: { type: 'string' }, sensors: { type: 'array', items: { type: 'string' } },
+    },
   },
   {
     $id: 'Replay',

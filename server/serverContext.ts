@@ -4,6 +4,7 @@ import type { AnomalyActions } from './anomalies/anomalyActions.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { AuditLog } from './audit/auditLog.ts';
+import type { SocketRegistry } from './auth/socketRegistry.ts';
 import type { UserStore } from './auth/userStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
@@ -21,6 +22,8 @@ export interface StreamSettings extends StreamClientLimits {
 
 export interface ServerContext {
   users: UserStore;
+  /** open stream and ingest sockets per user, closed when the user's token is revoked */
+  sockets: SocketRegistry;
   audit: AuditLog;
   hub: StreamHub;
   book: AnomalyBook;

@@ -53,6 +53,7 @@ export async function ingestRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
         }
         const user = authenticateSocket(socket, ctx.users, limiter, req.ip, msg.token, 'sensor', 'ingest');
         if (!user) return;
+        ctx.sockets.register(user, socket);
         session = `${user.name}/${msg.session}`;
         if (!sessions.has(session)) {
           sessions.set(session, 0);
