@@ -14,6 +14,7 @@ import { WebhookSink } from './alerts/webhookSink.ts';
 import { AnomalyActions } from './anomalies/anomalyActions.ts';
 import { AnomalyBook } from './anomalies/anomalyBook.ts';
 import { SuppressionStore } from './anomalies/suppressionStore.ts';
+import { AuditAnchoring } from './audit/auditAnchoring.ts';
 import { AuditLog } from './audit/auditLog.ts';
 import { AuthFailureLimiter } from './auth/authFailureLimiter.ts';
 import { installAuth } from './auth/authHook.ts';
@@ -23,7 +24,7 @@ import { RecentHistory } from './history/recentHistory.ts';
 import { ingestRoute } from './ingest/ingestRoute.ts';
 import { SensorRegistry } from './ingest/sensorRegistry.ts';
 import { LiveFeed } from './liveFeed.ts';
-import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
+import type { AnomalyWriter, AuditAnchorStore, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
 import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
@@ -87,6 +88,10 @@ export interface ServerOptions {
   authFailuresPerMinute?: number;
   /** proxies (addresses or CIDRs) whose X-Forwarded-For names the client; default none */
   trustProxy?: string[];
+  /** where audit anchors are kept outside the log (InfluxDB); syslog gets them too when configured */
+  auditAnchors?: AuditAnchorStore;
+  /** how often the audit log is anchored (default 5 min) */
+  auditAnchorEveryMs?: number;
   /** serve HTTPS and WSS with this certificate chain and key (PEM) */
   tls?: { cert: string | Buffer; key: string | Buffer };
   bodyLimit?: number;
@@ -152,7 +157,9 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   const sockets = new SocketRegistry();
   users.onRevoked((name, reason) => sockets.revoke(name, reason));
   const stopWatchingUsers = users.watch();
-  const audit = new AuditLog(join(opts.varDir, 'audit.log'));
+  const audit = new AuditLog(join(opts.varDir, 'audit.log'), { warn: (m) => app.log.warn(m) });
+  // a torn last line left by a crash is repaired now, at open, rather than at the first action
+  audit.head();
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
   const book = new AnomalyBook();
   const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));
@@ -161,7 +168,9 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   if (opts.alerts?.webhook) {
     alertSinks.push(new WebhookSink({ url: opts.alerts.webhook, retries: opts.alerts.webhookRetries, backoffMs: opts.alerts.webhookBackoffMs, timeoutMs: opts.alerts.webhookTimeoutMs }));
   }
-  if (opts.alerts?.syslog) alertSinks.push(new SyslogSink(opts.alerts.syslog));
+  const syslog = opts.alerts?.syslog ? new SyslogSink(opts.alerts.syslog) : null;
+  if (syslog) alertSinks.push(syslog);
+  const anchoring = new AuditAnchoring(audit, { store: opts.auditAnchors, syslog, everyMs: opts.auditAnchorEveryMs, warn: (m) => log('warn', m) });
   const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
   const sensors = new SensorRegistry();
   const recent = new RecentHistory(book);
@@ -175,14 +184,17 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     : null;
   const replayRunner = opts.replays ?? null;
   const ctx: ServerContext = {
-    users, sockets, audit, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
+    users, sockets, audit, anchoring, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
     history: opts.history ?? recent,
     replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
     stream, storeBacklog: opts.storeBacklog ?? (() => 0), log,
   };
   app.decorate('spanwatch', ctx);
+  app.addHook('onReady', async () => { anchoring.start(); });
   app.addHook('onClose', async () => {
     stopWatchingUsers();
+    anchoring.stop();
+    await anchoring.anchorNow();
     ctx.replays?.stopAll();
     alerts.close();
   });

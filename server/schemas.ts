@@ -28,7 +28,7 @@ export const SHARED_SCHEMAS = [
     type: 'object',
     properties: {
       seq: { type: 'integer' }, time: { type: 'string' }, user: { type: 'string' }, action: { type: 'string' },
-      target: { type: 'string' }, details: looseObject, prevHash: { type: 'string' }, hash: { type: 'string' },
+      target: { type: 'string' }, details: looseObject, prevHash: { type: 'string' }, hash: { type: 'string' }, alg: { type: 'string' },
     },
   },
   {
@@ -37,6 +37,10 @@ export const SHARED_SCHEMAS = [
     properties: {
       ok: { type: 'boolean' }, entries: { type: 'integer' },
       firstBad: { type: 'object', properties: { line: { type: 'integer' }, seq: { type: ['integer', 'null'] }, problem: { type: 'string' } } },
+      keyedFrom: { type: ['integer', 'null'] }, macsChecked: { type: 'boolean' },
+      anchor: { type: ['object', 'null'], properties: { ledger: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, at: { type: 'number' } } },
+      repairs: { type: 'array', items: { type: 'object', properties: { seq: { type: 'integer' }, bytes: { type: 'integer' }, sideFile: { type: 'string' } } } },
+      notes: { type: 'array', items: { type: 'string' } },
     },
   },
   {

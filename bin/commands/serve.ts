@@ -9,11 +9,11 @@ import {
 } from '../../capture/index.ts';
 import { DetectionEngine, SEVERITY_LEVELS, loadModel, type SeverityLevel } from '../../model/index.ts';
 import {
-  DatasetReplays, InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
+  DatasetReplays, InfluxAnomalyWriter, InfluxAuditAnchors, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
 import {
   InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, startEmbeddedInflux,
-  type EmbeddedInflux,
+  type EmbeddedInflux, type StoreConnection,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
@@ -110,6 +110,7 @@ function parse(argv: string[]) {
 }
 
 interface OpenStore {
+  conn: StoreConnection;
   reader: InfluxReader;
   writer: InfluxWriter;
   embedded?: EmbeddedInflux;
@@ -126,7 +127,7 @@ async function openStore(values: ServeValues, varDir: string): Promise<OpenStore
       endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies,
       spoolDir: defaultSpoolDir(varDir, `server-${process.pid}`),
     });
-    return { reader: new InfluxReader(conn), writer, embedded };
+    return { conn, reader: new InfluxReader(conn), writer, embedded };
   } catch (err) {
     await embedded?.stop();
     if (err instanceof StoreError) throw new CliError(`serve: store: ${err.message}`, err.kind === 'unreachable' ? 1 : 2);
@@ -227,6 +228,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(store ? {
       history: new InfluxHistory(store.reader),
       anomalyWriter: new InfluxAnomalyWriter(store.writer),
+      auditAnchors: new InfluxAuditAnchors(store.conn),
       models: new ModelDirectory(modelsDir, (req) => storedWindows(store.reader, req)),
       storeBacklog: () => store.writer.counters.queued + store.writer.counters.spooled,
     } : {}),

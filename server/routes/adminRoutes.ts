@@ -31,8 +31,8 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: ServerCo
 
   app.get('/audit/verify', {
     config: { access: 'analyst' },
-    schema: { tags: ['audit'], summary: 'Check the hash chain; reports the first edited, removed or reordered line', response: { 200: ref('AuditVerify'), ...authErrors } },
-  }, async () => ctx.audit.verify());
+    schema: { tags: ['audit'], summary: 'Check the keyed chain and the latest anchor; reports the first edited, removed, reordered or truncated entry', response: { 200: ref('AuditVerify'), ...authErrors } },
+  }, async () => ctx.audit.verify(await ctx.anchoring.latest()));
 
   app.get('/users', {
     config: { access: 'admin' },
