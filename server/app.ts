@@ -158,8 +158,9 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   users.onRevoked((name, reason) => sockets.revoke(name, reason));
   const stopWatchingUsers = users.watch();
   const audit = new AuditLog(join(opts.varDir, 'audit.log'), { warn: (m) => app.log.warn(m) });
-  // a torn last line left by a crash is repaired now, at open, rather than at the first action
+  // at open: a torn last line left by a crash is repaired, and the log gets its key if it has none
   audit.head();
+  audit.ledger();
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
   const book = new AnomalyBook();
   const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));

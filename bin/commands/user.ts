@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new CliError(`user: ${(err as Error).message}`, 1);
   }
-  const audit = new AuditLog(join(varDir, 'audit.log'));
+  const audit = new AuditLog(join(varDir, 'audit.log'), { warn: (m) => process.stderr.write(`spanwatch user: ${m}\n`) });
   const actor = `cli:${userInfo().username}`;
   switch (verb) {
     case 'add': {

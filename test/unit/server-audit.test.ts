@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, verifyAuditText, type AuditAnchor } from '../../server/index.ts';
+import { AuditLog, buildServer, verifyAuditText, type AuditAnchor } from '../../server/index.ts';
 
 const child = join(import.meta.dirname, 'server-ledger-child.ts');
 const run = promisify(execFile);
@@ -187,6 +187,12 @@ describe('audit ledger migration from the unkeyed chain', () => {
       const before = await new AuditLog(file).verify();
       expect(before).toMatchObject({ ok: true, entries: 3, keyedFrom: null });
       expect(before.notes.join('\n')).toMatch(/no audit key yet/);
+      // serve keys the log at start, from the next seq on
+      const app = await buildServer({ varDir: dir, uiDir: null });
+      await app.close();
+      const key = JSON.parse(readFileSync(join(dir, 'audit.key'), 'utf8')) as { keyedFrom: number };
+      expect(key.keyedFrom).toBe(4);
+      expect(statSync(join(dir, 'audit.key')).mode & 0o777).toBe(0o600);
       const e = await new AuditLog(file).append({ user: 'new', action: 'user.add', target: 'user:n' });
       expect(e).toMatchObject({ seq: 4, alg: 'hmac-sha256', prevHash: prev });
       const after = await new AuditLog(file).verify();
