@@ -207,6 +207,15 @@ describe('failed-login throttling never refuses a valid token', () => {
     });
   });
 
+  it('an IPv6 client is counted by its /64: rotating addresses inside it does not escape the count', async () => {
+    await withServer(undefined, async (app, admin) => {
+      for (let i = 1; i <= 6; i++) await me(app, 'swt_wrong', `2001:db8:0:7::${i.toString(16)}`);
+      expect((await me(app, 'swt_wrong', '2001:db8:0:7:ffff::99')).statusCode).toBe(429);
+      expect((await me(app, 'swt_wrong', '2001:db8:0:8::1')).statusCode).toBe(401);
+      expect((await me(app, admin, '2001:db8:0:7::1')).statusCode).toBe(200);
+    });
+  });
+
   it('the stream socket answers the same way: a valid token is let in after many failures from its address', async () => {
     const varDir = mkdtempSync(join(tmpdir(), 'spanwatch-throttle-ws-'));
     const srv = await startServer({ varDir, uiDir: null, port: 0, authFailuresPerMinute: 3, announceToken: () => undefined });
