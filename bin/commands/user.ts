@@ -94,7 +94,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'list': {
       for (const u of users.list()) {
-        const extra = [u.expiresAt ? `expires ${u.expiresAt}` : '', u.sensors ? `sensors ${u.sensors.join(',')}` : ''].filter(Boolean).join('  ');
+        const expiry = u.expiresAt ? `${Date.parse(u.expiresAt) <= Date.now() ? 'EXPIRED' : 'expires'} ${u.expiresAt}` : '';
+        const extra = [expiry, u.sensors ? `sensors ${u.sensors.join(',')}` : ''].filter(Boolean).join('  ');
         process.stdout.write(`${u.name.padEnd(24)} ${u.role.padEnd(8)} ${u.createdAt}${extra ? `  ${extra}` : ''}\n`);
       }
       return 0;
