@@ -41,7 +41,7 @@ async function burstRun(writer: StoreWriter, windows: StorePoint[][]): Promise<n
 }
 
 async function rawClientRun(conn: StoreConnection, windows: StorePoint[][]): Promise<number> {
-  const client = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influx.url).port), database: conn.database });
+  const client = new InfluxDB(`${influx.url}/${conn.database}`);
   const t0 = performance.now();
   let batch: IPoint[] = [];
   for (const pts of windows) {

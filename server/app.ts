@@ -1,7 +1,7 @@
 // buildServer: the fastify app with every plugin and route, ready for app.inject() or listen().
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchemaValidationError, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -14,9 +14,11 @@ import { WebhookSink } from './alerts/webhookSink.ts';
 import { AnomalyActions } from './anomalies/anomalyActions.ts';
 import { AnomalyBook } from './anomalies/anomalyBook.ts';
 import { SuppressionStore } from './anomalies/suppressionStore.ts';
+import { AuditAnchoring } from './audit/auditAnchoring.ts';
 import { AuditLog } from './audit/auditLog.ts';
 import { AuthFailureLimiter } from './auth/authFailureLimiter.ts';
 import { installAuth } from './auth/authHook.ts';
+import { SocketRegistry } from './auth/socketRegistry.ts';
 import { UserStore } from './auth/userStore.ts';
 import { RecentHistory } from './history/recentHistory.ts';
 import { ingestRoute } from './ingest/ingestRoute.ts';
@@ -25,7 +27,7 @@ import { SensorRegistry, type SensorLimits } from './ingest/sensorRegistry.ts';
 import { guarded } from './guarded.ts';
 import { DEFAULT_RATE_LIMITS, installRateLimit, type RateLimits } from './rateLimit.ts';
 import { LiveFeed } from './liveFeed.ts';
-import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
+import type { AnomalyWriter, AuditAnchorStore, HistorySource, ModelRegistry, ReplayRunner } from './ports.ts';
 import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
@@ -88,6 +90,14 @@ export interface ServerOptions {
   stream?: Partial<StreamSettings> & { recentMessages?: number; recentAnomalies?: number };
   /** wrong tokens per address per minute before 429 */
   authFailuresPerMinute?: number;
+  /** proxies (addresses or CIDRs) whose X-Forwarded-For names the client; default none */
+  trustProxy?: string[];
+  /** where audit anchors are kept outside the log (InfluxDB); syslog gets them too when configured */
+  auditAnchors?: AuditAnchorStore;
+  /** how often the audit log is anchored (default 5 min) */
+  auditAnchorEveryMs?: number;
+  /** serve HTTPS and WSS with this certificate chain and key (PEM) */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   bodyLimit?: number;
   storeBacklog?: () => number;
   /** requests per user per window (default 1200 per minute, history reads 120 per minute) */
@@ -136,7 +146,10 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     schemaErrorFormatter: formatSchemaError,
-  });
+    // req.ip is the X-Forwarded-For client only when the peer is one of these proxies
+    ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+  } as FastifyServerOptions) as FastifyInstance;
   app.decorate('routeTable', [] as RouteEntry[]);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
@@ -152,7 +165,13 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     ...opts.stream,
   };
   const users = new UserStore(join(opts.varDir, 'users.json'));
-  const audit = new AuditLog(join(opts.varDir, 'audit.log'));
+  const sockets = new SocketRegistry();
+  users.onRevoked((name, reason) => sockets.revoke(name, reason));
+  const stopWatchingUsers = users.watch();
+  const audit = new AuditLog(join(opts.varDir, 'audit.log'), { warn: (m) => app.log.warn(m) });
+  // at open: a torn last line left by a crash is repaired, and the log gets its key if it has none
+  audit.head();
+  audit.ledger();
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
   const book = new AnomalyBook();
   const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));
@@ -161,7 +180,9 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   if (opts.alerts?.webhook) {
     alertSinks.push(new WebhookSink({ url: opts.alerts.webhook, retries: opts.alerts.webhookRetries, backoffMs: opts.alerts.webhookBackoffMs, timeoutMs: opts.alerts.webhookTimeoutMs }));
   }
-  if (opts.alerts?.syslog) alertSinks.push(new SyslogSink(opts.alerts.syslog));
+  const syslog = opts.alerts?.syslog ? new SyslogSink(opts.alerts.syslog) : null;
+  if (syslog) alertSinks.push(syslog);
+  const anchoring = new AuditAnchoring(audit, { store: opts.auditAnchors, syslog, everyMs: opts.auditAnchorEveryMs, warn: (m) => log('warn', m) });
   const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
   const sensors = new SensorRegistry(opts.sensorLimits);
   const recent = new RecentHistory(book);
@@ -175,7 +196,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     : null;
   const replayRunner = opts.replays ?? null;
   const ctx: ServerContext = {
-    users, audit, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
+    users, sockets, audit, anchoring, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
     history: opts.history ?? recent,
     replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
     stream, storeBacklog: opts.storeBacklog ?? (() => 0), log, ingest: new IngestCounters(),
@@ -183,8 +204,12 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   app.decorate('spanwatch', ctx);
   const sensorSweep = setInterval(guarded('sensor expiry', log, () => { sensors.expire(); }), SENSOR_SWEEP_MS);
   sensorSweep.unref();
+  app.addHook('onReady', async () => { anchoring.start(); });
   app.addHook('onClose', async () => {
     clearInterval(sensorSweep);
+    stopWatchingUsers();
+    anchoring.stop();
+    await anchoring.anchorNow();
     ctx.replays?.stopAll();
     alerts.close();
   });

@@ -2,7 +2,7 @@
 // bin/ wires the real modules in; tests and the in-memory defaults satisfy them too.
 import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly, ModelArtifact } from '../model/index.ts';
-import type { AnomalyView } from './protocol.ts';
+import type { AnomalyView, AuditAnchor } from './protocol.ts';
 
 import { autoResolution, MAX_QUERY_POINTS, RESOLUTION_MS } from '../store/index.ts';
 
@@ -116,4 +116,10 @@ export interface ReplayHandle {
 export interface ReplayRunner {
   datasets(): Promise<DatasetInfo[]>;
   start(dataset: string, speed: number, out: ReplayOutput): Promise<ReplayHandle>;
+}
+
+/** Where checkpoints of the audit log are kept outside it (InfluxDB through store/). */
+export interface AuditAnchorStore {
+  write(anchor: AuditAnchor): Promise<void>;
+  latest(ledger: string): Promise<AuditAnchor | null>;
 }

@@ -167,6 +167,26 @@ export interface AuditVerifyResult {
   entries: number;
   /** the first line that is not what the chain says it should be */
   firstBad?: { line: number; seq: number | null; problem: string };
+  /** the seq from which entries carry an HMAC (null: the log has no key yet, every entry is unkeyed) */
+  keyedFrom: number | null;
+  /** whether the HMACs were checked (false when the key file could not be read) */
+  macsChecked: boolean;
+  /** the checkpoint the end of the log was checked against (truncation), when one was available */
+  anchor: AuditAnchor | null;
+  /** torn last lines found at open and kept aside (from the audit.repair entries) */
+  repairs: { seq: number; bytes: number; sideFile: string }[];
+  /** plain-language remarks: migration from the unkeyed chain, what could not be checked */
+  notes: string[];
+}
+
+/** A checkpoint of the audit log kept outside it (InfluxDB, syslog): the head at a moment. */
+export interface AuditAnchor {
+  /** the ledger's id (from its key file), so that anchors of several servers never mix */
+  ledger: string;
+  seq: number;
+  hash: string;
+  /** ms since the epoch */
+  at: number;
 }
 
 export interface AuditEntry {
@@ -177,5 +197,8 @@ export interface AuditEntry {
   target: string;
   details: Record<string, unknown>;
   prevHash: string;
+  /** SHA-256 of the entry (unkeyed entries) or its HMAC-SHA256 under the audit key (alg hmac-sha256) */
   hash: string;
+  /** absent on entries written before the log was keyed */
+  alg?: 'hmac-sha256';
 }

@@ -31,7 +31,7 @@ export const SHARED_SCHEMAS = [
     type: 'object',
     properties: {
       seq: { type: 'integer' }, time: { type: 'string' }, user: { type: 'string' }, action: { type: 'string' },
-      target: { type: 'string' }, details: looseObject, prevHash: { type: 'string' }, hash: { type: 'string' },
+      target: { type: 'string' }, details: looseObject, prevHash: { type: 'string' }, hash: { type: 'string' }, alg: { type: 'string' },
     },
   },
   {
@@ -40,6 +40,10 @@ export const SHARED_SCHEMAS = [
     properties: {
       ok: { type: 'boolean' }, entries: { type: 'integer' },
       firstBad: { type: 'object', properties: { line: { type: 'integer' }, seq: { type: ['integer', 'null'] }, problem: { type: 'string' } } },
+      keyedFrom: { type: ['integer', 'null'] }, macsChecked: { type: 'boolean' },
+      anchor: { type: ['object', 'null'], properties: { ledger: { type: 'string' }, seq: { type: 'integer' }, hash: { type: 'string' }, at: { type: 'number' } } },
+      repairs: { type: 'array', items: { type: 'object', properties: { seq: { type: 'integer' }, bytes: { type: 'integer' }, sideFile: { type: 'string' } } } },
+      notes: { type: 'array', items: { type: 'string' } },
     },
   },
   {
@@ -70,7 +74,10 @@ export const SHARED_SCHEMAS = [
   {
     $id: 'User',
     type: 'object',
-    properties: { name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, createdAt: { type: 'string' } },
+    properties: {
+      name: { type: 'string' }, role: { type: 'string', enum: [...ROLES] }, createdAt: { type: 'string' },
+      expiresAt: { type: 'string' }, rotatedAt: { type: 'string' }, sensors: { type: 'array', items: { type: 'string' } },
+    },
   },
   {
     $id: 'Replay',

@@ -3,7 +3,9 @@ import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
 import type { AnomalyActions } from './anomalies/anomalyActions.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
+import type { AuditAnchoring } from './audit/auditAnchoring.ts';
 import type { AuditLog } from './audit/auditLog.ts';
+import type { SocketRegistry } from './auth/socketRegistry.ts';
 import type { UserStore } from './auth/userStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { IngestCounters } from './ingest/ingestCounters.ts';
@@ -22,7 +24,10 @@ export interface StreamSettings extends StreamClientLimits {
 
 export interface ServerContext {
   users: UserStore;
+  /** open stream and ingest sockets per user, closed when the user's token is revoked */
+  sockets: SocketRegistry;
   audit: AuditLog;
+  anchoring: AuditAnchoring;
   hub: StreamHub;
   book: AnomalyBook;
   actions: AnomalyActions;

@@ -1,5 +1,7 @@
 // `spanwatch serve`: the API, live stream and UI; with --sensor also capture + detection + store in
 // the same process, feeding the stream directly.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -7,11 +9,11 @@ import {
 } from '../../capture/index.ts';
 import { DetectionEngine, SEVERITY_LEVELS, loadModel, type SeverityLevel } from '../../model/index.ts';
 import {
-  DatasetReplays, InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
+  DatasetReplays, InfluxAnomalyWriter, InfluxAuditAnchors, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
 import {
   InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, startEmbeddedInflux,
-  type EmbeddedInflux,
+  type EmbeddedInflux, type StoreConnection,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
@@ -30,6 +32,10 @@ server:
                        (default ./var, env SPANWATCH_VAR)
   --ui-dir DIR         the built UI (default ui/dist; build it with \`npm run build:ui\`)
   --models DIR         model versions (default <var>/models)
+  --tls-cert FILE      serve HTTPS/WSS with this certificate chain (PEM); needs --tls-key
+  --tls-key FILE       the certificate's private key (PEM)
+  --trust-proxy CIDR   a reverse proxy (address or CIDR, repeatable) whose X-Forwarded-For names the
+                       client: failed-login throttling then counts per real client, not per proxy
                        datasets for training-mode replays are the folders under <var>/datasets
   --max-sensors N      sensors tracked at once (default 256); records of more are refused until
                        one has been unseen for a day
@@ -67,6 +73,8 @@ examples:
   spanwatch serve
   spanwatch serve --host 0.0.0.0 --port 8443 --alert-level medium --syslog udp://10.0.0.9:514
   spanwatch serve --sensor --pcap office.pcapng --speed 10
+  spanwatch serve --host 0.0.0.0 --port 8443 --tls-cert /etc/spanwatch/cert.pem --tls-key /etc/spanwatch/key.pem
+  spanwatch serve --trust-proxy 127.0.0.1      # behind a TLS proxy on this host
 `;
 
 export const options = {
@@ -76,6 +84,9 @@ export const options = {
   'ui-dir': { type: 'string' },
   models: { type: 'string' },
   'max-sensors': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'trust-proxy': { type: 'string', multiple: true },
   influx: { type: 'string' },
   'influx-db': { type: 'string' },
   'no-store': { type: 'boolean' },
@@ -103,6 +114,7 @@ function parse(argv: string[]) {
 }
 
 interface OpenStore {
+  conn: StoreConnection;
   reader: InfluxReader;
   writer: InfluxWriter;
   embedded?: EmbeddedInflux;
@@ -119,7 +131,7 @@ async function openStore(values: ServeValues, varDir: string): Promise<OpenStore
       endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies,
       spoolDir: defaultSpoolDir(varDir, `server-${process.pid}`),
     });
-    return { reader: new InfluxReader(conn), writer, embedded };
+    return { conn, reader: new InfluxReader(conn), writer, embedded };
   } catch (err) {
     await embedded?.stop();
     if (err instanceof StoreError) throw new CliError(`serve: store: ${err.message}`, err.kind === 'unreachable' ? 1 : 2);
@@ -144,6 +156,35 @@ function parsePort(text: string | undefined): number {
   const p = Number(text ?? 8080);
   if (!Number.isInteger(p) || p < 0 || p > 65535) throw new CliError(`serve: --port must be 0 … 65535 (got '${text}')`);
   return p;
+}
+
+function readTls(values: ServeValues): StartOptions['tls'] {
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new CliError('serve: --tls-cert and --tls-key go together (the certificate and its private key, PEM)');
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new CliError(`serve: ${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, 1);
+    }
+  };
+  return { cert: read(certFile, '--tls-cert'), key: read(keyFile, '--tls-key') };
+}
+
+function trustedProxies(values: ServeValues): string[] | undefined {
+  const list = values['trust-proxy'];
+  if (!list?.length) return undefined;
+  for (const entry of list) {
+    const [addr, bits, extra] = entry.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new CliError(`serve: --trust-proxy '${entry}' is not an address or CIDR (e.g. 127.0.0.1 or 10.0.0.0/24)`);
+    }
+  }
+  return list;
 }
 
 function openSensorSource(values: ServeValues, files: string[]): PacketSource {
@@ -177,10 +218,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.sensor && (files.length > 0 || values.interface !== undefined)) {
     throw new CliError('serve: --pcap/--interface need --sensor (to capture in this process)');
   }
+  const tls = readTls(values);
+  const trustProxy = trustedProxies(values);
   const source = values.sensor ? openSensorSource(values, files) : null;
   const store = await openStore(values, varDir);
   const opts: StartOptions = {
     varDir, host: values.host ?? '127.0.0.1', port,
+    ...(tls ? { tls } : {}), ...(trustProxy ? { trustProxy } : {}),
     ...(values['ui-dir'] !== undefined ? { uiDir: resolve(values['ui-dir']) } : {}),
     logger: { level: process.env.SPANWATCH_LOG_LEVEL || 'warn', redact: ['req.headers.authorization', 'req.headers.cookie'] },
     alerts: { level: alertLevel, webhook: values.webhook, syslog: values.syslog },
@@ -196,6 +240,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(store ? {
       history: new InfluxHistory(store.reader),
       anomalyWriter: new InfluxAnomalyWriter(store.writer),
+      auditAnchors: new InfluxAuditAnchors(store.conn),
       models: new ModelDirectory(modelsDir, (req) => storedWindows(store.reader, req)),
       storeBacklog: () => store.writer.counters.queued + store.writer.counters.spooled,
     } : {}),

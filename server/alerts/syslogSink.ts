@@ -49,7 +49,12 @@ export class SyslogSink {
   }
 
   deliver(payload: AlertPayload): Promise<void> {
-    const msg = Buffer.from(formatSyslog(payload), 'utf8');
+    return this.send(formatSyslog(payload));
+  }
+
+  /** Sends one formatted RFC 5424 message (alerts, audit anchors). */
+  send(message: string): Promise<void> {
+    const msg = Buffer.from(message, 'utf8');
     return this.protocol === 'udp' ? this.sendUdp(msg) : this.sendTcp(msg);
   }
 

@@ -36,18 +36,19 @@ export function installAuth(app: FastifyInstance, users: UserStore, audit: Audit
     if (req.routeOptions.url === undefined) return;
     const access = routeAccess(req.routeOptions.config as { access?: Access }, req.routeOptions.url);
     if (access === 'public') return;
-    const retryAfter = limiter.blocked(req.ip);
-    if (retryAfter > 0) {
-      reply.header('retry-after', String(retryAfter));
-      return reply.code(429).send({ statusCode: 429, error: 'Too Many Requests', message: `too many failed logins from this address; retry in ${retryAfter} s` });
-    }
     const token = bearerToken(req.headers.authorization);
     if (!token) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'missing bearer token: send Authorization: Bearer <token>' });
-    const user = users.authenticate(token);
-    if (!user) {
-      limiter.fail(req.ip);
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown or revoked token' });
+    // the token first: a valid one is never refused because others failed from the same address
+    const check = users.check(token);
+    if (!check.ok) {
+      const retryAfter = limiter.fail(req.ip);
+      if (retryAfter > 0) {
+        reply.header('retry-after', String(retryAfter));
+        return reply.code(429).send({ statusCode: 429, error: 'Too Many Requests', message: `too many failed logins from this address; retry in ${retryAfter} s` });
+      }
+      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: check.message });
     }
+    const user = check.user;
     if (!roleAllows(user.role, access)) {
       return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `this needs the ${access} role; you are ${user.role}` });
     }

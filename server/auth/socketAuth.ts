@@ -10,16 +10,16 @@ import type { PublicUser, UserStore } from './userStore.ts';
 export function authenticateSocket(
   socket: WebSocket, users: UserStore, limiter: AuthFailureLimiter, ip: string, token: string, role: Role, route: string,
 ): PublicUser | null {
-  if (limiter.blocked(ip) > 0) {
-    socket.close(CLOSE_CODES.unauthorized, 'too many failed logins from this address; retry later');
+  // the token first: a valid one is never refused because others failed from the same address
+  const check = users.check(token);
+  if (!check.ok) {
+    const retryAfter = limiter.fail(ip);
+    socket.close(CLOSE_CODES.unauthorized, retryAfter > 0 ? `too many failed logins from this address; retry in ${retryAfter} s`
+      // a close reason holds at most 123 bytes: the short form of the check's message
+      : check.reason === 'expired' ? 'token expired; ask an admin to rotate it' : 'unknown or revoked token');
     return null;
   }
-  const user = users.authenticate(token);
-  if (!user) {
-    limiter.fail(ip);
-    socket.close(CLOSE_CODES.unauthorized, 'unknown or revoked token');
-    return null;
-  }
+  const user = check.user;
   if (!roleAllows(user.role, role)) {
     socket.close(CLOSE_CODES.forbidden, `${route} needs ${role === 'sensor' ? 'a token of role sensor' : `the ${role} role`}; you are ${user.role}`);
     return null;

@@ -109,6 +109,7 @@ export async function ingestRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
       }
       const user = authenticateSocket(socket, ctx.users, limiter, req.ip, msg.token, 'sensor', 'ingest');
       if (!user) return;
+      ctx.sockets.register(user, socket);
       allowed = new Set(user.sensors ?? [user.name]);
       session = `${user.name}/${msg.session}`;
       if (!sessions.has(session)) {

@@ -84,6 +84,7 @@ export async function streamRoute(app: FastifyInstance, { ctx, limiter }: { ctx:
       }
       const user = authenticateSocket(socket, ctx.users, limiter, req.ip, msg.token, 'viewer', 'the stream');
       if (!user) return;
+      ctx.sockets.register(user, socket);
       const auth = msg as unknown as AuthMessage;
       const filter = filterOf(auth);
       if (!filter) {

@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { freeLoopbackPort } from './freePort.ts';
 import { influxdConfig } from './influxdConfig.ts';
+import { ensureCredentials, urlWithCredentials } from './embeddedCredentials.ts';
 import { withDirLock, withDirLockSync } from '../dirLock.ts';
 import { liveUsers, readState, removeState, writeState, type EmbeddedState } from './embeddedState.ts';
 import { findInfluxd, isAlive, pingOk, sleep, terminate } from './processes.ts';
@@ -23,7 +24,10 @@ export interface EmbeddedInfluxOptions {
   stopGraceMs?: number;
   /** continuous-query service wake-up interval (influxd default 1s) */
   cqRunInterval?: string;
-  /** start with HTTP auth enabled (used to test credentials handling) */
+  /**
+   * HTTP auth (default on): an admin user with a generated password, kept in
+   * `<dataDir>/credentials.json` (mode 0600) and put into `url`. Off only to test unauthenticated setups.
+   */
   authEnabled?: boolean;
   /**
    * Stop (or leave) influxd on SIGINT/SIGTERM/SIGHUP and then exit. Off by default: a command that
@@ -33,7 +37,10 @@ export interface EmbeddedInfluxOptions {
 }
 
 export interface EmbeddedInflux {
+  /** http://USER:PASSWORD@127.0.0.1:PORT when auth is on: what connectStore and the writers take */
   url: string;
+  /** the same without credentials, for printing and for probes */
+  baseUrl: string;
   /** pid of the influxd serving this data dir */
   pid: number;
   /** true when another spanwatch process had already started influxd on this data dir */
@@ -68,7 +75,7 @@ async function spawnInfluxd(binary: string, dataDir: string, opts: EmbeddedInflu
   while (rpcPort === httpPort) rpcPort = await freeLoopbackPort();
   const configPath = join(dataDir, 'influxd.conf');
   writeFileSync(configPath, influxdConfig({
-    dataDir, httpPort, rpcPort, cqRunInterval: opts.cqRunInterval, authEnabled: opts.authEnabled,
+    dataDir, httpPort, rpcPort, cqRunInterval: opts.cqRunInterval, authEnabled: opts.authEnabled ?? true,
   }));
   const logPath = join(dataDir, 'influxd.log');
   const logFd = openSync(logPath, 'a');
@@ -100,12 +107,13 @@ export async function startEmbeddedInflux(opts: EmbeddedInfluxOptions = {}): Pro
   const statePath = join(dataDir, 'embedded.json');
   const me = { pid: process.pid, token: randomUUID() };
 
-  const { state, reused } = await withDirLock(lockPath, async () => {
+  const { state, reused, url } = await withDirLock(lockPath, async () => {
+    const withAuth = async (s: EmbeddedState): Promise<string> => (opts.authEnabled ?? true ? urlWithCredentials(s.url, await ensureCredentials(dataDir, s.url)) : s.url);
     const prior = readState(statePath);
     if (prior && isAlive(prior.pid) && isInfluxdProcess(prior.pid) && (await pingOk(prior.url, 2_000))) {
       const next: EmbeddedState = { ...prior, users: [...liveUsers(prior), me] };
       writeState(statePath, next);
-      return { state: next, reused: true };
+      return { state: next, reused: true, url: await withAuth(next) };
     }
     // A recorded influxd that is alive but deaf is hung on our data: replace it.
     if (prior && isAlive(prior.pid) && isInfluxdProcess(prior.pid)) await terminate(prior.pid, opts.stopGraceMs ?? 10_000);
@@ -115,7 +123,13 @@ export async function startEmbeddedInflux(opts: EmbeddedInfluxOptions = {}): Pro
         const started = await spawnInfluxd(binary, dataDir, opts);
         const next: EmbeddedState = { ...started, users: [me] };
         writeState(statePath, next);
-        return { state: next, reused: false };
+        try {
+          return { state: next, reused: false, url: await withAuth(next) };
+        } catch (err) {
+          await terminate(started.pid, opts.stopGraceMs ?? 10_000);
+          removeState(statePath);
+          throw err;
+        }
       } catch (err) {
         lastErr = err;
         // Another program can grab a probed port before influxd binds it; only that is worth a retry.
@@ -171,5 +185,5 @@ export async function startEmbeddedInflux(opts: EmbeddedInfluxOptions = {}): Pro
     });
   }
 
-  return { url: state.url, pid: state.pid, reused, dataDir, stop };
+  return { url, baseUrl: state.url, pid: state.pid, reused, dataDir, stop };
 }

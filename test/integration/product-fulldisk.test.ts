@@ -152,7 +152,7 @@ describe('spanwatch sensor with a full spool', () => {
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toContain(`holds ${spooled} points from an earlier run`);
       expect(spoolFiles(spoolDir)).toEqual([]);
-      const client = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influx.url).port), database: 'spanwatch' });
+      const client = new InfluxDB(`${influx.url}/spanwatch`);
       const rows = await client.query<{ count: number }>(`SELECT count(durationMs) FROM capture_health WHERE sensor = 'fd' AND time < ${(startSec + WINDOWS) * 1_000}ms`);
       // Every window whose health point reached the spool is in InfluxDB now (the first run may
       // also have written a few before InfluxDB died).

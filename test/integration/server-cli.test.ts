@@ -52,4 +52,33 @@ describe('spanwatch user / audit', () => {
     const out = JSON.parse(r.stdout) as { anomalyId: string; audit: unknown[]; auditChain: { ok: boolean } };
     expect(out).toMatchObject({ anomalyId: 'none-such', audit: [], auditChain: { ok: true } });
   });
+
+  it('audit verify catches an edited, reordered, removed, truncated or re-keyed log, each by name', () => {
+    for (const n of ['x1', 'x2', 'x3', 'x4']) expect(run(['user', 'add', n, '--role', 'viewer']).status).toBe(0);
+    const file = join(dir, 'audit.log');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const last = JSON.parse(lines.at(-1)!) as { seq: number; hash: string };
+    const check = (name: string, ls: string[], args: string[] = []) => {
+      const copy = join(dir, `${name}.log`);
+      writeFileSync(copy, ls.join('\n') + '\n');
+      const r = run(['audit', 'verify', '--file', copy, '--key', join(dir, 'audit.key'), '--no-store', ...args]);
+      return { status: r.status, out: r.stdout };
+    };
+    const edited = [...lines];
+    edited[2] = JSON.stringify({ ...JSON.parse(edited[2]!), target: 'user:someone-else' });
+    expect(check('edited', edited)).toMatchObject({ status: 1, out: expect.stringMatching(/BROKEN at line 3 \(seq 3\): edited/) });
+    const reordered = [...lines];
+    [reordered[3], reordered[4]] = [reordered[4]!, reordered[3]!];
+    expect(check('reordered', reordered)).toMatchObject({ status: 1, out: expect.stringMatching(/BROKEN at line 4 \(seq 5\): reordered/) });
+    const removed = lines.filter((_, i) => i !== 2);
+    expect(check('removed', removed)).toMatchObject({ status: 1, out: expect.stringMatching(/BROKEN at line 3 \(seq 4\): removed/) });
+    const truncated = lines.slice(0, -2);
+    expect(check('truncated', truncated, ['--anchor', `${last.seq}:${last.hash}`])).toMatchObject({ status: 1, out: expect.stringMatching(/: truncated: the latest anchor/) });
+    const unkeyed = lines.map((l) => {
+      const { alg: _a, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    expect(check('unkeyed', unkeyed)).toMatchObject({ status: 1, out: expect.stringMatching(/BROKEN at line 1 \(seq 1\): unkeyed/) });
+    expect(check('intact', lines, ['--anchor', `${last.seq}:${last.hash}`])).toMatchObject({ status: 0, out: expect.stringMatching(/intact, \d+ entries \(keyed from seq 1, end checked against the anchor/) });
+  });
 });

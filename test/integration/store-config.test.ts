@@ -1,7 +1,7 @@
 // The embedded influxd (reuse across calls and processes, clear start failures) and bad store
 // configuration: unreachable URL, missing database, bad credentials → StoreErrors naming the fix.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,13 +53,40 @@ describe('embedded influxd', () => {
       await a.stop();
       // The child has exited and `a` left; `b` still uses it, so it runs on.
       expect(alive(b.pid)).toBe(true);
-      expect((await fetch(`${b.url}/ping`)).status).toBe(204);
+      expect((await fetch(`${b.baseUrl}/ping`)).status).toBe(204);
     } finally {
       await a.stop();
       await b.stop();
     }
     expect(alive(a.pid)).toBe(false);
     expect(existsSync(join(dataDir, 'embedded.json'))).toBe(false);
+  });
+
+  it('runs with auth on: a generated admin password in credentials.json (0600), kept across restarts', async () => {
+    const dataDir = join(dir, 'authed-embedded');
+    const first = await startEmbeddedInflux({ dataDir });
+    const file = join(dataDir, 'credentials.json');
+    const creds = JSON.parse(readFileSync(file, 'utf8')) as { username: string; password: string };
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(creds.username).toBe('spanwatch');
+      expect(creds.password).toMatch(/^[0-9a-f]{48}$/);
+      expect(first.url).toBe(first.baseUrl.replace('http://', `http://spanwatch:${creds.password}@`));
+      const anonymous = await fetch(`${first.baseUrl}/query?q=SHOW%20DATABASES`);
+      expect(anonymous.status).toBe(401);
+      await connectStore({ url: first.url, database: 'authed_embedded' });
+    } finally {
+      await first.stop();
+    }
+    const second = await startEmbeddedInflux({ dataDir });
+    try {
+      expect(second.reused).toBe(false);
+      expect(second.url).toContain(`spanwatch:${creds.password}@`);
+      const conn = await connectStore({ url: second.url, database: 'authed_embedded', createDatabase: false });
+      expect(await conn.client.getDatabaseNames()).toContain('authed_embedded');
+    } finally {
+      await second.stop();
+    }
   });
 
   it('is stopped when its only user exits without calling stop()', async () => {
@@ -101,13 +128,8 @@ describe('bad store configuration', () => {
   let authUrl: (user: string, pass: string) => string;
 
   beforeAll(async () => {
-    authed = await startEmbeddedInflux({ dataDir: join(dir, 'auth'), authEnabled: true });
-    // With auth on and no users yet, influxd accepts exactly this: creating the first admin.
-    const res = await fetch(`${authed.url}/query`, {
-      method: 'POST', body: new URLSearchParams({ q: "CREATE USER admin WITH PASSWORD 's3cret' WITH ALL PRIVILEGES" }),
-    });
-    expect(res.status).toBe(200);
-    authUrl = (user, pass) => authed.url.replace('http://', `http://${user}:${pass}@`);
+    authed = await startEmbeddedInflux({ dataDir: join(dir, 'auth') });
+    authUrl = (user, pass) => authed.baseUrl.replace('http://', `http://${user}:${pass}@`);
   });
 
   afterAll(async () => { await authed?.stop(); });
@@ -130,16 +152,16 @@ describe('bad store configuration', () => {
   });
 
   it('rejects wrong or missing credentials without echoing the password', async () => {
-    const wrong = await storeError(connectStore({ url: authUrl('admin', 'nope-pass'), database: 'authdb' }));
+    const wrong = await storeError(connectStore({ url: authUrl('spanwatch', 'nope-pass'), database: 'authdb' }));
     expect(wrong.kind).toBe('auth');
     expect(wrong.message).toMatch(/rejected the credentials \(401/);
     expect(wrong.message).not.toContain('nope-pass');
-    const none = await storeError(connectStore({ url: authed.url, database: 'authdb' }));
+    const none = await storeError(connectStore({ url: authed.baseUrl, database: 'authdb' }));
     expect(none.kind).toBe('auth');
   });
 
   it('writes and reads with the right credentials', async () => {
-    const conn = await connectStore({ url: authUrl('admin', 's3cret'), database: 'authdb' });
+    const conn = await connectStore({ url: authed.url, database: 'authdb' });
     const writer = new InfluxWriter({
       endpoint: conn.endpoint, database: conn.database, retentionPolicies: conn.retentionPolicies, spoolDir: join(dir, 'auth-spool'),
     });
