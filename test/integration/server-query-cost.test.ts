@@ -34,7 +34,10 @@ function countingProxy(target: string, delayMs: number): Promise<{ server: Serve
     else forward();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, queries: () => queries, abandoned: () => abandoned });
+    // the proxy passes the credentials on: the URL keeps the user and password of the target's
+    const url = new URL(target);
+    url.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    resolve({ server, url: url.toString().replace(/\/$/, ''), queries: () => queries, abandoned: () => abandoned });
   }));
 }
 
