@@ -1,6 +1,7 @@
 // store/: InfluxDB schema, the lossless writer with its spool, the history reader, retention and
 // roll-ups, and the embedded influxd. See docs/store.md.
 export { startEmbeddedInflux, INFLUXD_NOT_FOUND, type EmbeddedInflux, type EmbeddedInfluxOptions } from './embedded/embeddedInflux.ts';
+export { isAlive } from './embedded/processes.ts';
 export { StoreError, parseInfluxUrl, type StoreErrorKind, type InfluxEndpoint } from './connection.ts';
 export { connectStore, DEFAULT_DATABASE, type StoreOptions, type StoreConnection } from './connectStore.ts';
 export {

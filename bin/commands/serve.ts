@@ -10,7 +10,7 @@ import {
   DatasetReplays, InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
 import {
-  InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, startEmbeddedInflux,
+  InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, isAlive, startEmbeddedInflux,
   type EmbeddedInflux,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
@@ -59,6 +59,9 @@ in-process sensor:
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --server http://THIS:8080 --server-token <token of role sensor>
+
+Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP) stop the capture, the server and the
+embedded influxd, each named on stderr as it stops; a second Ctrl-C exits at once.
 
 examples:
   spanwatch serve
@@ -156,7 +159,19 @@ async function* storedWindows(reader: InfluxReader, req: TrainRequest): AsyncGen
   for await (const page of reader.iterateWindows({ from: req.from, to: req.to, sensor: req.sensor, resolution: '1s' })) yield* page;
 }
 
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP (the terminal closed). Listening from the start:
+ * a signal during startup must still stop the embedded influxd, which the default action would
+ * leave running.
+ */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => done(s));
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
+  const stopped = stopSignal();
   const { values, positionals } = parse(argv);
   const varDir = resolve(values.var ?? (process.env.SPANWATCH_VAR || 'var'));
   const modelsDir = resolve(values.models ?? join(varDir, 'models'));
@@ -199,6 +214,7 @@ export async function run(argv: string[]): Promise<number> {
   process.stderr.write(`spanwatch serve: listening on ${server.url} (API docs ${server.url}/docs)\n`);
 
   let pipeline: CapturePipeline | null = null;
+  let stopping = false;
   let capture: Promise<void> = Promise.resolve();
   if (source) {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
@@ -231,19 +247,33 @@ export async function run(argv: string[]): Promise<number> {
     });
     const p = pipeline;
     capture = p.run(source).then(
-      () => { process.stderr.write(`spanwatch serve: capture from ${source.name} finished; still serving\n`); },
+      () => { if (!stopping) process.stderr.write(`spanwatch serve: capture from ${source.name} finished; still serving\n`); },
       (err: unknown) => { process.stderr.write(`spanwatch serve: capture stopped: ${(err as Error).message}\n`); },
     );
   }
 
-  await new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
-  pipeline?.stop();
-  await capture;
+  const signal = await stopped;
+  // say what stops, one line each, so an operator who pressed Ctrl-C knows what is left running
+  const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
+  say(`${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'the terminal closed' : 'terminated'}: stopping`);
+  stopping = true;
+  if (pipeline && source) {
+    pipeline.stop();
+    await capture;
+    say(source.live ? `stopped the capture on ${source.name}` : `stopped the replay of ${source.name}`);
+  }
   await server.close();
-  await store?.writer.close();
-  await store?.embedded?.stop();
+  say(`stopped the server on ${server.url}`);
+  if (store) {
+    await store.writer.close();
+    if (store.embedded) {
+      const { pid, dataDir } = store.embedded;
+      await store.embedded.stop();
+      say(isAlive(pid)
+        ? `left influxd (pid ${pid}) running for another spanwatch process using ${dataDir}`
+        : `stopped influxd (pid ${pid}); its data stays in ${dataDir}`);
+    }
+  }
   return 0;
 }
+
