@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   CapturePipeline, openFileSource, openLiveSource, parseSpeed, type PacketSource, type WindowStats,
 } from '../../capture/index.ts';
-import { DetectionEngine, SEVERITY_LEVELS, loadModel, type SeverityLevel } from '../../model/index.ts';
+import { DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type SeverityLevel } from '../../model/index.ts';
 import {
   DatasetReplays, InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
@@ -16,6 +16,7 @@ import {
 import { CliError } from '../cliError.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { parseDuration, parseFlags } from '../options.ts';
+import { followLiveModel } from '../sinks/detect.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
 
@@ -214,15 +215,20 @@ export async function run(argv: string[]): Promise<number> {
   process.stderr.write(`spanwatch serve: listening on ${server.url} (API docs ${server.url}/docs)\n`);
 
   let pipeline: CapturePipeline | null = null;
+  let watcher: LiveModelWatcher | null = null;
   let stopping = false;
   let capture: Promise<void> = Promise.resolve();
   if (source) {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     const sensor = values['sensor-name'] ?? hostname();
-    let engine: DetectionEngine | null = null;
+    let engine: LiveDetection | null = null;
     if (values.model !== 'none') {
       try {
-        engine = new DetectionEngine(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor, ioc: values.ioc, criticality: values.criticality });
+        const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
+        engine = new LiveDetection(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor, ioc: values.ioc, criticality: values.criticality }, (from, to, at) => {
+          say(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
+        });
+        if ((values.model ?? 'latest') === 'latest') watcher = followLiveModel(engine, modelsDir, windowMs, say);
       } catch (err) {
         process.stderr.write(`spanwatch serve: no detection (${(err as Error).message})\n`);
       }
@@ -257,6 +263,7 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
   say(`${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'the terminal closed' : 'terminated'}: stopping`);
   stopping = true;
+  watcher?.stop();
   if (pipeline && source) {
     pipeline.stop();
     await capture;

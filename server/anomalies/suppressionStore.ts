@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Anomaly } from '../../model/index.ts';
+import { matchingRule, type Anomaly } from '../../model/index.ts';
 import type { Suppression } from '../protocol.ts';
 
 export class SuppressionStore {
@@ -48,13 +48,6 @@ export class SuppressionStore {
 
   /** The first active suppression whose every given scope field matches the anomaly. */
   match(anomaly: Anomaly, now = Date.now()): Suppression | null {
-    for (const s of this.items) {
-      if (s.expiresAt <= now) continue;
-      if (s.scope.host !== undefined && s.scope.host !== anomaly.subject.localHost) continue;
-      if (s.scope.remote !== undefined && s.scope.remote !== anomaly.subject.remote) continue;
-      if (s.scope.kind !== undefined && s.scope.kind !== anomaly.kind) continue;
-      return s;
-    }
-    return null;
+    return matchingRule(this.items, anomaly, now);
   }
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerContext } from '../serverContext.ts';
 import { authErrors, nameString, ref } from '../schemas.ts';
+import { trainingInputs } from '../training/trainingInputs.ts';
 
 function unavailable(reply: FastifyReply) {
   return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'no model registry is configured: start the server with --models DIR' });
@@ -56,9 +57,14 @@ export async function modelRoutes(app: FastifyInstance, { ctx }: { ctx: ServerCo
   }, async (req, reply) => {
     if (!ctx.models) return unavailable(reply);
     if (req.body.to <= req.body.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '`to` must be after `from`' });
-    const job = ctx.training!.start(req.body);
+    // confirmed incidents never become normal; accepted rules travel with the model
+    const inputs = await trainingInputs(ctx, req.body);
+    const job = ctx.training!.start({ ...req.body, ...inputs });
     if (!job) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'a training job is already running; wait for it (GET /api/v1/models)' });
-    await ctx.audit.append({ user: req.user!.name, action: 'model.train', target: `job:${job.id}`, details: { ...req.body } });
+    await ctx.audit.append({
+      user: req.user!.name, action: 'model.train', target: `job:${job.id}`,
+      details: { ...req.body, excludedRanges: inputs.exclude.length, rules: inputs.rules.map((r) => r.id) },
+    });
     return reply.code(202).send(job);
   });
 

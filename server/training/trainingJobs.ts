@@ -38,8 +38,10 @@ export class TrainingJobs {
         this.publish({ ...job });
       }
     }).then(
-      ({ version }) => {
-        Object.assign(job, { state: 'done', progress: 1, message: `trained version ${version}`, version, finishedAt: Date.now() });
+      ({ version, excludedWindows, rules }) => {
+        const left = excludedWindows ? `; ${excludedWindows} windows of confirmed incidents left out` : '';
+        const recorded = rules ? `; ${rules} analyst rule${rules === 1 ? '' : 's'} recorded` : '';
+        Object.assign(job, { state: 'done', progress: 1, message: `trained version ${version}${left}${recorded}`, version, finishedAt: Date.now() });
       },
       (err: unknown) => {
         Object.assign(job, { state: 'failed', message: (err as Error).message ?? String(err), finishedAt: Date.now() });
