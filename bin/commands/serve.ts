@@ -54,7 +54,8 @@ in-process sensor:
   --window DURATION    window length (default 1s)
   --local-net CIDR     local networks, repeatable
   --sensor-name NAME   sensor name (default this host's name)
-  --model VERSION      model for detection (default: the live one in --models; none: no detection)
+  --model VERSION      model for detection (default latest: the live one in --models, followed
+                       when another version is promoted, between two windows; none: no detection)
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets)
 
