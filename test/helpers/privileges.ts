@@ -5,6 +5,6 @@ const IS_ROOT = process.getuid?.() === 0;
 
 /** True (skip) when not root; says why on stderr. Use as `describe.skipIf(withoutRoot('…'))`. */
 export function withoutRoot(what: string): boolean {
-  if (!IS_ROOT) process.stderr.write(`skipped without root: ${what} (run \`sudo npm test\` to include it)\n`);
+  if (!IS_ROOT) process.stderr.write(`skipped without root: ${what} (\`sudo npm test\` includes it)\n`);
   return !IS_ROOT;
 }
