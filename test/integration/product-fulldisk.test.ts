@@ -104,6 +104,9 @@ async function runWithInfluxDying(dataDir: string, spoolDir: string, jsonl: stri
   }
 }
 
+/** both suites put the spool on a small tmpfs they mount */
+const noRoot = withoutRoot('the spool on a full disk (mounts a small tmpfs)');
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spanwatch-fulldisk-'));
   await writeCapture(join(dir, 'churn.pcap'), WINDOWS, startSec);
@@ -115,7 +118,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('spanwatch sensor with a full spool', () => {
+describe.skipIf(noRoot)('spanwatch sensor with a full spool', () => {
   let run: SensorRun;
   let spoolDir: string;
   const dataDir = () => join(dir, 'influxd');
@@ -173,7 +176,7 @@ describe('spanwatch sensor with a full spool', () => {
   });
 });
 
-describe.skipIf(withoutRoot('the spool on a disk that fills (mounts a small tmpfs)'))('spanwatch sensor with its spool on a disk that fills before the spool limit', () => {
+describe.skipIf(noRoot)('spanwatch sensor with its spool on a disk that fills before the spool limit', () => {
   // A disk full before --spool-max is reached is treated like a full spool: the batch is dropped,
   // counted and logged, and capture goes on.
   it('survives, says so loudly, and keeps writing every window', async () => {
