@@ -34,6 +34,8 @@ export async function falsePositiveRoutes(app: FastifyInstance, { ctx }: { ctx: 
         404: ref('Error'), 409: ref('Error'), ...authErrors,
       },
     },
+    // the note is optional, and so is a body at all
+    preValidation: async (req) => { req.body ??= {}; },
   }, async (req, reply) => {
     const found = await findAnomaly(ctx, req.params.id);
     if (!found) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
