@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   CapturePipeline, openFileSource, openLiveSource, parseSpeed, type PacketSource, type WindowStats,
 } from '../../capture/index.ts';
-import { DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type SeverityLevel } from '../../model/index.ts';
+import { DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type ModelArtifact, type SeverityLevel } from '../../model/index.ts';
 import {
   DatasetReplays, InfluxAnomalyWriter, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
@@ -223,15 +223,19 @@ export async function run(argv: string[]): Promise<number> {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     const sensor = values['sensor-name'] ?? hostname();
     let engine: LiveDetection | null = null;
+    const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
+    const detect = (model: ModelArtifact): LiveDetection => new LiveDetection(model, { sensor, ioc: values.ioc, criticality: values.criticality }, (from, to, at) => {
+      say(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
+    });
     if (values.model !== 'none') {
       try {
-        const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
-        engine = new LiveDetection(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor, ioc: values.ioc, criticality: values.criticality }, (from, to, at) => {
-          say(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
-        });
-        if ((values.model ?? 'latest') === 'latest') watcher = followLiveModel(engine, modelsDir, windowMs, say);
+        engine = detect(await loadModel(values.model ?? 'latest', { modelsDir }));
       } catch (err) {
-        process.stderr.write(`spanwatch serve: no detection (${(err as Error).message})\n`);
+        say(`no detection (${(err as Error).message})${(values.model ?? 'latest') === 'latest' ? '; it starts when a model is promoted' : ''}`);
+      }
+      // a promoted version takes over; without one yet, the first promoted starts detection
+      if ((values.model ?? 'latest') === 'latest') {
+        watcher = followLiveModel({ modelsDir, windowMs, detection: () => engine, begin: (m) => { engine = detect(m); }, log: say });
       }
     }
     const feed = server.app.spanwatch.feed;

@@ -37,23 +37,41 @@ function windowMismatch(model: ModelArtifact, windowMs: number): string | null {
     : `model ${model.meta.version} was trained on ${model.meta.windowMs} ms windows; run the sensor with --window ${model.meta.windowMs}ms or train a model for ${windowMs} ms windows`;
 }
 
+export interface FollowOptions {
+  modelsDir: string;
+  windowMs: number;
+  /** the running detection, or null while there is none (serve --sensor started without a model) */
+  detection: () => LiveDetection | null;
+  /** starts detection on the first model promoted when there was none */
+  begin?: (model: ModelArtifact) => void;
+  /** one line per event */
+  log: (line: string) => void;
+}
+
 /**
- * Follows the models directory's live version for `detection` (`--model latest`): promoted
- * versions take over between windows, broken ones are refused. `log` gets one line per event.
+ * Follows the models directory's live version (`--model latest`): promoted versions take over
+ * between windows, broken ones are refused and the running one kept.
  */
-export function followLiveModel(detection: LiveDetection, modelsDir: string, windowMs: number, log: (line: string) => void, intervalMs?: number): LiveModelWatcher {
+export function followLiveModel(o: FollowOptions): LiveModelWatcher {
+  const running = (): string => o.detection()?.model.meta.version ?? 'no model';
   return new LiveModelWatcher({
-    modelsDir, current: detection.model.meta.version, intervalMs,
-    check: (m) => windowMismatch(m, windowMs),
+    modelsDir: o.modelsDir, current: o.detection()?.model.meta.version ?? '',
+    check: (m) => windowMismatch(m, o.windowMs),
     onModel: (m) => {
+      const detection = o.detection();
       try {
-        detection.replace(m);
-        log(`model ${m.meta.version} was promoted; it takes over from ${detection.model.meta.version} at the next window`);
+        if (detection === null) {
+          o.begin?.(m);
+          o.log(`model ${m.meta.version} was promoted; detection starts with it at the next window`);
+        } else {
+          detection.replace(m);
+          o.log(`model ${m.meta.version} was promoted; it takes over from ${detection.model.meta.version} at the next window`);
+        }
       } catch (err) {
-        log(`model ${m.meta.version} was promoted but cannot run here (${(err as Error).message}); keeping ${detection.model.meta.version}`);
+        o.log(`model ${m.meta.version} was promoted but cannot run here (${(err as Error).message}); keeping ${running()}`);
       }
     },
-    onRefused: (version, reason) => log(`model ${version} was promoted but is refused (${reason}); keeping ${detection.model.meta.version}`),
+    onRefused: (version, reason) => o.log(`model ${version} was promoted but is refused (${reason}); keeping ${running()}`),
   }).start();
 }
 
@@ -110,6 +128,6 @@ export async function openDetectSink(values: DetectValues, ctx: { sensor: string
   if (engine.iocRejected.length > 0) {
     process.stderr.write(`spanwatch sensor: --ioc ${values.ioc}: ignored ${engine.iocRejected.length} line(s) that are not an address, CIDR or domain: ${engine.iocRejected.slice(0, 5).join(', ')}\n`);
   }
-  const watcher = values.model === 'latest' ? followLiveModel(engine, modelsDir, ctx.windowMs, log) : null;
+  const watcher = values.model === 'latest' ? followLiveModel({ modelsDir, windowMs: ctx.windowMs, detection: () => engine, log }) : null;
   return new DetectSink(engine, (a) => ctx.publishAnomaly(a), watcher);
 }

@@ -3,7 +3,7 @@
 // test promotes another version (it takes over between windows, and the anomalies say so), then
 // points LIVE at a damaged version (refused, logged, the running model kept).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,45 @@ describe('sensor --model latest follows promotions', () => {
     await until('the promotion to be noticed', () => stderr.includes(`spanwatch serve: model ${v2} was promoted; it takes over from ${v1} at the next window`));
     for (let k = 3; k < 6; k++) serve.stdin.write(second(k, false, IOC_REMOTE));
     await until('the switch', () => stderr.includes(`spanwatch serve: detection switched from model ${v1} to ${v2} at the window of`));
+    serve.stdin.end();
+    serve.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
+
+  it('serve --sensor started before any model: the first promoted version starts detection', async () => {
+    const emptyModels = join(dir, 'models later');
+    mkdirSync(emptyModels);
+    const serve = spawn(BIN, [
+      'serve', '--no-store', '--var', join(dir, 'serve var 2'), '--port', '0', '--models', emptyModels, '--sensor', '--sensor-name', 'later',
+      '--local-net', '10.0.0.0/8', '--ioc', join(dir, 'ioc.txt'), '--speed', 'max', '--pcap', '-',
+    ], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SPANWATCH_CONFIG: '' } });
+    sensor = serve;
+    let log = '';
+    serve.stderr.on('data', (c: Buffer) => { log += c.toString(); });
+    serve.stdout.on('data', (c: Buffer) => { log += c.toString(); });
+    const exited = new Promise<number | null>((done) => serve.once('exit', (code) => done(code)));
+    const until = async (what: string, ok: () => boolean | Promise<boolean>): Promise<void> => {
+      for (let waited = 0; !(await ok()); waited += 200) {
+        if (waited > 40_000 || serve.exitCode !== null) throw new Error(`gave up waiting for ${what}; output: ${log}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await until('the server', () => log.includes('listening on'));
+    expect(log).toContain('no detection (');
+    expect(log).toContain('; it starts when a model is promoted');
+    const url = /listening on (http:\/\/[^ ]+)/.exec(log)![1]!;
+    const token = /swt_[A-Za-z0-9_-]{43}/.exec(log)![0];
+    for (let k = 0; k < 3; k++) serve.stdin.write(second(k, k === 0, IOC_REMOTE));
+
+    cpSync(join(modelsDir, v1), join(emptyModels, v1), { recursive: true });
+    promoteModel(emptyModels, v1);
+    await until('the first model', () => log.includes(`spanwatch serve: model ${v1} was promoted; detection starts with it at the next window`));
+    for (let k = 3; k < 6; k++) serve.stdin.write(second(k, false, IOC_REMOTE));
+    const scored = async (): Promise<Anomaly[]> => {
+      const res = await fetch(`${url}/api/v1/anomalies?kind=threat-intel`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await res.json()) as { anomalies: Anomaly[] }).anomalies;
+    };
+    await until('an anomaly scored by the promoted model', async () => (await scored()).some((a) => a.modelVersion === v1));
     serve.stdin.end();
     serve.kill('SIGTERM');
     expect(await exited).toBe(0);
