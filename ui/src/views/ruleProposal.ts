@@ -14,7 +14,8 @@ function textInput(value: string | undefined, maxlength: number): HTMLInputEleme
 }
 
 export function mountRuleProposal(root: HTMLElement, anomalyId: string, api: Pick<ApiClient, 'falsePositive' | 'acceptRule'>, noteOf: () => string | undefined, onChange: () => void): void {
-  const result = el('p', { class: 'muted', attrs: { role: 'status', id: 'rule-status' } });
+  // announced like the actions' own status line, without a second role=status in the card
+  const result = el('p', { class: 'muted', attrs: { 'aria-live': 'polite', id: 'rule-status' } });
   const form = el('div', { class: 'rule-proposal', attrs: { id: 'rule-proposal' } });
   const propose = button('Propose rule', () => {
     propose.disabled = true;
