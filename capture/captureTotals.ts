@@ -14,6 +14,10 @@ export interface FileTotals extends CaptureTotals {
   damaged: DamagedFile[];
   /** notices about files read in full (records longer than their snaplen) */
   notices: string[];
+  /** the files counted, in full or up to their damage, in the order given */
+  filesRead: string[];
+  /** the files of which nothing was counted (cannot open or read, not a capture file); each is in `damaged` */
+  filesNotRead: string[];
 }
 
 /**
@@ -43,5 +47,13 @@ export async function captureTotals(
     onFileNotice: (message) => notices.push(message),
   });
   await pipeline.run(source);
-  return { ...pipeline.totals(), damaged, notices };
+  // a file's error at offset 0 came before any record of it (open, read or format errors)
+  const notRead = new Set(damaged.filter((d) => d.offset === 0).map((d) => d.file));
+  return {
+    ...pipeline.totals(),
+    damaged,
+    notices,
+    filesRead: paths.filter((p) => !notRead.has(p)),
+    filesNotRead: paths.filter((p) => notRead.has(p)),
+  };
 }

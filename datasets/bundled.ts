@@ -1,7 +1,7 @@
 // The bundled datasets: generated once into <var>/datasets/<preset>/ (no download, deterministic
 // seed) and reused while the manifest says they are complete and from this generator version.
-import { readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import {
   type DatasetManifest, type DatasetParameters, type GenerateProgress, generateDataset, GENERATOR_VERSION, LABELS_FILE,
   MANIFEST_FILE, validateOptions,
@@ -24,6 +24,7 @@ export async function ensurePresetDataset(
   // generate beside the final folder (a name the catalogue skips) and swap it in, so a crash
   // never leaves a half dataset in use
   const partial = `${dir}.partial-${process.pid}`;
+  await removeAbandonedPartials(dir);
   await rm(partial, { recursive: true, force: true });
   try {
     await generateDataset({ ...presetOptions(preset, partial), onProgress });
@@ -37,6 +38,26 @@ export async function ensurePresetDataset(
   const made = await readUsableManifest(dir, wanted);
   if (!made) throw new Error(`${dir}: the dataset was generated but does not read back; remove the folder and try again`);
   return made;
+}
+
+/** Partial folders left by generations that were interrupted (Ctrl-C, a crash): their process is gone. */
+async function removeAbandonedPartials(dir: string): Promise<void> {
+  const prefix = `${basename(dir)}.partial-`;
+  const names = await readdir(dirname(dir)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && !processExists(pid)) await rm(join(dirname(dir), name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The manifest of a complete dataset made with `wanted`, or null (missing, stale or damaged). */

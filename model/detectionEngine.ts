@@ -1,6 +1,7 @@
 // The detection engine: one per sensor. Each closed window goes through every detector; the
 // findings are merged into incidents and scored. `process` returns new and updated incidents.
 import type { WindowStats } from '../capture/index.ts';
+import { matchingRule } from './analystRules.ts';
 import type { Anomaly, AnomalyKind } from './anomaly.ts';
 import { CriticalityMap } from './criticality.ts';
 import { BeaconingDetector } from './detectors/beaconing.ts';
@@ -80,7 +81,15 @@ export class DetectionEngine {
     const ctx: WindowContext = { w, features: this.features, captureLoss };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
-    return this.tracker.update(w, this.findings, captureLoss);
+    return this.withoutRuled(this.tracker.update(w, this.findings, captureLoss));
+  }
+
+  /** Anomalies covered by an unexpired analyst rule in the model are known false positives. */
+  private withoutRuled(found: Anomaly[]): Anomaly[] {
+    const rules = this.model.meta.rules;
+    if (rules === undefined || rules.length === 0 || found.length === 0) return found;
+    const now = (this.opts.now ?? Date.now)();
+    return found.filter((a) => matchingRule(rules, a, now) === null);
   }
 
   /** IOC-list lines that were neither an address, a CIDR nor a domain (as of the last read). */
@@ -89,6 +98,6 @@ export class DetectionEngine {
   }
 
   finish(): Anomaly[] {
-    return this.tracker?.finish() ?? [];
+    return this.withoutRuled(this.tracker?.finish() ?? []);
   }
 }

@@ -2,6 +2,8 @@ export * from './anomaly.ts';
 export { FEATURE_VERSION, FEATURE_NAMES, NETWORK_FEATURES, HOST_FEATURES, extractFeatures } from './features.ts';
 export type { FeatureSpec } from './features.ts';
 export { DetectionEngine, type DetectionOptions } from './detectionEngine.ts';
+export { LiveDetection } from './liveDetection.ts';
+export { LiveModelWatcher, type LiveModelWatcherOptions } from './liveModelWatcher.ts';
 export { trainModel, ModelTrainer, TrainingDataError, DEFAULT_MIN_WINDOWS, type TrainOptions, type TrainProgress, type TimeRange } from './train.ts';
 export {
   DEFAULT_MODELS_DIR, ModelArtifactError, saveModel, loadModel, readMeta, resolveModelDir, listModels, liveVersion,
@@ -19,3 +21,6 @@ export {
 } from './expectedBands.ts';
 export { seededRandom } from './seededRandom.ts';
 export { MODEL_VERSION_PATTERN, isModelVersion, checkModelVersion } from './modelVersion.ts';
+export {
+  scopeMatches, matchingRule, isConfirmed, confirmedRanges, isPrefix, CONFIRMED_STATUSES, type AnalystRule, type RuleScope,
+} from './analystRules.ts';

@@ -2,7 +2,9 @@
 import type { BaselineJson } from './seasonalBaseline.ts';
 import type { Normalisation } from './normalisation.ts';
 import type { AutoencoderNet, ErrorThreshold, SavedModel } from './autoencoder.ts';
+import type { AnalystRule } from './analystRules.ts';
 import type { DetectorLimits } from './detectorLimits.ts';
+import type { TimeRange } from './trainingSet.ts';
 
 export interface TrainingRecord {
   /** event time of the first window and the end of the last one, ms */
@@ -11,6 +13,8 @@ export interface TrainingRecord {
   windows: number;
   /** windows left out because they fell into an excluded (confirmed-incident) range */
   excludedWindows: number;
+  /** the ranges left out (confirmed incidents, --exclude); absent in models trained before they were recorded */
+  excludedRanges?: TimeRange[];
   sources: string[];
   /** sha256 over the feature rows the model was trained on */
   dataHash: string;
@@ -46,6 +50,11 @@ export interface ModelMeta {
   limits: DetectorLimits;
   /** mean and standard deviation of every feature over the training windows (the 3-sigma peer) */
   moments: { mean: number[]; std: number[] };
+  /**
+   * analysts' rules accepted before training (false positives, scoped, with expiry): detection
+   * drops the anomalies they cover until each expires
+   */
+  rules?: AnalystRule[];
   evaluation?: unknown;
 }
 

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
 import { calibrateThreshold, netFromModel, serialiseModel, trainAutoencoder, AutoencoderScorer } from './autoencoder.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, HOST_FEATURES, NETWORK_FEATURES } from './features.ts';
+import type { AnalystRule } from './analystRules.ts';
 import type { ModelArtifact, ModelMeta } from './modelArtifact.ts';
 import { fitNormalisation, normalise } from './normalisation.ts';
 import { loadTf } from './tfRuntime.ts';
@@ -33,6 +34,8 @@ export interface TrainOptions {
   tailProbability?: number;
   /** windows overlapping these ranges (confirmed incidents) are left out */
   exclude?: readonly TimeRange[];
+  /** analysts' accepted rules, recorded in meta.json for detection to honour (expired ones are left out) */
+  rules?: readonly AnalystRule[];
   /** where the windows came from (recorded in meta.json) */
   sources?: string[];
   /** fewer windows than this is an error */
@@ -154,7 +157,7 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     backend,
     seed,
     training: {
-      start: set.first, end: set.last, windows: n, excludedWindows: set.excluded, sources: opts.sources ?? [],
+      start: set.first, end: set.last, windows: n, excludedWindows: set.excluded, excludedRanges: [...(opts.exclude ?? [])], sources: opts.sources ?? [],
       dataHash, epochs, finalLoss, durationMs: Date.now() - began, trainRows: picked.length, heldOutRows: heldIdx.length,
     },
     normalisation: norm,
@@ -166,6 +169,7 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     hostMaxGapMs: set.hostMaxGaps(hosts),
     limits: set.detectorLimits(hosts),
     moments: set.moments(),
+    rules: (opts.rules ?? []).filter((r) => r.expiresAt > created),
   };
   opts.onProgress?.({ phase: 'done', done: n });
   return { meta, net, saved };

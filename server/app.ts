@@ -32,6 +32,7 @@ import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
 import { baselineRoutes } from './routes/baselineRoutes.ts';
+import { falsePositiveRoutes } from './routes/falsePositiveRoutes.ts';
 import { modelRoutes } from './routes/modelRoutes.ts';
 import { replayRoutes } from './routes/replayRoutes.ts';
 import { suppressionRoutes } from './routes/suppressionRoutes.ts';
@@ -236,6 +237,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     await api.register(anomalyRoutes, { ctx });
     await api.register(modelRoutes, { ctx });
     await api.register(suppressionRoutes, { ctx });
+    await api.register(falsePositiveRoutes, { ctx });
     await api.register(adminRoutes, { ctx });
     await api.register(replayRoutes, { ctx });
     await api.register(streamRoute, { ctx, limiter });

@@ -1,7 +1,7 @@
 // What the server needs from the store, the model registry and the datasets, as small interfaces:
 // bin/ wires the real modules in; tests and the in-memory defaults satisfy them too.
 import type { WindowStats } from '../capture/index.ts';
-import type { Anomaly, ModelArtifact } from '../model/index.ts';
+import type { AnalystRule, Anomaly, ModelArtifact, TimeRange } from '../model/index.ts';
 import type { AnomalyView, AuditAnchor } from './protocol.ts';
 
 import { autoResolution, MAX_QUERY_POINTS, RESOLUTION_MS } from '../store/index.ts';
@@ -80,12 +80,24 @@ export interface TrainRequest {
   from: number;
   to: number;
   sensor?: string;
+  /** ranges to leave out: the confirmed incidents in [from, to) */
+  exclude?: TimeRange[];
+  /** accepted analyst rules, recorded in the model */
+  rules?: AnalystRule[];
+}
+
+export interface TrainResult {
+  version: string;
+  /** windows left out because they fell into a confirmed incident */
+  excludedWindows?: number;
+  /** analyst rules recorded in the model */
+  rules?: number;
 }
 
 export interface ModelRegistry {
   list(): Promise<ModelVersionInfo[]>;
   /** trains a new version; reports progress 0 … 1 with a message */
-  train(req: TrainRequest, onProgress: (progress: number, message: string) => void): Promise<{ version: string }>;
+  train(req: TrainRequest, onProgress: (progress: number, message: string) => void): Promise<TrainResult>;
   promote(version: string): Promise<void>;
   /** makes the previous live version live again; returns it */
   rollback(): Promise<{ version: string }>;

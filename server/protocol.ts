@@ -1,7 +1,7 @@
 // The live stream's wire protocol and the shapes the REST API returns, shared by the server and
 // the browser app. Documented in the README ("API" and "Live stream").
 import type { CaptureHealth, WindowStats } from '../capture/index.ts';
-import type { Anomaly, AnomalyStatus } from '../model/index.ts';
+import type { AnalystRule, Anomaly, AnomalyStatus } from '../model/index.ts';
 
 /** viewer < analyst < admin for the API; `sensor` is a machine account that may only ingest. */
 export type Role = 'viewer' | 'analyst' | 'admin' | 'sensor';
@@ -151,16 +151,12 @@ export interface AnomalyPage {
   nextCursor?: string;
 }
 
-export interface Suppression {
-  id: string;
-  /** at least one of host / remote / kind; all given fields must match */
-  scope: { host?: string; remote?: string; kind?: string };
-  reason: string;
-  /** ms since the epoch; the suppression stops matching after this */
-  expiresAt: number;
-  createdBy: string;
-  createdAt: number;
-}
+/**
+ * A suppression is an analyst rule (model/analystRules.ts): scope host / remote / prefix / domain /
+ * kind (all given fields must match), reason, expiry, and the anomaly whose false-positive verdict
+ * proposed it.
+ */
+export type Suppression = AnalystRule;
 
 export interface AuditVerifyResult {
   ok: boolean;

@@ -67,8 +67,12 @@ export const SHARED_SCHEMAS = [
     type: 'object',
     properties: {
       id: { type: 'string' },
-      scope: { type: 'object', properties: { host: { type: 'string' }, remote: { type: 'string' }, kind: { type: 'string' } } },
+      scope: {
+        type: 'object',
+        properties: { host: { type: 'string' }, remote: { type: 'string' }, prefix: { type: 'string' }, domain: { type: 'string' }, kind: { type: 'string' } },
+      },
       reason: { type: 'string' }, expiresAt: { type: 'number' }, createdBy: { type: 'string' }, createdAt: { type: 'number' },
+      anomalyId: { type: 'string' },
     },
   },
   {

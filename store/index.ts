@@ -3,6 +3,7 @@
 export { startEmbeddedInflux, INFLUXD_NOT_FOUND, type EmbeddedInflux, type EmbeddedInfluxOptions } from './embedded/embeddedInflux.ts';
 export { withFileLockSync } from './dirLock.ts';
 export { writeAuditAnchor, latestAuditAnchor, AUDIT_ANCHOR_MEASUREMENT, type StoredAuditAnchor } from './auditAnchors.ts';
+export { isAlive } from './embedded/processes.ts';
 export { StoreError, parseInfluxUrl, type StoreErrorKind, type InfluxEndpoint } from './connection.ts';
 export { connectStore, DEFAULT_DATABASE, type StoreOptions, type StoreConnection } from './connectStore.ts';
 export {

@@ -19,7 +19,8 @@ Everything on this machine on the bundled dataset:
   3. starts an embedded influxd under <var>/influxdb,
   4. replays the incident day through the live pipeline at --speed and serves the UI,
   5. prints the URL and a token for user "demo" (role admin).
-Ctrl-C stops the replay, the server and the influxd it started.
+Ctrl-C stops the replay, the server and the influxd it started, and says so; the dataset, the
+model, the stored windows and anomalies and the users stay under <var> for the next start.
 
 options:
   --var DIR        working folder (default ./var, env SPANWATCH_VAR)
@@ -83,8 +84,21 @@ export async function run(argv: string[]): Promise<number> {
   const modelsDir = join(varDir, 'models');
   const host = values.host ?? '127.0.0.1';
   const port = values.port ?? '8080';
+  // Ctrl-C before the server runs: say what was cut short and what the next start does about it
+  let preparing = 'generating the demo dataset (the next start generates it again)';
+  const interrupted = (): void => {
+    // a progress bar may hold the line
+    process.stderr.write('\n');
+    stderr(`interrupted while ${preparing}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const manifest = await ensureDataset(varDir);
+  preparing = 'training the baseline (the dataset is kept in ' + manifest.dir + '; the next start trains again)';
   await ensureModel(manifest, modelsDir);
+  process.off('SIGINT', interrupted);
+  process.off('SIGTERM', interrupted);
   const token = demoToken(varDir);
   const incidentDay = manifest.files[manifest.files.length - 1]!;
   const labels = manifest.labels;
@@ -99,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n') + '\n');
 
-  return serve.run([
+  const code = await serve.run([
     '--var', varDir, '--models', modelsDir, '--host', host, '--port', port,
     // the dataset is dated in the past: keep its points instead of letting the retention policies drop them
     '--retention-raw', 'inf', '--retention-1m', 'inf', '--retention-1h', 'inf', '--retention-events', 'inf',
@@ -109,4 +123,13 @@ export async function run(argv: string[]): Promise<number> {
     '--ioc', join(manifest.dir, labels.iocFile),
     '--criticality', join(manifest.dir, labels.criticalityFile),
   ]);
+  process.stderr.write([
+    `spanwatch demo: stopped. Kept in ${varDir} for the next start:`,
+    `  dataset      ${manifest.dir}`,
+    `  model        ${liveVersion(modelsDir) ?? '(none live)'} in ${modelsDir}`,
+    `  stored data  ${join(varDir, 'influxdb')} (the replayed windows and anomalies)`,
+    `  users        ${join(varDir, 'users.json')}`,
+    'The next `spanwatch demo` (npm start) reuses them and prints a new token; remove that folder to start from scratch.',
+  ].join('\n') + '\n');
+  return code;
 }

@@ -7,17 +7,18 @@ import { join, resolve } from 'node:path';
 import {
   CapturePipeline, openFileSource, openLiveSource, parseSpeed, type PacketSource, type WindowStats,
 } from '../../capture/index.ts';
-import { DetectionEngine, SEVERITY_LEVELS, loadModel, type SeverityLevel } from '../../model/index.ts';
+import { DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type ModelArtifact, type SeverityLevel } from '../../model/index.ts';
 import {
   DatasetReplays, InfluxAnomalyWriter, InfluxAuditAnchors, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
 import {
-  InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, startEmbeddedInflux,
+  InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, isAlive, startEmbeddedInflux,
   type EmbeddedInflux, type StoreConnection,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { parseDuration, parseFlags } from '../options.ts';
+import { followLiveModel } from '../sinks/detect.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
 
@@ -61,13 +62,17 @@ in-process sensor:
   --window DURATION    window length (default 1s)
   --local-net CIDR     local networks, repeatable
   --sensor-name NAME   sensor name (default this host's name)
-  --model VERSION      model for detection (default: the live one in --models; none: no detection)
+  --model VERSION      model for detection (default latest: the live one in --models, followed
+                       when another version is promoted, between two windows; none: no detection)
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets)
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --sensor NAME --server http://THIS:8080 --server-token <token of role sensor>
 (NAME: one the token is bound to; a token made without --sensor is bound to its user's name)
+
+Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP) stop the capture, the server and the
+embedded influxd, each named on stderr as it stops; a second Ctrl-C exits at once.
 
 examples:
   spanwatch serve
@@ -208,7 +213,19 @@ async function* storedWindows(reader: InfluxReader, req: TrainRequest): AsyncGen
   for await (const page of reader.iterateWindows({ from: req.from, to: req.to, sensor: req.sensor, resolution: '1s' })) yield* page;
 }
 
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP (the terminal closed). Listening from the start:
+ * a signal during startup must still stop the embedded influxd, which the default action would
+ * leave running.
+ */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => done(s));
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
+  const stopped = stopSignal();
   const { values, positionals } = parse(argv);
   const varDir = resolve(values.var ?? (process.env.SPANWATCH_VAR || 'var'));
   const modelsDir = resolve(values.models ?? join(varDir, 'models'));
@@ -256,16 +273,26 @@ export async function run(argv: string[]): Promise<number> {
   process.stderr.write(`spanwatch serve: listening on ${server.url} (API docs ${server.url}/docs)\n`);
 
   let pipeline: CapturePipeline | null = null;
+  let watcher: LiveModelWatcher | null = null;
+  let stopping = false;
   let capture: Promise<void> = Promise.resolve();
   if (source) {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     const sensor = values['sensor-name'] ?? hostname();
-    let engine: DetectionEngine | null = null;
+    let engine: LiveDetection | null = null;
+    const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
+    const detect = (model: ModelArtifact): LiveDetection => new LiveDetection(model, { sensor, ioc: values.ioc, criticality: values.criticality }, (from, to, at) => {
+      say(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
+    });
     if (values.model !== 'none') {
       try {
-        engine = new DetectionEngine(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor, ioc: values.ioc, criticality: values.criticality });
+        engine = detect(await loadModel(values.model ?? 'latest', { modelsDir }));
       } catch (err) {
-        process.stderr.write(`spanwatch serve: no detection (${(err as Error).message})\n`);
+        say(`no detection (${(err as Error).message})${(values.model ?? 'latest') === 'latest' ? '; it starts when a model is promoted' : ''}`);
+      }
+      // a promoted version takes over; without one yet, the first promoted starts detection
+      if ((values.model ?? 'latest') === 'latest') {
+        watcher = followLiveModel({ modelsDir, windowMs, detection: () => engine, begin: (m) => { engine = detect(m); }, log: say });
       }
     }
     const feed = server.app.spanwatch.feed;
@@ -288,19 +315,34 @@ export async function run(argv: string[]): Promise<number> {
     });
     const p = pipeline;
     capture = p.run(source).then(
-      () => { process.stderr.write(`spanwatch serve: capture from ${source.name} finished; still serving\n`); },
+      () => { if (!stopping) process.stderr.write(`spanwatch serve: capture from ${source.name} finished; still serving\n`); },
       (err: unknown) => { process.stderr.write(`spanwatch serve: capture stopped: ${(err as Error).message}\n`); },
     );
   }
 
-  await new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
-  pipeline?.stop();
-  await capture;
+  const signal = await stopped;
+  // say what stops, one line each, so an operator who pressed Ctrl-C knows what is left running
+  const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
+  say(`${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'the terminal closed' : 'terminated'}: stopping`);
+  stopping = true;
+  watcher?.stop();
+  if (pipeline && source) {
+    pipeline.stop();
+    await capture;
+    say(source.live ? `stopped the capture on ${source.name}` : `stopped the replay of ${source.name}`);
+  }
   await server.close();
-  await store?.writer.close();
-  await store?.embedded?.stop();
+  say(`stopped the server on ${server.url}`);
+  if (store) {
+    await store.writer.close();
+    if (store.embedded) {
+      const { pid, dataDir } = store.embedded;
+      await store.embedded.stop();
+      say(isAlive(pid)
+        ? `left influxd (pid ${pid}) running for another spanwatch process using ${dataDir}`
+        : `stopped influxd (pid ${pid}); its data stays in ${dataDir}`);
+    }
+  }
   return 0;
 }
+

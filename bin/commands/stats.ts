@@ -18,6 +18,9 @@ oldest-idle are evicted and reported).
                        link-local, loopback)
 
 A damaged file is reported and the packets before the damage are counted; the exit status is then 1.
+A file that cannot be read at all (missing, not a capture file) is reported and left out: the
+totals cover the files that were read and name those that were not; when no file could be read,
+only the errors are printed (exit status 1).
 
 examples:
   spanwatch stats office.pcapng
@@ -31,6 +34,9 @@ export const options = {
 
 function table(t: FileTotals): string {
   const rows: Array<[string, string]> = [
+    ...(t.filesNotRead.length > 0
+      ? [['files read', t.filesRead.join(', ')], ['not read', t.filesNotRead.join(', ')]] as Array<[string, string]>
+      : []),
     ['packets', String(t.packets)],
     ['bytes (on the wire)', String(t.bytes)],
     ['bytes captured', String(t.capturedBytes)],
@@ -56,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const n of totals.notices) process.stderr.write(`spanwatch stats: note: ${n}\n`);
   for (const d of totals.damaged) process.stderr.write(`spanwatch stats: ${d.message}\n`);
+  // totals of nothing would read as an empty capture
+  if (totals.filesRead.length === 0) return 1;
   process.stdout.write(values.json ? JSON.stringify(totals, null, 2) + '\n' : table(totals));
   return totals.damaged.length > 0 ? 1 : 0;
 }

@@ -1,11 +1,11 @@
 // `spanwatch train`: windows from InfluxDB history, capture files or WindowStats JSON lines → a
 // new model version under the models folder. The live version changes only with --promote.
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
 import {
-  DEFAULT_MIN_WINDOWS, ModelTrainer, listModels, promoteModel, rollbackModel, saveModel,
-  type TimeRange, type TrainProgress,
+  CONFIRMED_STATUSES, DEFAULT_MIN_WINDOWS, ModelTrainer, confirmedRanges, listModels, promoteModel, rollbackModel, saveModel,
+  type AnalystRule, type TimeRange, type TrainProgress,
 } from '../../model/index.ts';
 import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } from '../../store/index.ts';
 import { join } from 'node:path';
@@ -34,7 +34,12 @@ windows (for --pcap):
 
 training:
   --exclude FILE       JSON list of {"start": ms|ISO, "end": ms|ISO} ranges to leave out
-                       (incidents analysts confirmed); extra fields are ignored
+                       (incidents analysts confirmed); extra fields are ignored. From InfluxDB
+                       history, the confirmed incidents stored there (status escalated or
+                       resolved) are left out as well, without this flag
+  --rules FILE|none    analysts' accepted rules to record in the model (detection drops what
+                       they cover until each expires); default <var>/suppressions.json, the
+                       server's, when it exists
   --seed N             seed for sampling and initial weights (default 1)
   --epochs N           autoencoder epochs (default 10)
   --min-windows N      fewer windows is an error (default ${DEFAULT_MIN_WINDOWS})
@@ -67,6 +72,7 @@ export const options = {
   window: { type: 'string' },
   'local-net': { type: 'string', multiple: true },
   exclude: { type: 'string' },
+  rules: { type: 'string' },
   seed: { type: 'string' },
   epochs: { type: 'string' },
   'min-windows': { type: 'string' },
@@ -87,6 +93,25 @@ function positiveInt(text: string | undefined, key: string, fallback: number): n
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`${key}: '${text}' is not a whole number`);
   return n;
+}
+
+/** The accepted rules: `{"suppressions": [...]}` as the server keeps them; none without the file. */
+function readRules(flag: string | undefined): { rules: AnalystRule[]; from?: string } {
+  if (flag === 'none') return { rules: [] };
+  const path = flag ?? join(process.env.SPANWATCH_VAR || 'var', 'suppressions.json');
+  if (flag === undefined && !existsSync(path)) return { rules: [] };
+  let parsed: { suppressions?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as { suppressions?: unknown };
+  } catch (err) {
+    throw new CliError(`--rules ${path}: ${(err as Error).message}; give the server's suppressions.json or none`);
+  }
+  if (!Array.isArray(parsed.suppressions)) throw new CliError(`--rules ${path}: expected {"suppressions": [...]} as \`spanwatch serve\` writes it`);
+  const rules = (parsed.suppressions as AnalystRule[]).filter((r, i) => {
+    if (typeof r?.expiresAt !== 'number' || typeof r.scope !== 'object' || r.scope === null) throw new CliError(`--rules ${path} [${i}]: needs scope and expiresAt`);
+    return true;
+  });
+  return { rules, from: path };
 }
 
 /** Reads the --exclude file: a JSON list of {start, end} (ms or ISO strings). */
@@ -182,11 +207,17 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError('train: give exactly one input: --jsonl FILE..., --pcap FILE..., or --from/--to (InfluxDB history). See `spanwatch train --help`.');
   }
   const onProgress = progressReporter();
-  const trainer = new ModelTrainer({
+  const excludeFromFile = values.exclude ? readExcludeRanges(values.exclude) : [];
+  const rules = readRules(values.rules);
+  const now = Date.now();
+  const active = rules.rules.filter((r) => r.expiresAt > now);
+  if (active.length > 0) process.stderr.write(`recording ${active.length} analyst rule${active.length === 1 ? '' : 's'} from ${rules.from}\n`);
+  const newTrainer = (exclude: TimeRange[]): ModelTrainer => new ModelTrainer({
     seed: positiveInt(values.seed, '--seed', 1),
     epochs: Math.max(1, positiveInt(values.epochs, '--epochs', 10)),
     minWindows: positiveInt(values['min-windows'], '--min-windows', DEFAULT_MIN_WINDOWS),
-    exclude: values.exclude ? readExcludeRanges(values.exclude) : [],
+    exclude,
+    rules: active,
     onProgress,
     sources: [
       ...(values.jsonl ?? []).map((f) => `jsonl:${f}`),
@@ -194,6 +225,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(sources[0] === 'influx' ? [`influx:${values['influx-db'] ?? 'spanwatch'}/${values.sensor ?? '*'}@${values.from}..${values.to}`] : []),
     ],
   });
+  let trainer = newTrainer(excludeFromFile);
   const add = (w: WindowStats): void => {
     try {
       trainer.add(w);
@@ -221,6 +253,11 @@ export async function run(argv: string[]): Promise<number> {
       if (influx === undefined) embedded = await startEmbeddedInflux({ dataDir: join(process.env.SPANWATCH_VAR || 'var', 'influxdb') });
       const conn = await connectStore({ url: influx ?? embedded!.url, database: values['influx-db'], createDatabase: false });
       const reader = new InfluxReader(conn);
+      // confirmed incidents never become normal: those stored with the history are left out too
+      const stored = await reader.anomalies({ from: from - 86_400_000, to, sensor: values.sensor, status: CONFIRMED_STATUSES, limit: 10_000 });
+      const confirmed = confirmedRanges(stored.items, from, to);
+      if (confirmed.length > 0) process.stderr.write(`leaving out ${confirmed.length} confirmed incident range${confirmed.length === 1 ? '' : 's'} stored in InfluxDB\n`);
+      trainer = newTrainer([...excludeFromFile, ...confirmed]);
       for await (const page of reader.iterateWindows({ from, to, sensor: values.sensor, resolution: '1s' })) for (const w of page) add(w);
     } catch (err) {
       if (err instanceof CliError) throw err;

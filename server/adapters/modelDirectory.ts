@@ -5,7 +5,7 @@ import {
   liveVersion, listModels, loadModel, promoteModel, readMeta, rollbackModel, saveModel, trainModel,
   type ModelArtifact, type TrainOptions, type TrainProgress,
 } from '../../model/index.ts';
-import type { ModelRegistry, ModelVersionInfo, TrainRequest } from '../ports.ts';
+import type { ModelRegistry, ModelVersionInfo, TrainRequest, TrainResult } from '../ports.ts';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -62,10 +62,12 @@ export class ModelDirectory implements ModelRegistry {
     });
   }
 
-  async train(req: TrainRequest, onProgress: (progress: number, message: string) => void): Promise<{ version: string }> {
+  async train(req: TrainRequest, onProgress: (progress: number, message: string) => void): Promise<TrainResult> {
     const expected = (req.to - req.from) / 1000;
     const artifact = await trainModel(this.windowsOf(req), {
       ...this.trainOptions,
+      exclude: [...(this.trainOptions.exclude ?? []), ...(req.exclude ?? [])],
+      rules: [...(this.trainOptions.rules ?? []), ...(req.rules ?? [])],
       sources: [`influx:${new Date(req.from).toISOString()}..${new Date(req.to).toISOString()}${req.sensor ? ` sensor=${req.sensor}` : ''}`],
       onProgress: (p) => {
         const o = overall(p, expected);
@@ -73,7 +75,7 @@ export class ModelDirectory implements ModelRegistry {
       },
     });
     await saveModel(artifact, this.modelsDir);
-    return { version: artifact.meta.version };
+    return { version: artifact.meta.version, excludedWindows: artifact.meta.training.excludedWindows, rules: artifact.meta.rules?.length ?? 0 };
   }
 
   async promote(version: string): Promise<void> {

@@ -3,7 +3,7 @@
 // serve and other processes may both change the file: changes are made under its lock, on the
 // content as it is on disk, and written atomically.
 import { randomUUID } from 'node:crypto';
-import type { Anomaly } from '../../model/index.ts';
+import { matchingRule, type Anomaly } from '../../model/index.ts';
 import { SharedJsonFile, fileVersion } from '../files/sharedJsonFile.ts';
 import type { Suppression } from '../protocol.ts';
 
@@ -69,13 +69,6 @@ export class SuppressionStore {
   /** The first active suppression whose every given scope field matches the anomaly. */
   match(anomaly: Anomaly, now = Date.now()): Suppression | null {
     this.refresh(now);
-    for (const s of this.items) {
-      if (s.expiresAt <= now) continue;
-      if (s.scope.host !== undefined && s.scope.host !== anomaly.subject.localHost) continue;
-      if (s.scope.remote !== undefined && s.scope.remote !== anomaly.subject.remote) continue;
-      if (s.scope.kind !== undefined && s.scope.kind !== anomaly.kind) continue;
-      return s;
-    }
-    return null;
+    return matchingRule(this.items, anomaly, now);
   }
 }

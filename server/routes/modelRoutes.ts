@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerContext } from '../serverContext.ts';
 import { MODEL_VERSION_SCHEMA } from '../recordSchemas.ts';
 import { authErrors, nameString, ref } from '../schemas.ts';
+import { trainingInputs } from '../training/trainingInputs.ts';
 
 /** training reads 1 s windows page by page: 90 days is 2160 pages and 7.8 M windows */
 const MAX_TRAINING_RANGE_MS = 90 * 86_400_000;
@@ -63,9 +64,14 @@ export async function modelRoutes(app: FastifyInstance, { ctx }: { ctx: ServerCo
     if (req.body.to - req.body.from > MAX_TRAINING_RANGE_MS) {
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `a training range may cover at most ${MAX_TRAINING_RANGE_MS / 86_400_000} days of 1 s windows; narrow from/to (the raw retention is 7 days by default)` });
     }
-    const job = ctx.training!.start(req.body);
+    // confirmed incidents never become normal; accepted rules travel with the model
+    const inputs = await trainingInputs(ctx, req.body);
+    const job = ctx.training!.start({ ...req.body, ...inputs });
     if (!job) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'a training job is already running; wait for it (GET /api/v1/models)' });
-    await ctx.audit.append({ user: req.user!.name, action: 'model.train', target: `job:${job.id}`, details: { ...req.body } });
+    await ctx.audit.append({
+      user: req.user!.name, action: 'model.train', target: `job:${job.id}`,
+      details: { ...req.body, excludedRanges: inputs.exclude.length, rules: inputs.rules.map((r) => r.id) },
+    });
     return reply.code(202).send(job);
   });
 

@@ -39,13 +39,15 @@ export class TrainingJobs {
         this.publish({ ...job });
       }
     }).then(
-      ({ version }) => {
+      ({ version, excludedWindows, rules }) => {
         // the version goes into URLs, audit targets and the stream: only a well-formed name is reported
         if (!isModelVersion(version)) {
           Object.assign(job, { state: 'failed', message: 'training produced a version name that is not allowed (letters, digits, \'.\', \'_\', \'-\'; no \'/\'); the job does not report it', finishedAt: Date.now() });
           return;
         }
-        Object.assign(job, { state: 'done', progress: 1, message: `trained version ${version}`, version, finishedAt: Date.now() });
+        const left = excludedWindows ? `; ${excludedWindows} windows of confirmed incidents left out` : '';
+        const recorded = rules ? `; ${rules} analyst rule${rules === 1 ? '' : 's'} recorded` : '';
+        Object.assign(job, { state: 'done', progress: 1, message: `trained version ${version}${left}${recorded}`, version, finishedAt: Date.now() });
       },
       (err: unknown) => {
         Object.assign(job, { state: 'failed', message: (err as Error).message ?? String(err), finishedAt: Date.now() });

@@ -12,6 +12,7 @@ import { TCP, tcpFrame, udpFrame, dnsQuery, dnsResponse } from '../../datasets/i
 import type { AnomalyPage } from '../../server/index.ts';
 import { launchBrowser, saveScreenshot, type BrowserSession } from '../helpers/browser.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
+import { withoutRoot } from '../helpers/privileges.ts';
 
 const SPANWATCH = resolve('bin/spanwatch');
 const LOCAL_NET = '10.77.0.0/24';
@@ -143,7 +144,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the product end to end: live capture → model → server → browser', () => {
+describe.skipIf(withoutRoot('the product end to end on a veth pair and a network namespace it creates'))('the product end to end: live capture → model → server → browser', () => {
   it('shows a port scan replayed onto the SPAN veth in the analyst feed', async () => {
     const page = browser!.context.pages().at(-1)!;
     sh('ip', ['netns', 'exec', NETNS, 'tcpreplay', '-i', SEND_END, '--pps', '400', join(dir, 'scan.pcap')]);

@@ -41,6 +41,44 @@ describe('spanwatch sensor and stats against tshark', () => {
     expect(ours.damaged).toEqual([]);
   });
 
+  it('stats on input that cannot be read (not a capture, missing): the error only, no totals, exit 1', async () => {
+    const missing = join(dir, 'no such file.pcap');
+    for (const [file, error] of [['/etc/passwd', '/etc/passwd: not a capture file'], [missing, `${missing}: cannot open: ENOENT`]] as const) {
+      for (const json of [[], ['--json']]) {
+        const result = await run(SPANWATCH, ['stats', ...json, file]).then(
+          (r) => ({ code: 0, ...r }),
+          (err: { code: number; stdout: string; stderr: string }) => err,
+        );
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+        expect(result.stderr.trim().startsWith(`spanwatch stats: ${error}`)).toBe(true);
+      }
+    }
+  });
+
+  it('stats on several files of which some cannot be read: totals of the files read, the others named, exit 1', async () => {
+    const missing = join(dir, 'gone.pcap');
+    const ref = await tsharkTotals(capture);
+    const table = await run(SPANWATCH, ['stats', capture, missing, '/etc/passwd']).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(new RegExp(`^files read +${capture}$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^not read +${missing}, /etc/passwd$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^packets +${ref.packets}$`, 'm'));
+    expect(table.stderr).toContain(`${missing}: cannot open`);
+    expect(table.stderr).toContain('/etc/passwd: not a capture file');
+    const json = await run(SPANWATCH, ['stats', '--json', missing, capture]).then(
+      () => ({ code: 0, stdout: '' }),
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(json.code).toBe(1);
+    const totals = JSON.parse(json.stdout) as { packets: number; filesRead: string[]; filesNotRead: string[] };
+    expect(totals).toMatchObject({ packets: ref.packets, filesRead: [capture], filesNotRead: [missing] });
+  });
+
   it('sensor --jsonl -: the windows add up to tshark\'s packets, bytes and conversations', async () => {
     const [{ stdout }, ref] = await Promise.all([
       run(SPANWATCH, ['sensor', '--no-store', '--pcap', capture, '--jsonl', '-', '--sensor', 'cli-test', '--window', '10s'], { maxBuffer: 1 << 26 }),
@@ -89,7 +127,11 @@ describe('spanwatch sensor and stats against tshark', () => {
       (err: { code: number; stderr: string }) => err,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("spanwatch: sensor: --interface lo: invalid BPF filter 'not a filter' for lo:");
+    // without root the capture cannot open at all, which is the message then
+    const why = process.getuid?.() === 0
+      ? "invalid BPF filter 'not a filter' for lo:"
+      : 'cannot capture on lo: permission denied — run as root or grant CAP_NET_RAW';
+    expect(result.stderr).toContain(`spanwatch: sensor: --interface lo: ${why}`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

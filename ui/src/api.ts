@@ -30,6 +30,14 @@ function query(params: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+/** A scoped rule as the server proposes it for a false positive, and as it is accepted. */
+export interface RuleProposal {
+  scope: { host?: string; remote?: string; prefix?: string; domain?: string; kind?: string };
+  reason: string;
+  expiresAt: number;
+  anomalyId: string;
+}
+
 export interface BaselineQuery { from: number; to: number; step?: number; sensor?: string; host?: string; series?: readonly string[] }
 
 export interface ApiClient {
@@ -39,6 +47,10 @@ export interface ApiClient {
   anomalies(q: AnomalyQuery): Promise<AnomalyPage>;
   anomaly(id: string): Promise<Evidence>;
   act(id: string, action: AnalystAction, note?: string, assignee?: string): Promise<unknown>;
+  /** marks the anomaly false positive; the rule it proposes (not active until accepted) */
+  falsePositive(id: string, note?: string): Promise<RuleProposal>;
+  /** accepts a proposed (or edited) rule: a suppression; returns its id */
+  acceptRule(rule: RuleProposal): Promise<string>;
   topHosts(from?: number, to?: number): Promise<TopHost[]>;
   hostTimeline(host: string, from: number, to: number): Promise<HostPoint[]>;
   /** the live model's expected range over a time range */
@@ -83,6 +95,15 @@ export function apiClient(token: string): ApiClient {
     async anomaly(id) { return asEvidence(await call('GET', `/anomalies/${encodeURIComponent(id)}`)); },
     act(id, action, note, assignee) {
       return call('POST', `/anomalies/${encodeURIComponent(id)}/actions`, { action, note, assignee });
+    },
+    async falsePositive(id, note) {
+      const r = await call('POST', `/anomalies/${encodeURIComponent(id)}/false-positive`, note ? { note } : {}) as { proposal?: RuleProposal };
+      if (!r?.proposal) throw new ApiError(500, 'the server proposed no rule');
+      return r.proposal;
+    },
+    async acceptRule(rule) {
+      const r = await call('POST', '/suppressions', rule) as { id?: string };
+      return String(r?.id ?? '');
     },
     async topHosts(from, to) { return asTopHosts(await call('GET', `/hosts/top${query({ from, to })}`)); },
     async hostTimeline(host, from, to) {

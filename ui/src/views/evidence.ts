@@ -15,6 +15,7 @@ import type { Evidence } from '../apiShapes.ts';
 import type { AnalystAction, Anomaly, AuditEntry, WindowStats } from '../types.ts';
 import { actionsFor } from '../vocabulary.ts';
 import { mountActions } from './actionsPanel.ts';
+import { mountRuleProposal } from './ruleProposal.ts';
 
 const HALF_HOUR = 30 * 60_000;
 
@@ -181,6 +182,10 @@ function mountEvidence(root: HTMLElement, ctx: AppContext, id: string, replayCha
     else if (allowed.length === 0) actionBox.append(el('p', { class: 'muted' }, `Your role (${ctx.me.role}) can view but not act.`));
     else mountActions(actionBox, allowed, (action: AnalystAction, note?: string, assignee?: string) =>
       ctx.api.act(id, action, note, assignee).then(() => reloadAudit()));
+    if (allowed.includes('false-positive')) {
+      const note = actionBox.querySelector<HTMLTextAreaElement>('#action-note');
+      mountRuleProposal(actionBox, id, ctx.api, () => note?.value.trim() || undefined, () => reloadAudit());
+    }
     renderAudit(ev.audit);
   }
 
