@@ -6,9 +6,25 @@ import { DetectionEngine, type DetectionOptions } from './detectionEngine.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { ThreeSigmaDetector } from './threeSigma.ts';
 
+/**
+ * What a labelled incident is: an anomaly kind (found by that kind's detector), or `role-change`,
+ * a host that starts behaving like another kind of host, which no rule names: the model finds it
+ * as a deviation of the host's profile.
+ */
+export type IncidentKind = AnomalyKind | 'role-change';
+
+/** The anomaly kinds that find each incident kind (an incident kind not listed is found by its own kind). */
+export const FOUND_AS: Readonly<Partial<Record<IncidentKind, readonly string[]>>> = {
+  'role-change': ['host-deviation', 'deviation'],
+};
+
+export function foundAs(kind: IncidentKind): readonly string[] {
+  return FOUND_AS[kind] ?? [kind];
+}
+
 export interface LabelledIncident {
   id: string;
-  kind: AnomalyKind;
+  kind: IncidentKind;
   start: number;
   end: number;
   host?: string;
@@ -26,7 +42,7 @@ export interface EvaluationLabels {
   trainRange: { start: number; end: number };
   incidents: LabelledIncident[];
   normalPeaks: Array<{ start: number; end: number; host: string; description: string }>;
-  lookAlikes?: Array<{ id: string; resembles: AnomalyKind; start: number; end: number; host: string; description: string }>;
+  lookAlikes?: Array<{ id: string; resembles: IncidentKind; start: number; end: number; host: string; description: string }>;
 }
 
 export interface KindMetrics {
@@ -43,7 +59,7 @@ export interface KindMetrics {
 
 export interface IncidentResult {
   id: string;
-  kind: AnomalyKind;
+  kind: IncidentKind;
   detected: boolean;
   delayMs: number | null;
   severity: number | null;
@@ -51,7 +67,7 @@ export interface IncidentResult {
 }
 
 export interface SystemMetrics {
-  perKind: Partial<Record<AnomalyKind, KindMetrics>>;
+  perKind: Partial<Record<IncidentKind, KindMetrics>>;
   alarms: number;
   falseAlarms: number;
   falseAlarmsPerHour: number;
@@ -148,19 +164,19 @@ function median(v: number[]): number | null {
 function score(alarms: Alarm[], labels: EvaluationLabels, normalHours: number, windowMs: number): SystemMetrics {
   const tol = MATCH_TOLERANCE_MS + windowMs;
   const incidents: IncidentResult[] = labels.incidents.map((inc) => {
-    const hits = alarms.filter((a) => a.kind === inc.kind && overlaps(a, inc, tol));
+    const hits = alarms.filter((a) => foundAs(inc.kind).includes(a.kind) && overlaps(a, inc, tol));
     if (hits.length === 0) return { id: inc.id, kind: inc.kind, detected: false, delayMs: null, severity: null, level: null };
     const first = Math.min(...hits.map((a) => a.start));
     const top = hits.reduce((m, a) => ((a.severity ?? -1) > (m.severity ?? -1) ? a : m), hits[0]!);
     return { id: inc.id, kind: inc.kind, detected: true, delayMs: Math.max(0, first + windowMs - inc.start), severity: top.severity, level: top.level };
   });
   const falseAlarmList = alarms.filter((a) => !labels.incidents.some((inc) => overlaps(a, inc, tol)));
-  const perKind: Partial<Record<AnomalyKind, KindMetrics>> = {};
-  for (const kind of ANOMALY_KINDS) {
+  const perKind: Partial<Record<IncidentKind, KindMetrics>> = {};
+  for (const kind of [...ANOMALY_KINDS, 'role-change'] as IncidentKind[]) {
     const mine = incidents.filter((i) => i.kind === kind);
-    const kindAlarms = alarms.filter((a) => a.kind === kind);
+    const kindAlarms = alarms.filter((a) => a.kind === kind || (FOUND_AS[kind]?.includes(a.kind) ?? false));
     if (mine.length === 0 && kindAlarms.length === 0) continue;
-    const matched = kindAlarms.filter((a) => labels.incidents.some((inc) => (inc.kind === kind || kind === 'deviation') && overlaps(a, inc, tol))).length;
+    const matched = kindAlarms.filter((a) => labels.incidents.some((inc) => (foundAs(inc.kind).includes(kind) || inc.kind === kind || kind === 'deviation') && overlaps(a, inc, tol))).length;
     const delays = mine.filter((i) => i.delayMs !== null).map((i) => i.delayMs!);
     perKind[kind] = {
       incidents: mine.length,
@@ -180,7 +196,7 @@ function score(alarms: Alarm[], labels: EvaluationLabels, normalHours: number, w
     falseAlarmsPerHour: falseAlarmList.length / normalHours,
     falseAlarmsPerDay: (falseAlarmList.length / normalHours) * 24,
     normalPeaksFlagged: labels.normalPeaks.filter((p) => alarms.some((a) => overlaps(a, p, 0) && !labels.incidents.some((inc) => overlaps(a, inc, tol)))).length,
-    lookAlikesFlagged: (labels.lookAlikes ?? []).filter((l) => alarms.some((a) => a.kind === l.resembles && overlaps(a, l, 0))).length,
+    lookAlikesFlagged: (labels.lookAlikes ?? []).filter((l) => alarms.some((a) => foundAs(l.resembles).includes(a.kind) && overlaps(a, l, 0))).length,
     incidents,
     falseAlarmList: falseAlarmList.map((a) => ({ kind: a.kind, start: a.start, end: a.end, summary: a.summary })),
   };
@@ -190,7 +206,7 @@ function score(alarms: Alarm[], labels: EvaluationLabels, normalHours: number, w
 export function formatEvaluation(r: EvaluationReport): string {
   const pct = (v: number | null): string => (v === null ? '—' : `${Math.round(v * 100)}%`);
   const sec = (v: number | null): string => (v === null ? '—' : `${(v / 1000).toFixed(0)} s`);
-  const kinds = ANOMALY_KINDS.filter((k) => r.model.perKind[k] || r.threeSigma.perKind[k]);
+  const kinds = ([...ANOMALY_KINDS, 'role-change'] as IncidentKind[]).filter((k) => r.model.perKind[k] || r.threeSigma.perKind[k]);
   const rows = [['kind', 'incidents', 'recall', 'precision', 'delay med', 'delay max', '3σ recall', '3σ precision']];
   for (const k of kinds) {
     const m = r.model.perKind[k];
