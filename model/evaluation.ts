@@ -120,6 +120,8 @@ export interface DayTypeFalseAlarms {
 
 export interface SystemMetrics {
   perKind: Partial<Record<IncidentKind, KindMetrics>>;
+  /** scored hours outside every labelled incident */
+  normalHours: number;
   alarms: number;
   falseAlarms: number;
   falseAlarmsPerHour: number;
@@ -157,7 +159,8 @@ export interface EvaluationReport {
   targets: TargetCheck[];
 }
 
-interface Alarm {
+/** An alarm as the evaluation sees it: a merged anomaly (or a 3-sigma excursion) reduced to what is scored. */
+export interface EvaluatedAlarm {
   kind: string;
   start: number;
   end: number;
@@ -229,29 +232,27 @@ export class EvaluationRun {
     }
     const windowMs = this.model.meta.windowMs;
     const span = { start: evalStart, end: evalEnd };
-    const days = scoredDays(labels, span);
-    const normalHours = Math.max(1e-9, days.reduce((s, d) => s + d.normalHours, 0));
-    const modelAlarms: Alarm[] = [...this.last.values()].map((a) => ({
+    const modelAlarms: EvaluatedAlarm[] = [...this.last.values()].map((a) => ({
       kind: a.kind, start: a.start, end: a.end, severity: a.severity, level: a.level,
       host: a.subject.localHost ?? null, remote: a.subject.remote ?? null, summary: a.summary,
     }));
-    const peerAlarms: Alarm[] = this.peer.incidents.map((i) => ({
+    const peerAlarms: EvaluatedAlarm[] = this.peer.incidents.map((i) => ({
       kind: i.kind, start: i.start, end: i.end, severity: null, level: null, host: null, remote: null,
       summary: `${i.feature} outside mean ± 3σ (|z| = ${i.score.toFixed(1)})`,
     }));
-    const model = score(modelAlarms, labels, span, days, normalHours, windowMs);
-    const threeSigma = score(peerAlarms, labels, span, days, normalHours, windowMs);
+    const model = scoreAlarms(modelAlarms, labels, span, windowMs);
+    const threeSigma = scoreAlarms(peerAlarms, labels, span, windowMs);
     return {
       modelVersion: this.model.meta.version,
       scope: this.scope,
       windows: count,
       evalStart,
       evalEnd,
-      normalHours,
+      normalHours: model.normalHours,
       timezone: labels.timezone ?? 'UTC',
       model,
       threeSigma,
-      targets: targetChecks(labels, this.scope, model),
+      targets: detectionTargets(labels, this.scope, model),
     };
   }
 }
@@ -283,7 +284,7 @@ function touchesRemote(inc: LabelledIncident, ip: string): boolean {
  * counts against attribution, not as a false alarm). Any other alarm naming another host during an
  * incident is a false alarm like any other.
  */
-function explains(inc: LabelledIncident, a: Alarm, tol: number): boolean {
+function explains(inc: LabelledIncident, a: EvaluatedAlarm, tol: number): boolean {
   if (!overlaps(a, inc, tol)) return false;
   if (a.host === null || inc.host === undefined || foundAs(inc.kind).includes(a.kind)) return true;
   return a.host === inc.host || touchesRemote(inc, a.host) || (a.remote !== null && a.remote === inc.host);
@@ -330,10 +331,11 @@ function atLeastMedium(level: SeverityLevel | null): boolean {
   return level !== null && SEVERITY_LEVELS.indexOf(level) >= MEDIUM_RANK;
 }
 
-function score(
-  alarms: Alarm[], labels: EvaluationLabels, span: { start: number; end: number }, days: ScoredDay[], normalHours: number, windowMs: number,
-): SystemMetrics {
+/** Scores alarms against the labels over the scored time span (windows of `windowMs`). */
+export function scoreAlarms(alarms: EvaluatedAlarm[], labels: EvaluationLabels, span: { start: number; end: number }, windowMs: number): SystemMetrics {
   const tol = MATCH_TOLERANCE_MS + windowMs;
+  const days = scoredDays(labels, span);
+  const normalHours = Math.max(1e-9, days.reduce((s, d) => s + d.normalHours, 0));
   const inScope = labels.incidents.filter((inc) => overlaps(inc, span, 0));
   const incidents: IncidentResult[] = inScope.map((inc) => {
     const kinds = foundAs(inc.kind);
@@ -388,6 +390,7 @@ function score(
   }
   return {
     perKind,
+    normalHours,
     alarms: alarms.length,
     falseAlarms: falseAlarms.length,
     falseAlarmsPerHour: falseAlarms.length / normalHours,
@@ -403,13 +406,14 @@ function score(
 }
 
 /** The project's detection targets, each with the value this evaluation measured. */
-function targetChecks(labels: EvaluationLabels, scope: EvaluationScope, m: SystemMetrics): TargetCheck[] {
+export function detectionTargets(labels: EvaluationLabels, scope: EvaluationScope, m: SystemMetrics): TargetCheck[] {
   const out: TargetCheck[] = [];
   const perDay = (v: number | null): string => (v === null ? 'no such day scored' : `${v.toFixed(2)}/day`);
   if (scope === 'first-weekend') {
     out.push({
       target: '≤ 1 alarm chain at medium or above on the first weekend after a weekday-only baseline',
-      measured: `${m.falseChainsMediumPlus} chains (${m.falseAlarms} alarms in all)`, met: m.falseChainsMediumPlus <= 1,
+      measured: `${m.falseChainsMediumPlus} chain${m.falseChainsMediumPlus === 1 ? '' : 's'} (${m.falseAlarms} false alarm${m.falseAlarms === 1 ? '' : 's'} in all)`,
+      met: m.falseChainsMediumPlus <= 1,
     });
     return out;
   }

@@ -14,7 +14,7 @@ export { severityOf, levelOf, type SeverityInput } from './severity.ts';
 export {
   evaluate, EvaluationRun, formatEvaluation, foundAs, FOUND_AS, INCIDENT_KINDS, MATCH_TOLERANCE_MS, MODEL_KINDS, scopeRange,
   type DayFalseAlarms, type DayType, type EvaluationLabels, type EvaluationReport, type EvaluationScope, type IncidentKind, type IncidentResult,
-  type KindMetrics, type LabelledIncident, type SystemMetrics, type TargetCheck,
+  detectionTargets, type EvaluatedAlarm, type KindMetrics, type LabelledIncident, scoreAlarms, type SystemMetrics, type TargetCheck,
 } from './evaluation.ts';
 export { ThreeSigmaDetector, kindOfFeature } from './threeSigma.ts';
 export {
