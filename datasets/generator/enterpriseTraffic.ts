@@ -128,7 +128,7 @@ function* intranetVisit(w: EnterpriseWorld, rnd: Random, host: LocalHost, t: Mic
   return yield* coarseSession(rnd, host, w.net.appServer, 443, LAN_RTT, tlsExchanges(rnd, `intranet.${w.net.corpZone}`, rnd.int(400, 1_400), Math.round(rnd.logNormal(30_000, 1))), t);
 }
 
-function* printJob(w: EnterpriseWorld, rnd: Random, host: LocalHost, printer: LocalHost, t: Micros): Script {
+function* printJob(rnd: Random, host: LocalHost, printer: LocalHost, t: Micros): Script {
   return yield* tcpSession(rnd, {
     client: host, server: printer, dport: 9100, rtt: LAN_RTT, bps: 16e6, segmentBytes: SEGMENT_BYTES,
     exchanges: [{ fromClient: true, bytes: Math.round(rnd.logNormal(250_000, 1)), kept: PJL_HEADER }],
@@ -156,7 +156,7 @@ function* udpExchange(rnd: Random, client: Endpoint, server: Endpoint, port: num
   return at;
 }
 
-function* ntpExchange(rnd: Random, host: LocalHost, server: Endpoint, t: Micros, rtt: Micros): Script {
+function* ntpExchange(host: LocalHost, server: Endpoint, t: Micros, rtt: Micros): Script {
   const sport = host.role === 'desktop' || host.role === 'laptop' ? ephemeralPort(host) : 123;
   yield udpDatagram(t, host, server, sport, 123, ntpPacket(false));
   yield udpDatagram(t + rtt, server, host, 123, sport, ntpPacket(true));
@@ -231,7 +231,7 @@ function* clientTraffic(w: EnterpriseWorld, host: LocalHost): Source {
     mapSpawn(arrivals(rnd.fork('sync'), ctx.startAt, ctx.endAt, SYNC_UPLOADS_PER_S * scale, user), (at) => cloudSync(w, sessions, host, at)),
     mapSpawn(filterTimes(arrivals(rnd.fork('intranet'), ctx.startAt, ctx.endAt, INTRANET_PER_S * scale, user), (at) => !ctx.silent(net.appServer, at)),
       (at) => intranetVisit(w, sessions, host, at)),
-    mapSpawn(arrivals(rnd.fork('print'), ctx.startAt, ctx.endAt, PRINT_JOBS_PER_S * scale, user), (at) => printJob(w, sessions, host, printer, at)),
+    mapSpawn(arrivals(rnd.fork('print'), ctx.startAt, ctx.endAt, PRINT_JOBS_PER_S * scale, user), (at) => printJob(sessions, host, printer, at)),
     mapSpawn(arrivals(rnd.fork('av'), ctx.startAt, ctx.endAt, AV_BUSY_PER_S * scale, (ms) => (p.connected(ms) ? AV_IDLE_SHARE + (1 - AV_IDLE_SHARE) * p.userActivity(ms) : 0)),
       (at) => avLookup(w, sessions, host, at)),
     mapSpawn(filterTimes(periodic(rnd.fork('update'), ctx.startAt, ctx.endAt, 4 * 3_600 * US_PER_S, 20 * 60 * US_PER_S), on), (at) => updateCheck(w, sessions, host, at)),
@@ -239,7 +239,7 @@ function* clientTraffic(w: EnterpriseWorld, host: LocalHost): Source {
       server: net.mailServer, port: 993, serverName: `mail.${net.corpZone}`, lookup: false,
       period: Math.round(rnd.uniform(8, 14) * 60 * US_PER_S), jitter: 90 * US_PER_S, push: [60, 200], answer: 900,
     }),
-    mapSpawn(filterTimes(periodic(rnd.fork('ntp'), ctx.startAt, ctx.endAt, 1_024 * US_PER_S, 2 * US_PER_S), on), (at) => ntpExchange(sessions, host, net.domainController, at, LAN_RTT)),
+    mapSpawn(filterTimes(periodic(rnd.fork('ntp'), ctx.startAt, ctx.endAt, 1_024 * US_PER_S, 2 * US_PER_S), on), (at) => ntpExchange(host, net.domainController, at, LAN_RTT)),
     mapSpawn(p.arrivals().map((ms) => Math.round(ms * 1_000) + rnd.int(30, 300) * US_PER_S).values(), (at) => logon(w, sessions, host, at)),
   ];
   if (host.role === 'laptop') {
@@ -268,7 +268,7 @@ function* serverTraffic(w: EnterpriseWorld, host: LocalHost): Source {
   const ntpServer = host === net.domainController ? net.ntp : net.domainController;
   const ntpPeriod = host === net.domainController ? 256 : 1_024;
   streams.push(mapSpawn(filterTimes(periodic(rnd.fork('ntp'), ctx.startAt, ctx.endAt, ntpPeriod * US_PER_S, 2 * US_PER_S), live),
-    (at) => ntpExchange(sessions, host, ntpServer, at, ntpServer === net.ntp ? remoteRtt(sessions) : LAN_RTT)));
+    (at) => ntpExchange(host, ntpServer, at, ntpServer === net.ntp ? remoteRtt(sessions) : LAN_RTT)));
   if (host === net.appServer) {
     let line = 0;
     streams.push(mapSpawn(filterTimes(periodic(rnd.fork('syslog'), ctx.startAt, ctx.endAt, 10 * US_PER_S, US_PER_S / 2), live),
