@@ -53,6 +53,9 @@ describe('spanwatch generate', () => {
     const preset = await spanwatch(['generate', '--preset', 'huge']);
     expect(preset.code).toBe(2);
     expect(preset.stderr).toMatch(/--preset 'huge' is unknown; use demo, test, enterprise, enterprise-test/);
+    const hosts = await spanwatch(['generate', '--preset', 'enterprise-test', '--out', join(dir, 'e'), '--hosts', '20']);
+    expect(hosts.code).toBe(2);
+    expect(hosts.stderr).toMatch(/hosts applies to the office only/);
     const noOut = await spanwatch(['generate', '--days', '2']);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/give --out DIR/);
