@@ -52,7 +52,10 @@ describe('spanwatch generate', () => {
     expect(bad.stderr).toMatch(/--start '2024-13-01' is not a date/);
     const preset = await spanwatch(['generate', '--preset', 'huge']);
     expect(preset.code).toBe(2);
-    expect(preset.stderr).toMatch(/--preset 'huge' is unknown; use demo or test/);
+    expect(preset.stderr).toMatch(/--preset 'huge' is unknown; use demo, test, enterprise, enterprise-test/);
+    const hosts = await spanwatch(['generate', '--preset', 'enterprise-test', '--out', join(dir, 'e'), '--hosts', '20']);
+    expect(hosts.code).toBe(2);
+    expect(hosts.stderr).toMatch(/hosts applies to the office only/);
     const noOut = await spanwatch(['generate', '--days', '2']);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/give --out DIR/);
