@@ -2,6 +2,7 @@
 // findings are merged into incidents and scored. `process` returns new and updated incidents.
 import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly, AnomalyKind } from './anomaly.ts';
+import { attackTechniques } from './attackTechniques.ts';
 import { CriticalityMap } from './criticality.ts';
 import { BeaconingDetector } from './detectors/beaconing.ts';
 import { DeviationDetector } from './detectors/deviation.ts';
@@ -80,7 +81,7 @@ export class DetectionEngine {
     const ctx: WindowContext = { w, features: this.features, captureLoss };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
-    return this.tracker.update(w, this.findings, captureLoss);
+    return withAttack(this.tracker.update(w, this.findings, captureLoss));
   }
 
   /** IOC-list lines that were neither an address, a CIDR nor a domain (as of the last read). */
@@ -89,6 +90,12 @@ export class DetectionEngine {
   }
 
   finish(): Anomaly[] {
-    return this.tracker?.finish() ?? [];
+    return withAttack(this.tracker?.finish() ?? []);
   }
+}
+
+/** Every anomaly leaves the engine with the ATT&CK techniques of its kind (they follow its headline, which can change as it grows). */
+function withAttack(found: Anomaly[]): Anomaly[] {
+  for (const a of found) a.attack = attackTechniques(a);
+  return found;
 }

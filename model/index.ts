@@ -1,4 +1,5 @@
 export * from './anomaly.ts';
+export { attackTechniques, type AttackTechnique } from './attackTechniques.ts';
 export { FEATURE_VERSION, FEATURE_NAMES, NETWORK_FEATURES, HOST_FEATURES, extractFeatures } from './features.ts';
 export type { FeatureSpec } from './features.ts';
 export { DetectionEngine, type DetectionOptions } from './detectionEngine.ts';

@@ -2,7 +2,7 @@
 // sub-millisecond offset derived from the id: writing an updated anomaly (status, growing incident)
 // lands on the same point and overwrites it, so the stored point is always the latest state.
 import {
-  ANOMALY_VERSION, ANOMALY_KINDS, ANOMALY_STATUSES, SEVERITY_LEVELS,
+  ANOMALY_VERSION, ANOMALY_KINDS, attackTechniques, ANOMALY_STATUSES, SEVERITY_LEVELS,
   type Anomaly, type AnomalyKind, type AnomalyStatus, type Contribution, type SeverityLevel,
 } from '../model/index.ts';
 import { subMsOffset, type StorePoint } from './point.ts';
@@ -21,6 +21,7 @@ export function anomalyToPoint(a: Anomaly): StorePoint {
   if (a.subject.remote !== undefined) fields.remote = a.subject.remote;
   if (a.subject.port !== undefined) fields.port = a.subject.port;
   if (a.subject.domain !== undefined) fields.domain = a.subject.domain;
+  if (a.subject.remoteName !== undefined) fields.remoteName = a.subject.remoteName;
   return {
     measurement: 'anomalies',
     tags: { sensor: a.sensor, kind: a.kind },
@@ -55,7 +56,9 @@ export function pointToAnomaly(p: StorePoint): Anomaly {
   if (remote !== undefined) subject.remote = remote;
   if (typeof f.port === 'number') subject.port = f.port;
   if (domain !== undefined) subject.domain = domain;
-  return {
+  const remoteName = optStr(f.remoteName);
+  if (remoteName !== undefined) subject.remoteName = remoteName;
+  const anomaly: Anomaly = {
     version: ANOMALY_VERSION,
     id: str(f.id),
     sensor: p.tags.sensor ?? '',
@@ -79,4 +82,7 @@ export function pointToAnomaly(p: StorePoint): Anomaly {
     modelVersion: str(f.modelVersion),
     status: oneOf<AnomalyStatus>(f.status, ANOMALY_STATUSES, 'open'),
   };
+  // a function of kind and headline: derived again rather than stored
+  anomaly.attack = attackTechniques(anomaly);
+  return anomaly;
 }
