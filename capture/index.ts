@@ -10,3 +10,4 @@ export { DecodedPacket, NETWORK, FRAGMENT, IP_PROTO } from './decode/decodedPack
 export { SUPPORTED_LINK_TYPES } from './decode/linkLayer.ts';
 export { timestampIso } from './timestampText.ts';
 export { communityId, type FlowTuple } from './communityId.ts';
+export { PassiveDnsNames, DEFAULT_PASSIVE_DNS_CAPACITY, type PassiveDnsEntry } from './passiveDnsNames.ts';

@@ -2,8 +2,8 @@
 // sub-millisecond offset derived from the id: writing an updated anomaly (status, growing incident)
 // lands on the same point and overwrites it, so the stored point is always the latest state.
 import {
-  ANOMALY_VERSION, ANOMALY_KINDS, attackTechniques, ANOMALY_STATUSES, SEVERITY_LEVELS,
-  type Anomaly, type AnomalyKind, type AnomalyStatus, type Contribution, type SeverityLevel,
+  ANOMALY_VERSION, ANOMALY_KINDS, ANOMALY_STATUSES, SEVERITY_LEVELS,
+  type Anomaly, type AnomalyKind, type AttackTechnique, type AnomalyStatus, type Contribution, type SeverityLevel,
 } from '../model/index.ts';
 import { subMsOffset, type StorePoint } from './point.ts';
 
@@ -22,6 +22,7 @@ export function anomalyToPoint(a: Anomaly): StorePoint {
   if (a.subject.port !== undefined) fields.port = a.subject.port;
   if (a.subject.domain !== undefined) fields.domain = a.subject.domain;
   if (a.subject.remoteName !== undefined) fields.remoteName = a.subject.remoteName;
+  if (a.attack !== undefined) fields.attack = JSON.stringify(a.attack);
   return {
     measurement: 'anomalies',
     tags: { sensor: a.sensor, kind: a.kind },
@@ -37,6 +38,19 @@ const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v !
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(v as T) ? (v as T) : fallback;
+}
+
+/** The stored technique list; absent on points written before the mapping (readers derive it from the kind). */
+function parseAttack(v: unknown): AttackTechnique[] | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (!Array.isArray(parsed)) return undefined;
+    return parsed.filter((t): t is AttackTechnique => typeof t?.id === 'string' && typeof t.name === 'string' && typeof t.tactic === 'string')
+      .map((t) => ({ id: t.id, name: t.name, tactic: t.tactic }));
+  } catch {
+    return undefined;
+  }
 }
 
 export function pointToAnomaly(p: StorePoint): Anomaly {
@@ -82,7 +96,7 @@ export function pointToAnomaly(p: StorePoint): Anomaly {
     modelVersion: str(f.modelVersion),
     status: oneOf<AnomalyStatus>(f.status, ANOMALY_STATUSES, 'open'),
   };
-  // a function of kind and headline: derived again rather than stored
-  anomaly.attack = attackTechniques(anomaly);
+  const attack = parseAttack(f.attack);
+  if (attack !== undefined) anomaly.attack = attack;
   return anomaly;
 }

@@ -43,9 +43,11 @@ describe('ATT&CK techniques per kind', () => {
     expect(ids(anomaly('beaconing', { subject: { localHost: '10.0.0.5', remote: '203.0.113.9', port: 8081 } }))).toEqual(['T1071']);
   });
 
-  it('is derived again for a stored anomaly, which keeps the remote\'s DNS name', () => {
+  it('is stored with the anomaly, as is the remote\'s DNS name', () => {
     const a = anomaly('dns-tunnel', { subject: { localHost: '10.0.0.5', remote: '203.0.113.9', remoteName: 'evil.example' } });
+    a.attack = attackTechniques(a);
     const back = pointToAnomaly(anomalyToPoint(a));
+    expect(back).toEqual(a);
     expect(back.attack?.map((t) => t.id)).toEqual(['T1071.004', 'T1048']);
     expect(back.subject.remoteName).toBe('evil.example');
   });
