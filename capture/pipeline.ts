@@ -10,6 +10,7 @@ import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregat
 import { timestampIso } from './timestampText.ts';
 import { MAX_REMOTES } from './windowAddresses.ts';
 import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './passiveDnsNames.ts';
+import type { PacketRing } from './packetRing.ts';
 
 export interface PipelineOptions {
   sensor: string;
@@ -32,6 +33,8 @@ export interface PipelineOptions {
   limits?: Partial<Omit<WindowLimits, 'topK'>>;
   /** addresses the passive DNS table remembers (default 65,536; 0 turns it off) */
   passiveDnsCapacity?: number;
+  /** keep a copy of every packet here (for the evidence pcaps) */
+  packetRing?: PacketRing;
 }
 
 export interface CaptureTotals {
@@ -77,6 +80,7 @@ export class CapturePipeline {
   private readonly onPacket = (rec: PacketRecord): void => this.ingest(rec);
   /** passive DNS: the names A/AAAA answers gave addresses (null when turned off) */
   readonly names: PassiveDnsNames | null;
+  private readonly ring: PacketRing | null;
 
   constructor(opts: PipelineOptions, onWindow: (w: WindowStats) => void) {
     this.windowMs = opts.windowMs ?? 1000;
@@ -86,6 +90,7 @@ export class CapturePipeline {
     this.maxGapLive = opts.maxGapWindows ?? 3_600;
     const namesCapacity = opts.passiveDnsCapacity ?? DEFAULT_PASSIVE_DNS_CAPACITY;
     this.names = namesCapacity > 0 ? new PassiveDnsNames(namesCapacity) : null;
+    this.ring = opts.packetRing ?? null;
     this.aggOpts = {
       sensor: opts.sensor,
       windowMs: this.windowMs,
@@ -127,6 +132,8 @@ export class CapturePipeline {
 
   /** Counts one packet (what run() calls per packet; public for tests and benchmarks). */
   ingest(rec: PacketRecord): void {
+    const ring = this.ring;
+    if (ring !== null) ring.add(rec);
     const p = this.decoder.decode(rec);
     this.packets++;
     this.bytes += rec.origLen;
