@@ -9,7 +9,7 @@ export {
   promoteModel, rollbackModel, type ModelListing,
 } from './artifactStore.ts';
 export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.ts';
-export { CriticalityMap, CRITICALITIES, type Criticality } from './criticality.ts';
+export { CriticalityMap, CRITICALITIES, type Criticality, type AssetInfo } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
 export { severityOf, levelOf, type SeverityInput } from './severity.ts';
 export { evaluate, EvaluationRun, formatEvaluation, MATCH_TOLERANCE_MS, type EvaluationLabels, type EvaluationReport, type SystemMetrics, type KindMetrics, type LabelledIncident } from './evaluation.ts';

@@ -4,6 +4,7 @@ import type { WindowStats } from '../capture/index.ts';
 import type { Anomaly } from '../model/index.ts';
 import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
+import type { AddressNames } from './evidence/addressNames.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
@@ -25,11 +26,13 @@ export class LiveFeed {
     private readonly alerts: AlertDispatcher,
     private readonly sensors: SensorRegistry,
     private readonly recent: RecentHistory,
+    private readonly names: AddressNames,
   ) {}
 
   window(w: WindowStats): void {
     this.windowsIn++;
     this.recent.addWindow(w);
+    this.names.learn(w);
     const health = this.sensors.noteWindow(w);
     this.hub.publish({ type: 'window', channel: LIVE_CHANNEL, data: w });
     const now = Date.now();
@@ -41,6 +44,11 @@ export class LiveFeed {
 
   anomaly(a: Anomaly): AnomalyView {
     this.anomaliesIn++;
+    if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
+      // a sensor that did not name the remote: the server's passive DNS may have seen its name
+      const name = this.names.nameOf(a.subject.remote);
+      if (name !== undefined) a = { ...a, subject: { ...a.subject, remoteName: name } };
+    }
     const suppression = this.suppressions.match(a);
     const { view } = this.book.upsert(a, suppression?.id);
     this.sensors.noteModel(a.sensor, a.modelVersion);

@@ -4,6 +4,8 @@ import type { AnomalyActions } from './anomalies/anomalyActions.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { AuditLog } from './audit/auditLog.ts';
+import type { AddressNames } from './evidence/addressNames.ts';
+import type { EvidenceDirectory } from './evidence/evidenceDirectory.ts';
 import type { UserStore } from './auth/userStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
@@ -32,6 +34,10 @@ export interface ServerContext {
   /** the store when configured, else the recent memory */
   history: HistorySource;
   feed: LiveFeed;
+  /** the pcaps and records sensors wrote around anomalies */
+  evidence: EvidenceDirectory;
+  /** passive DNS and asset names for addresses */
+  names: AddressNames;
   models: ModelRegistry | null;
   training: TrainingJobs | null;
   replayRunner: ReplayRunner | null;
