@@ -40,7 +40,8 @@ export interface EvidenceRecord {
   state: 'recording' | 'complete';
   /** the addresses whose packets are kept: the subject's local host and, if set, its remote (a packet with either as an end) */
   hosts: string[];
-  /** the interval asked for (ms, packet time): from a minute before the anomaly's start to a minute after its end */
+  /** the interval (ms, packet time): from a minute before the anomaly's start to a minute after its end, or to the
+   *  last packet seen while it was still open when that is later; tentative (end + 60 s so far) while recording */
   from: number;
   to: number;
   /** the pcap's file name within the evidence directory; present once complete */

@@ -1,8 +1,10 @@
 // Writes the pcap around each anomaly from the packet ring: the packets of its subject from a
 // minute before its start to a minute after its end. A request opens (or extends) a job; every
 // closed window, advance() scans what the ring gained since, once for all jobs, and writes each
-// job's packets; a job completes when its anomaly has ended and packet time has passed the
-// after-minute (or the capture ends). Files are bounded in total size, oldest removed first.
+// job's packets — all of them while the anomaly is open (updates come seldom; the ring would
+// overwrite what a later end needs), then up to a minute after the end its final update gives.
+// A job completes when packet time has passed that (or the capture ends). Files are bounded in
+// total size, oldest removed first.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptureFileWriter } from '../io/captureWriter.ts';
@@ -59,6 +61,8 @@ interface Job {
   /** set during a scan once a packet past `to` was met */
   stopped: boolean;
   final: boolean;
+  /** the latest packet time this job has looked at */
+  scannedThrough: number;
   writer: CaptureFileWriter | null;
   linkType: number;
   flows: EvidenceFlows;
@@ -126,7 +130,8 @@ export class EvidenceRecorder {
       };
       if (head < ring.tail && ring.timeAt(head) > from) record.ringStartedAt = ring.timeAt(head);
       job = {
-        record, name: evidenceName(r.anomalyId), hosts, cursor: head, stopped: false, final: false, writer: null, linkType: -1,
+        record, name: evidenceName(r.anomalyId), hosts, cursor: head, stopped: false, final: false, scannedThrough: Number.NEGATIVE_INFINITY,
+        writer: null, linkType: -1,
         flows: new EvidenceFlows(r.peakAt, r.peakAt + r.windowMs),
       };
       this.jobs.set(r.anomalyId, job);
@@ -139,7 +144,11 @@ export class EvidenceRecorder {
         job.flows.movePeak(r.peakAt, r.peakAt + r.windowMs);
       }
     }
-    if (!r.ongoing) job.final = true;
+    if (!r.ongoing && !job.final) {
+      job.final = true;
+      // while the anomaly was open every packet of its subject was kept: the interval covers them
+      job.record.to = Math.max(r.end + this.marginMs, job.scannedThrough);
+    }
   }
 
   /** Writes what the ring gained since the last call; completes jobs whose after-minute has passed. */
@@ -182,11 +191,13 @@ export class EvidenceRecorder {
       let next = -1;
       for (const job of this.jobs.values()) {
         if (job.stopped || pos < job.cursor) continue;
-        if (ts > job.record.to) {
+        // an open anomaly may still grow: its subject's packets are kept until its final update sets the end
+        if (job.final && ts > job.record.to) {
           job.stopped = true;
           job.cursor = pos;
           continue;
         }
+        if (ts > job.scannedThrough) job.scannedThrough = ts;
         if (ts < job.record.from) continue;
         if (p === null) {
           next = ring.read(pos, rec);
