@@ -45,6 +45,8 @@ export interface AnomalySubject {
   domain?: string;
   /** the name DNS answers on the wire gave `remote` (passive DNS; untrusted text) */
   remoteName?: string;
+  /** the asset name the criticality file gives `localHost` (filled in by the server) */
+  localName?: string;
 }
 
 export interface Anomaly {

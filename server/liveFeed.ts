@@ -44,17 +44,21 @@ export class LiveFeed {
 
   anomaly(a: Anomaly): AnomalyView {
     this.anomaliesIn++;
-    if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
-      // a sensor that did not name the remote: the server's passive DNS may have seen its name
-      const name = this.names.nameOf(a.subject.remote);
-      if (name !== undefined) a = { ...a, subject: { ...a.subject, remoteName: name } };
-    }
+    a = this.named(a);
     const suppression = this.suppressions.match(a);
     const { view } = this.book.upsert(a, suppression?.id);
     this.sensors.noteModel(a.sensor, a.modelVersion);
     this.hub.publish({ type: 'anomaly', channel: LIVE_CHANNEL, data: view });
     this.alerts.consider(view);
     return view;
+  }
+
+  /** The anomaly with the names the server knows for its subject: passive DNS for the remote (when the sensor gave none), the asset name for the local host. */
+  private named(a: Anomaly): Anomaly {
+    const remoteName = a.subject.remote !== undefined && a.subject.remoteName === undefined ? this.names.nameOf(a.subject.remote) : undefined;
+    const localName = a.subject.localHost !== undefined && a.subject.localName === undefined ? this.names.assetName(a.subject.localHost) : undefined;
+    if (remoteName === undefined && localName === undefined) return a;
+    return { ...a, subject: { ...a.subject, ...(remoteName !== undefined ? { remoteName } : {}), ...(localName !== undefined ? { localName } : {}) } };
   }
 
   health(h: SensorHealth): void {

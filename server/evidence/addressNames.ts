@@ -35,6 +35,11 @@ export class AddressNames {
     return this.dns.nameOf(ip);
   }
 
+  /** The asset name the criticality file gives `ip`. */
+  assetName(ip: string): string | undefined {
+    return this.assets?.asset(ip)?.name;
+  }
+
   describe(ip: string): AddressDescription {
     const e = this.dns.entry(ip);
     const out: AddressDescription = { ip, names: e?.names ?? [] };

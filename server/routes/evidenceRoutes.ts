@@ -53,16 +53,16 @@ export async function evidenceRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
     return reply.send(createReadStream(path));
   });
 
-  app.get<{ Querystring: { ip?: string; name?: string; limit: number } }>('/names', {
+  app.get<{ Querystring: { ip?: string[]; name?: string; limit: number } }>('/names', {
     config: { access: 'viewer' },
     schema: {
       tags: ['traffic'],
-      summary: 'Names for an address (passive DNS from the wire, asset name and criticality), or the addresses answered for a domain',
+      summary: 'Names for addresses (passive DNS from the wire, asset name and criticality; ip repeatable), or the addresses answered for a domain',
       querystring: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          ip: { type: 'string', minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f.:]+$' },
+          ip: { type: 'array', maxItems: 500, items: { type: 'string', minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f.:]+$' } },
           name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u0020]+$' },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
         },
@@ -77,6 +77,6 @@ export async function evidenceRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
     if ((ip === undefined) === (name === undefined)) {
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'give exactly one of ip (an address) or name (a domain)' });
     }
-    return { addresses: ip !== undefined ? [ctx.names.describe(ip)] : ctx.names.byName(name!, limit) };
+    return { addresses: ip !== undefined ? ip.map((a) => ctx.names.describe(a)) : ctx.names.byName(name!, limit) };
   });
 }

@@ -54,6 +54,7 @@ describe.skipIf(captures === null)('evidence over the API', () => {
     expect(card.evidence.file).toBe(`${ID}.pcap`);
     // the latest answer on the wire for this address was for assets.espn.go.com
     expect(card.anomaly.subject.remoteName).toBe('assets.espn.go.com');
+    expect(card.anomaly.subject.localName).toBe('analyst-laptop');
     expect((await srv.app.inject({ url: '/api/v1/anomalies/nope/evidence', headers: srv.auth('viewer') })).statusCode).toBe(404);
   });
 
@@ -88,6 +89,8 @@ describe.skipIf(captures === null)('evidence over the API', () => {
     expect(local.addresses[0].asset).toEqual({ cidr: '172.16.0.122/32', criticality: 'high', name: 'analyst-laptop' });
     const byName = (await srv.app.inject({ url: '/api/v1/names?name=espn.com', headers: srv.auth('viewer') })).json();
     expect(byName.addresses.map((a: { ip: string }) => a.ip)).toContain('199.181.132.250');
+    const both = (await srv.app.inject({ url: '/api/v1/names?ip=205.234.218.129&ip=172.16.0.122', headers: srv.auth('viewer') })).json();
+    expect(both.addresses.map((a: { ip: string }) => a.ip)).toEqual(['205.234.218.129', '172.16.0.122']);
     expect((await srv.app.inject({ url: '/api/v1/names?ip=1.2.3.4&name=x', headers: srv.auth('viewer') })).statusCode).toBe(400);
     expect((await srv.app.inject({ url: '/api/v1/names?ip=<script>', headers: srv.auth('viewer') })).statusCode).toBe(400);
   });
