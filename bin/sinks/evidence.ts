@@ -1,7 +1,7 @@
 // The evidence stage of the sensor: a ring of recent packets, and for every anomaly the pcap of its
 // subject around it (capture/evidence), under <var>/evidence where `spanwatch serve` finds it.
 import { join } from 'node:path';
-import { EvidenceRecorder, PacketRing, type PassiveDnsNames, type WindowStats } from '../../capture/index.ts';
+import { EvidenceRecorder, PacketRing, type EvidenceRequest, type PassiveDnsNames, type WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { parseByteSize, parseDuration } from '../options.ts';
@@ -53,7 +53,7 @@ export function evidenceSettings(values: EvidenceValues, varDir: string): Eviden
 }
 
 /** The evidence request for an anomaly: its subject's addresses and its interval. */
-export function evidenceRequestOf(a: Anomaly, windowMs: number) {
+function evidenceRequestOf(a: Anomaly, windowMs: number): EvidenceRequest {
   const hosts = [a.subject.localHost, a.subject.remote].filter((h): h is string => h !== undefined && h !== '');
   return { anomalyId: a.id, sensor: a.sensor, hosts, start: a.start, end: a.end, peakAt: a.peakAt, windowMs, ongoing: a.ongoing };
 }
