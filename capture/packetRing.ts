@@ -22,6 +22,9 @@ export class PacketRing {
   private readonly words: Uint32Array;
   private headPos = 0;
   private tailPos = 0;
+  /** headPos and tailPos within the buffer */
+  private headAt = 0;
+  private tailAt = 0;
   /** packets held now */
   packets = 0;
   /** packets that gave way to newer ones because the buffer was full / because they were older than the window */
@@ -57,7 +60,11 @@ export class PacketRing {
     return this.tailPos - this.headPos;
   }
 
-  /** Copies one packet in; the per-packet path: no allocation beyond the view the copy reads through. */
+  /**
+   * Copies one packet in; the per-packet path. Physical offsets are kept beside the absolute
+   * positions so that no division runs per packet; nothing is allocated beyond the view the copy
+   * reads through.
+   */
   add(rec: PacketRecord): void {
     const capLen = rec.capLen;
     const len = (HEADER + capLen + 3) & ~3;
@@ -66,17 +73,20 @@ export class PacketRing {
       this.tooLarge++;
       return;
     }
-    let at = this.tailPos % cap;
-    const wraps = at + len > cap;
-    const end = this.tailPos + (wraps ? cap - at : 0) + len;
-    while (this.headPos < end - cap && this.headPos < this.tailPos) this.dropHead(true);
-    if (wraps) {
+    let at = this.tailAt;
+    const skip = at + len > cap ? cap - at : 0;
+    while (this.tailPos - this.headPos + skip + len > cap && this.headPos < this.tailPos) this.dropHead(true);
+    const empty = this.headPos >= this.tailPos;
+    if (skip > 0) {
       // the marker survives: a record that would overwrite it first evicted everything
-      if (this.headPos < this.tailPos) this.words[at >>> 2] = WRAP;
-      this.tailPos += cap - at;
+      if (!empty) this.words[at >>> 2] = WRAP;
+      this.tailPos += skip;
       at = 0;
     }
-    if (this.headPos >= this.tailPos) this.headPos = this.tailPos;
+    if (empty) {
+      this.headPos = this.tailPos;
+      this.headAt = at;
+    }
     const w = at >>> 2;
     const words = this.words;
     words[w] = len;
@@ -87,11 +97,17 @@ export class PacketRing {
     words[w + 5] = rec.linkType;
     this.bytes.set(rec.buffer.subarray(rec.offset, rec.offset + capLen), at + HEADER);
     this.tailPos += len;
+    at += len;
+    this.tailAt = at === cap ? 0 : at;
     this.packets++;
     const ms = rec.tsSec * 1000 + rec.tsNsec / 1e6;
     if (ms > this.newestMs) this.newestMs = ms;
     const oldest = this.newestMs - this.opts.windowMs;
-    while (this.headPos < this.tailPos && this.timeAt(this.headPos) < oldest) this.dropHead(false);
+    while (this.headPos < this.tailPos) {
+      const h = this.headAt >>> 2;
+      if (words[h] !== WRAP && words[h + 1]! * 1000 + words[h + 2]! / 1e6 >= oldest) break;
+      this.dropHead(false);
+    }
   }
 
   /** The record at `pos` (skipping the wrap marker), or `tail` when none is left. */
@@ -138,13 +154,16 @@ export class PacketRing {
   }
 
   private dropHead(bySize: boolean): void {
-    const at = this.headPos % this.capacity;
+    const at = this.headAt;
     const len = this.words[at >>> 2]!;
     if (len === WRAP) {
       this.headPos += this.capacity - at;
+      this.headAt = 0;
       return;
     }
     this.headPos += len;
+    const next = at + len;
+    this.headAt = next === this.capacity ? 0 : next;
     this.packets--;
     if (bySize) this.evictedBySize++;
     else this.evictedByTime++;

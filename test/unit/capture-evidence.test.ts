@@ -153,6 +153,43 @@ describe('the packet ring', () => {
     expect(ring.evictedBySize).toBe(0);
   });
 
+  it('agrees with a plain list of the packets it should hold, through thousands of wraps, exact fits and time evictions', () => {
+    let x = 7;
+    const rnd = (n: number): number => { x = (x * 1103515245 + 12345) >>> 0; return x % n; };
+    const ring = new PacketRing({ maxBytes: 4096, windowMs: 50 });
+    const held: { ts: number; bytes: Uint8Array }[] = [];
+    let t = 0;
+    const rec = { tsSec: 0, tsNsec: 0, capLen: 0, origLen: 0, linkType: 0, iface: 0, buffer: new Uint8Array(0), offset: 0 };
+    for (let i = 0; i < 6_000; i++) {
+      t += rnd(40);
+      // sizes around the ones that end a record exactly at the buffer's end
+      const size = rnd(3) === 0 ? 4096 - 24 - rnd(3) * 4 : rnd(900);
+      const bytes = Uint8Array.from({ length: size }, (_, k) => (i + k) & 255);
+      ring.add(frameRecord(bytes, Math.floor(t / 1000), (t % 1000) * 1_000_000));
+      held.push({ ts: t, bytes });
+      // never more than the packets of the time window; always the newest ones, intact
+      let keep = 0;
+      for (let j = held.length - 1; j >= 0 && held[j]!.ts >= t - 50; j--) keep++;
+      expect(ring.packets).toBeLessThanOrEqual(keep);
+      expect(ring.packets).toBeGreaterThan(0);
+      const n = ring.packets;
+      let pos = ring.seek(ring.head);
+      for (let j = held.length - n; j < held.length; j++) {
+        pos = ring.read(pos, rec);
+        expect(rec.capLen).toBe(held[j]!.bytes.length);
+        if (rec.capLen > 0) {
+          expect(rec.buffer[rec.offset]).toBe(held[j]!.bytes[0]);
+          expect(rec.buffer[rec.offset + rec.capLen - 1]).toBe(held[j]!.bytes[rec.capLen - 1]);
+        }
+      }
+      expect(pos).toBe(ring.tail);
+      expect(ring.bytesHeld).toBeLessThanOrEqual(4096);
+      if (held.length > 200) held.splice(0, 100);
+    }
+    expect(ring.evictedBySize).toBeGreaterThan(500);
+    expect(ring.evictedByTime).toBeGreaterThan(500);
+  });
+
   it('refuses packets larger than itself and sizes below 4 KiB', () => {
     const ring = new PacketRing({ maxBytes: 4096, windowMs: 1000 });
     ring.add(frameRecord(frame(1, 5000), 1, 0));
