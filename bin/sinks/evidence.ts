@@ -64,7 +64,11 @@ export class EvidenceSink implements RecordSink {
   private recorder: EvidenceRecorder | null = null;
 
   constructor(private readonly settings: EvidenceSettings, private readonly windowMs: number, private readonly notice: (m: string) => void) {
-    this.ring = new PacketRing({ maxBytes: settings.maxBytes, windowMs: settings.windowMs });
+    try {
+      this.ring = new PacketRing({ maxBytes: settings.maxBytes, windowMs: settings.windowMs });
+    } catch (err) {
+      throw new CliError(`--evidence-max: cannot keep a packet ring of ${settings.maxBytes} bytes (${(err as Error).message}); give a smaller --evidence-max or --no-evidence`, 1);
+    }
   }
 
   /** Connects the pipeline's passive DNS table (the pipeline is built with the ring, so after it). */
