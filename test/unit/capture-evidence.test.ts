@@ -2,7 +2,7 @@
 // and an interval is exactly what tshark selects from the source with the same filter; the ring
 // stays within its size and time bounds; ids cannot escape the evidence directory.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,45 @@ describe.skipIf(captures === null)('evidence pcaps from the packet ring', () => 
     const lens = tshark(['-r', file, '-Y', conv, '-T', 'fields', '-e', 'ip.src', '-e', 'frame.len']).trim().split('\n').map((l) => l.split('\t'));
     expect(f.origBytes).toBe(lens.filter(([s]) => s === f.orig).reduce((a, [, n]) => a + Number(n), 0));
     expect(f.respBytes).toBe(lens.filter(([s]) => s === f.resp).reduce((a, [, n]) => a + Number(n), 0));
+  });
+
+  it('keeps the pcaps within their total size: the oldest are removed and counted, an oversized one is cut and says so', async () => {
+    const small = mkdtempSync(join(tmpdir(), 'evidence-small-'));
+    try {
+      const ring = new PacketRing({ maxBytes: 8 * 1024 * 1024, windowMs: 120_000 });
+      const limit = 200_000;
+      let recorder: EvidenceRecorder | null = null;
+      const hosts = ['205.234.218.129', '63.85.36.72', '68.71.208.11', '205.234.218.82'];
+      let next = 0;
+      const pipeline = new CapturePipeline({ sensor: 't', windowMs: 100, packetRing: ring }, (w) => {
+        // one short anomaly per window for the first hosts, each complete 100 ms after its end
+        if (next < hosts.length && w.start >= T0 + 200 * (next + 1)) {
+          recorder!.request({ anomalyId: `a${next}`, sensor: 't', hosts: [hosts[next]!], start: w.start - 100, end: w.start, peakAt: w.start - 100, windowMs: 100, ongoing: false });
+          next++;
+        }
+        recorder!.advance();
+      });
+      recorder = new EvidenceRecorder({ dir: small, ring, names: null, marginMs: 100, maxTotalBytes: limit });
+      // the whole capture for one more: larger than the limit on its own
+      recorder.request({ anomalyId: 'all', sensor: 't', hosts: ['172.16.0.122'], start: T0, end: T0 + 2100, peakAt: T0, windowMs: 100, ongoing: false });
+      await pipeline.run(openFileSource([file]));
+      recorder.finish();
+      const pcaps = readdirSync(small).filter((f) => f.endsWith('.pcap'));
+      const sizes = pcaps.map((f) => statSync(join(small, f)).size);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(limit);
+      expect(recorder.completed).toBe(hosts.length + 1);
+      expect(recorder.removed).toBe(hosts.length + 1 - pcaps.length);
+      expect(recorder.removed).toBeGreaterThan(0);
+      // a removed pcap goes with its record; the newest is kept
+      for (const f of readdirSync(small).filter((f) => f.endsWith('.json'))) expect(pcaps).toContain(f.replace(/\.json$/, '.pcap'));
+      const all = readEvidenceRecord(small, 'all')!;
+      expect(all.truncated).toBe(true);
+      expect(all.fileBytes).toBeLessThanOrEqual(limit);
+      expect(statSync(join(small, all.file!)).size).toBe(all.fileBytes);
+      expect(execFileSync('capinfos', ['-c', '-M', join(small, all.file!)], { encoding: 'utf8' })).toMatch(new RegExp(`Number of packets:\\s+${all.packets}\\b`));
+    } finally {
+      rmSync(small, { recursive: true, force: true });
+    }
   });
 
   it('names files only with safe characters, inside the directory', () => {
