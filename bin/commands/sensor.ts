@@ -91,11 +91,17 @@ export interface SensorContext {
  * Every output of the sensor, composed in one place: each output module adds the few lines that
  * open its sink from its flags.
  */
-async function openSinks(values: SensorValues, ctx: SensorContext): Promise<RecordSink[]> {
+async function openSinks(values: SensorValues, ctx: SensorContext, evidence: EvidenceSink | null): Promise<RecordSink[]> {
   const sinks: RecordSink[] = [];
-  if (values.jsonl !== undefined) sinks.push(await JsonlSink.open(values.jsonl));
+  if (values.jsonl !== undefined) {
+    const jsonl = await JsonlSink.open(values.jsonl);
+    evidence?.onRecord((r) => jsonl.evidence(r));
+    sinks.push(jsonl);
+  }
   if (values.server !== undefined) sinks.push(openServerSink(values.server, values['server-token']));
   if (!values['no-store']) sinks.push(await openStoreSink(values, ctx.sensor));
+  // the evidence stage closes (writing its last pcaps) before the outputs it reports to
+  if (evidence) sinks.unshift(evidence);
   const detect = await openDetectSink(values, ctx);
   if (detect) sinks.unshift(detect);
   return sinks;
@@ -194,8 +200,7 @@ export async function run(argv: string[]): Promise<number> {
     damaged++;
     process.stderr.write(`spanwatch sensor: ${err.message}\n`);
   });
-  sinks = await openSinks(values, ctx);
-  if (evidence) sinks.push(evidence);
+  sinks = await openSinks(values, ctx, evidence);
   if (sinks.length === 0) {
     throw new CliError('sensor: no output; give --jsonl FILE (or - for stdout). See `spanwatch sensor --help`.');
   }

@@ -1,7 +1,7 @@
 // The evidence stage of the sensor: a ring of recent packets, and for every anomaly the pcap of its
 // subject around it (capture/evidence), under <var>/evidence where `spanwatch serve` finds it.
 import { join } from 'node:path';
-import { EvidenceRecorder, PacketRing, type EvidenceRequest, type PassiveDnsNames, type WindowStats } from '../../capture/index.ts';
+import { EvidenceRecorder, PacketRing, type EvidenceRecord, type EvidenceRequest, type PassiveDnsNames, type WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { parseByteSize, parseDuration } from '../options.ts';
@@ -63,6 +63,8 @@ export class EvidenceSink implements RecordSink {
   readonly ring: PacketRing;
   private recorder: EvidenceRecorder | null = null;
 
+  private listener: ((record: EvidenceRecord) => void) | null = null;
+
   constructor(private readonly settings: EvidenceSettings, private readonly windowMs: number, private readonly notice: (m: string) => void) {
     try {
       this.ring = new PacketRing({ maxBytes: settings.maxBytes, windowMs: settings.windowMs });
@@ -75,7 +77,13 @@ export class EvidenceSink implements RecordSink {
   attach(names: PassiveDnsNames | null): void {
     this.recorder = new EvidenceRecorder({
       dir: this.settings.dir, ring: this.ring, names, maxTotalBytes: this.settings.diskBytes, onNotice: this.notice,
+      onComplete: (r) => this.listener?.(r),
     });
+  }
+
+  /** Hands each record, once its pcap is final, to `listener` (e.g. the JSON lines). */
+  onRecord(listener: (record: EvidenceRecord) => void): void {
+    this.listener = listener;
   }
 
   window(_stats: WindowStats): void {

@@ -44,6 +44,8 @@ export interface EvidenceRecorderOptions {
   /** anomalies recorded at once; further ones get no evidence (default 64) */
   maxJobs?: number;
   onNotice?: (message: string) => void;
+  /** called with each record once its pcap is complete */
+  onComplete?: (record: EvidenceRecord) => void;
   now?: () => number;
 }
 
@@ -259,6 +261,7 @@ export class EvidenceRecorder {
     this.done.add(r.anomalyId);
     if (this.done.size > 100_000) this.done.delete(this.done.values().next().value as string);
     this.completed++;
+    this.opts.onComplete?.(r);
     const removed = pruneEvidence(dir, this.opts.maxTotalBytes, file);
     if (removed > 0) {
       this.removed += removed;

@@ -21,6 +21,7 @@ let db: FreshDatabase;
 let day: string;
 const records: EvidenceRecord[] = [];
 const anomalies = new Map<string, Anomaly>();
+const jsonlEvidence: EvidenceRecord[] = [];
 
 function spanwatch(args: string[]): string {
   const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, SPANWATCH_VAR: join(dir, 'var') }, timeout: 240_000 });
@@ -43,6 +44,7 @@ beforeAll(async () => {
     '--jsonl', join(dir, 'out.jsonl'), '--evidence-dir', join(dir, 'evidence'),
   ]);
   for (const line of readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n')) {
+    if (line.startsWith('{"type":"evidence"')) jsonlEvidence.push((JSON.parse(line) as { data: EvidenceRecord }).data);
     if (!line.startsWith('{"type":"anomaly"')) continue;
     const a = (JSON.parse(line) as { data: Anomaly }).data;
     anomalies.set(a.id, a);
@@ -60,6 +62,8 @@ describe('evidence pcaps on the labelled test dataset', () => {
   it('keeps one complete pcap per anomaly, without gaps', () => {
     expect(anomalies.size).toBeGreaterThanOrEqual(8);
     expect(records.map((r) => r.anomalyId).sort()).toEqual([...anomalies.keys()].sort());
+    // the JSON lines carry the same records
+    expect(jsonlEvidence.map((r) => r.anomalyId).sort()).toEqual(records.map((r) => r.anomalyId).sort());
     for (const r of records) {
       expect(r.state, r.anomalyId).toBe('complete');
       expect(r.gaps, r.anomalyId).toBe(0);
