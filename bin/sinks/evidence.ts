@@ -75,10 +75,14 @@ export class EvidenceSink implements RecordSink {
 
   /** Connects the pipeline's passive DNS table (the pipeline is built with the ring, so after it). */
   attach(names: PassiveDnsNames | null): void {
-    this.recorder = new EvidenceRecorder({
-      dir: this.settings.dir, ring: this.ring, names, maxTotalBytes: this.settings.diskBytes, onNotice: this.notice,
-      onComplete: (r) => this.listener?.(r),
-    });
+    try {
+      this.recorder = new EvidenceRecorder({
+        dir: this.settings.dir, ring: this.ring, names, maxTotalBytes: this.settings.diskBytes, onNotice: this.notice,
+        onComplete: (r) => this.listener?.(r),
+      });
+    } catch (err) {
+      throw new CliError(`--evidence-dir ${this.settings.dir}: ${(err as Error).message}; give a writable directory or --no-evidence`, 1);
+    }
   }
 
   /** Hands each record, once its pcap is final, to `listener` (e.g. the JSON lines). */
@@ -87,15 +91,27 @@ export class EvidenceSink implements RecordSink {
   }
 
   window(_stats: WindowStats): void {
-    this.recorder?.advance();
+    this.guarded((r) => r.advance());
   }
 
   anomaly(a: Anomaly): void {
-    this.recorder?.request(evidenceRequestOf(a, this.windowMs));
+    this.guarded((r) => r.request(evidenceRequestOf(a, this.windowMs)));
+  }
+
+  /** A failing evidence directory (full disk, removed, no permission) stops evidence, never the capture. */
+  private guarded(work: (r: EvidenceRecorder) => void): void {
+    const r = this.recorder;
+    if (r === null) return;
+    try {
+      work(r);
+    } catch (err) {
+      this.recorder = null;
+      this.notice(`evidence stopped: ${(err as Error).message}; check ${this.settings.dir} (free space, permissions); capture and detection go on`);
+    }
   }
 
   async close(): Promise<void> {
-    this.recorder?.finish();
+    this.guarded((r) => r.finish());
     const r = this.recorder;
     if (r && r.removed > 0) this.notice(`evidence: ${r.removed} older pcap(s) were removed to stay within ${this.settings.diskBytes} bytes`);
   }
