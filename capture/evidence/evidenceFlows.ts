@@ -27,13 +27,15 @@ function protoName(n: number): string {
 }
 
 export const EVIDENCE_FLOW_LIMIT = 50;
+/** flows summed per evidence interval: a long scan's evidence stays bounded in memory */
+export const EVIDENCE_FLOWS_TRACKED = 10_000;
 
 export class EvidenceFlows {
   private readonly flows = new Map<string, FlowSums>();
-  /** flows beyond `maxTracked` in one interval are not summed */
-  untracked = 0;
+  /** packets of flows beyond `maxTracked` in one interval: not summed */
+  untrackedPackets = 0;
 
-  constructor(private peakFrom: number, private peakTo: number, private readonly maxTracked = 100_000) {}
+  constructor(private peakFrom: number, private peakTo: number, private readonly maxTracked = EVIDENCE_FLOWS_TRACKED) {}
 
   /** The anomaly's peak moved to another window. */
   movePeak(from: number, to: number): void {
@@ -57,7 +59,7 @@ export class EvidenceFlows {
     let f = this.flows.get(key);
     if (f === undefined) {
       if (this.flows.size >= this.maxTracked) {
-        this.untracked++;
+        this.untrackedPackets++;
         return;
       }
       // a SYN-ACK seen first: its receiver opened the flow

@@ -67,6 +67,8 @@ export interface EvidenceRecord {
   flows: EvidenceFlow[];
   /** further flows active in the peak window, not listed */
   flowsDropped: number;
+  /** packets (in the pcap) of flows beyond the 10,000 summed per interval: their flows are not listed */
+  flowsUntrackedPackets: number;
   /** wall clock (ms) of the last update of this record */
   updatedAt: number;
 }

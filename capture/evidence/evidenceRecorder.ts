@@ -128,7 +128,7 @@ export class EvidenceRecorder {
       const record: EvidenceRecord = {
         version: EVIDENCE_VERSION, anomalyId: r.anomalyId, sensor: r.sensor, state: 'recording', hosts: r.hosts.slice(0, 2),
         from, to: r.end + this.marginMs, packets: 0, fileBytes: 0, gaps: 0, endedEarly: false, truncated: false,
-        peakFrom: r.peakAt, peakTo: r.peakAt + r.windowMs, flows: [], flowsDropped: 0, updatedAt: this.now(),
+        peakFrom: r.peakAt, peakTo: r.peakAt + r.windowMs, flows: [], flowsDropped: 0, flowsUntrackedPackets: 0, updatedAt: this.now(),
       };
       if (head < ring.tail && ring.timeAt(head) > from) record.ringStartedAt = ring.timeAt(head);
       job = {
@@ -253,6 +253,7 @@ export class EvidenceRecorder {
     const { flows, dropped } = job.flows.top(this.opts.names);
     r.flows = flows;
     r.flowsDropped = dropped;
+    r.flowsUntrackedPackets = job.flows.untrackedPackets;
     r.file = file;
     r.state = 'complete';
     r.endedEarly = endedEarly;

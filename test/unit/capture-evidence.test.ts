@@ -62,6 +62,7 @@ describe.skipIf(captures === null)('evidence pcaps from the packet ring', () => 
       expect(r.state).toBe('complete');
       expect(r.gaps).toBe(0);
       expect(r.endedEarly).toBe(false);
+      expect(r.flowsUntrackedPackets).toBe(0);
       const pcap = evidencePcapPath(dir, r.anomalyId)!;
       expect(pcap.startsWith(dir)).toBe(true);
       const expected = tsharkCount(file, r.hosts, r.from, r.to);
