@@ -3,6 +3,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import { CliError } from './cliError.ts';
 
+/** "64MB", "512KiB", "1g", "65536" → bytes. */
+export function parseByteSize(text: string, key: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)$/i.exec(text.trim());
+  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 64MB, 512KB or a number of bytes`);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(m[1]) * factor);
+}
+
 /** "500ms", "1s", "10s", "1m", "2h", "7d" → milliseconds. */
 export function parseDuration(text: string, key: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());

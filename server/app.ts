@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
-import type { SeverityLevel } from '../model/index.ts';
+import type { CriticalityMap, SeverityLevel } from '../model/index.ts';
 import { AlertDispatcher, type AlertSink } from './alerts/alertDispatcher.ts';
 import { SyslogSink } from './alerts/syslogSink.ts';
 import { WebhookSink } from './alerts/webhookSink.ts';
@@ -31,6 +31,9 @@ import type { AnomalyWriter, AuditAnchorStore, HistorySource, ModelRegistry, Rep
 import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
+import { evidenceRoutes } from './routes/evidenceRoutes.ts';
+import { AddressNames } from './evidence/addressNames.ts';
+import { EvidenceDirectory } from './evidence/evidenceDirectory.ts';
 import { baselineRoutes } from './routes/baselineRoutes.ts';
 import { falsePositiveRoutes } from './routes/falsePositiveRoutes.ts';
 import { modelRoutes } from './routes/modelRoutes.ts';
@@ -105,6 +108,10 @@ export interface ServerOptions {
   rateLimits?: Partial<RateLimits>;
   /** sensors tracked at once and how long an unseen sensor is remembered (default 256, one day) */
   sensorLimits?: Partial<SensorLimits>;
+  /** where sensors write evidence pcaps (default <varDir>/evidence) */
+  evidenceDir?: string;
+  /** the criticality file's map: asset names and criticality for /names */
+  assets?: CriticalityMap | null;
 }
 
 /** how often sensors unseen for their expiry are forgotten */
@@ -187,7 +194,9 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
   const sensors = new SensorRegistry(opts.sensorLimits);
   const recent = new RecentHistory(book);
-  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent);
+  const names = new AddressNames(opts.assets ?? null);
+  const evidence = new EvidenceDirectory(opts.evidenceDir ?? join(opts.varDir, 'evidence'));
+  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent, names);
   const actions = new AnomalyActions(book, audit, hub, opts.anomalyWriter ?? null, (m) => log('error', m));
   const models = opts.models ?? null;
   const training = models
@@ -197,7 +206,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     : null;
   const replayRunner = opts.replays ?? null;
   const ctx: ServerContext = {
-    users, sockets, audit, anchoring, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
+    users, sockets, audit, anchoring, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner, evidence, names,
     history: opts.history ?? recent,
     replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
     stream, storeBacklog: opts.storeBacklog ?? (() => 0), log, ingest: new IngestCounters(),
@@ -235,6 +244,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     await api.register(trafficRoutes, { ctx });
     await api.register(baselineRoutes, { ctx });
     await api.register(anomalyRoutes, { ctx });
+    await api.register(evidenceRoutes, { ctx });
     await api.register(modelRoutes, { ctx });
     await api.register(suppressionRoutes, { ctx });
     await api.register(falsePositiveRoutes, { ctx });

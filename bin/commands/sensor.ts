@@ -6,12 +6,14 @@ import {
 } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
-import { parseDuration, parseFlags } from '../options.ts';
+import { parseByteSize, parseDuration, parseFlags } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 import { JsonlSink } from '../sinks/jsonl.ts';
 import { openServerSink } from '../sinks/server.ts';
 import { openStoreSink, storeFlags, storeHelp } from '../sinks/store.ts';
 import { detectFlags, detectHelp, openDetectSink } from '../sinks/detect.ts';
+import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
+import { defaultVarDir } from '../sinks/store.ts';
 
 export const help = `usage: spanwatch sensor (--pcap FILE... | --interface IF) [options] [FILE...]
 
@@ -41,6 +43,8 @@ ${storeHelp}
 
 ${detectHelp}
 
+${evidenceHelp}
+
 Ctrl-C (SIGINT) or SIGTERM stops the capture, emits the windows still open and closes the outputs.
 Exit status: 0 on success, 1 when a capture file was damaged (the rest is still read), 2 on bad usage.
 
@@ -67,6 +71,7 @@ export const options = {
   'server-token': { type: 'string' },
   ...storeFlags,
   ...detectFlags,
+  ...evidenceFlags,
 } as const;
 
 type SensorValues = ReturnType<typeof parseSensorFlags>['values'];
@@ -86,22 +91,20 @@ export interface SensorContext {
  * Every output of the sensor, composed in one place: each output module adds the few lines that
  * open its sink from its flags.
  */
-async function openSinks(values: SensorValues, ctx: SensorContext): Promise<RecordSink[]> {
+async function openSinks(values: SensorValues, ctx: SensorContext, evidence: EvidenceSink | null): Promise<RecordSink[]> {
   const sinks: RecordSink[] = [];
-  if (values.jsonl !== undefined) sinks.push(await JsonlSink.open(values.jsonl));
+  if (values.jsonl !== undefined) {
+    const jsonl = await JsonlSink.open(values.jsonl);
+    evidence?.onRecord((r) => jsonl.evidence(r));
+    sinks.push(jsonl);
+  }
   if (values.server !== undefined) sinks.push(openServerSink(values.server, values['server-token']));
   if (!values['no-store']) sinks.push(await openStoreSink(values, ctx.sensor));
+  // the evidence stage closes (writing its last pcaps) before the outputs it reports to
+  if (evidence) sinks.unshift(evidence);
   const detect = await openDetectSink(values, ctx);
   if (detect) sinks.unshift(detect);
   return sinks;
-}
-
-/** "64MB", "512KiB", "1g", "65536" → bytes. */
-export function parseByteSize(text: string, key: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)$/i.exec(text.trim());
-  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 64MB, 512KB or a number of bytes`);
-  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.round(Number(m[1]) * factor);
 }
 
 function parsePositiveInt(text: string, key: string): number {
@@ -164,26 +167,40 @@ export async function run(argv: string[]): Promise<number> {
   const sensor = values.sensor ?? hostname();
   const localNets = splitList(values['local-net']);
   let sinks: RecordSink[] = [];
+  let pipeline: CapturePipeline;
   const ctx: SensorContext = {
     sensor,
     windowMs,
-    publishAnomaly: (a) => { for (const s of sinks) s.anomaly(a); },
+    publishAnomaly: (a) => {
+      if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
+        const name = pipeline.names?.nameOf(a.subject.remote);
+        if (name !== undefined) a.subject.remoteName = name;
+      }
+      for (const s of sinks) s.anomaly(a);
+    },
   };
-  let pipeline: CapturePipeline;
+  const evidenceConfig = evidenceSettings(values, defaultVarDir());
+  if (values.model === undefined && (['evidence-window', 'evidence-max', 'evidence-dir', 'evidence-disk'] as const).some((k) => values[k] !== undefined)) {
+    throw new CliError('sensor: the --evidence-* flags need --model (evidence is kept for anomalies)');
+  }
+  const evidence = values.model !== undefined && evidenceConfig !== null
+    ? new EvidenceSink(evidenceConfig, windowMs, (m) => process.stderr.write(`spanwatch sensor: ${m}\n`))
+    : null;
   try {
-    pipeline = new CapturePipeline({ sensor, windowMs, localNets }, (w: WindowStats) => {
+    pipeline = new CapturePipeline({ sensor, windowMs, localNets, ...(evidence ? { packetRing: evidence.ring } : {}) }, (w: WindowStats) => {
       for (const s of sinks) s.window(w);
     });
   } catch (err) {
     throw new CliError(`sensor: ${(err as Error).message}`);
   }
+  evidence?.attach(pipeline.names);
   let damaged = 0;
   let liveError: LiveCaptureError | null = null;
   const source = openSource(values, files, (err) => {
     damaged++;
     process.stderr.write(`spanwatch sensor: ${err.message}\n`);
   });
-  sinks = await openSinks(values, ctx);
+  sinks = await openSinks(values, ctx, evidence);
   if (sinks.length === 0) {
     throw new CliError('sensor: no output; give --jsonl FILE (or - for stdout). See `spanwatch sensor --help`.');
   }

@@ -1,5 +1,6 @@
 // /anomalies: list (filtered, paged), one with its evidence and audit trail, analyst actions, case file.
 import type { FastifyInstance } from 'fastify';
+import { attackTechniques } from '../../model/index.ts';
 import type { AnalystAction, AnomalyView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
@@ -73,7 +74,10 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
       response: {
         200: {
           type: 'object',
-          properties: { anomaly: ref('Anomaly'), relatedWindows: { type: 'array', items: ref('WindowStats') }, audit: { type: 'array', items: ref('AuditEntry') } },
+          properties: {
+            anomaly: ref('Anomaly'), relatedWindows: { type: 'array', items: ref('WindowStats') }, audit: { type: 'array', items: ref('AuditEntry') },
+            evidence: { type: 'object', additionalProperties: true },
+          },
         },
         404: ref('Error'), ...authErrors,
       },
@@ -81,7 +85,11 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
   }, async (req, reply) => {
     const a = await findAnomaly(ctx, req.params.id);
     if (!a) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
-    return { anomaly: a, relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }) };
+    const evidence = ctx.evidence.record(a.id);
+    return {
+      anomaly: a, relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }),
+      ...(evidence ? { evidence } : {}),
+    };
   });
 
   app.post<{ Params: { id: string }; Body: { action: AnalystAction; note?: string; assignee?: string } }>('/anomalies/:id/actions', {
@@ -125,6 +133,8 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
             exportedAt: { type: 'string' }, exportedBy: { type: 'string' }, anomaly: ref('Anomaly'),
             relatedWindows: { type: 'array', items: ref('WindowStats') }, audit: { type: 'array', items: ref('AuditEntry') },
             auditChain: ref('AuditVerify'),
+            attack: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, tactic: { type: 'string' } } } },
+            evidence: { type: 'object', additionalProperties: true },
           },
         },
         404: ref('Error'), ...authErrors,
@@ -134,11 +144,14 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     const a = await findAnomaly(ctx, req.params.id);
     if (!a) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
     await ctx.audit.append({ user: req.user!.name, action: 'case.export', target: `anomaly:${a.id}`, details: {} });
+    const evidence = ctx.evidence.record(a.id);
     reply.header('content-disposition', `attachment; filename="case-${a.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`);
     return {
       exportedAt: new Date().toISOString(), exportedBy: req.user!.name, anomaly: a,
       relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await ctx.audit.entries({ target: `anomaly:${a.id}` }),
       auditChain: await ctx.audit.verify(),
+      attack: a.attack ?? attackTechniques(a),
+      ...(evidence ? { evidence } : {}),
     };
   });
 }
