@@ -10,7 +10,7 @@ export {
 export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.ts';
 export { CriticalityMap, CRITICALITIES, type Criticality } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
-export { severityOf, levelOf, type SeverityInput } from './severity.ts';
+export { severityOf, incidentSeverity, levelOf, type SeverityInput } from './severity.ts';
 export { evaluate, EvaluationRun, formatEvaluation, MATCH_TOLERANCE_MS, type EvaluationLabels, type EvaluationReport, type SystemMetrics, type KindMetrics, type LabelledIncident } from './evaluation.ts';
 export { ThreeSigmaDetector, kindOfFeature } from './threeSigma.ts';
 export {
