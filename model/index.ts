@@ -11,6 +11,7 @@ export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.t
 export { CriticalityMap, CRITICALITIES, type Criticality } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
 export { severityOf, incidentSeverity, levelOf, type SeverityInput } from './severity.ts';
+export { ipToBigInt, parsePrefix, prefixContains, type IpPrefix } from './ipPrefix.ts';
 export { evaluate, EvaluationRun, formatEvaluation, MATCH_TOLERANCE_MS, type EvaluationLabels, type EvaluationReport, type SystemMetrics, type KindMetrics, type LabelledIncident } from './evaluation.ts';
 export { ThreeSigmaDetector, kindOfFeature } from './threeSigma.ts';
 export {

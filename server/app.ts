@@ -13,6 +13,7 @@ import { SyslogSink } from './alerts/syslogSink.ts';
 import { WebhookSink } from './alerts/webhookSink.ts';
 import { AnomalyActions } from './anomalies/anomalyActions.ts';
 import { AnomalyBook } from './anomalies/anomalyBook.ts';
+import { IncidentBook } from './anomalies/incidentBook.ts';
 import { SuppressionStore } from './anomalies/suppressionStore.ts';
 import { AuditLog } from './audit/auditLog.ts';
 import { AuthFailureLimiter } from './auth/authFailureLimiter.ts';
@@ -26,6 +27,7 @@ import type { AnomalyWriter, HistorySource, ModelRegistry, ReplayRunner } from '
 import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
+import { incidentRoutes } from './routes/incidentRoutes.ts';
 import { baselineRoutes } from './routes/baselineRoutes.ts';
 import { modelRoutes } from './routes/modelRoutes.ts';
 import { replayRoutes } from './routes/replayRoutes.ts';
@@ -70,7 +72,7 @@ export interface AlertConfig {
 }
 
 export interface ServerOptions {
-  /** users.json, audit.log, suppressions.json live here */
+  /** users.json, audit.log, suppressions.json, incidents.json live here */
   varDir: string;
   /** stored history (store/'s reader); default: the server's recent memory only */
   history?: HistorySource;
@@ -143,7 +145,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   const users = new UserStore(join(opts.varDir, 'users.json'));
   const audit = new AuditLog(join(opts.varDir, 'audit.log'));
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
-  const book = new AnomalyBook();
+  const book = new AnomalyBook(new IncidentBook(join(opts.varDir, 'incidents.json')));
   const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));
   const log = (level: 'info' | 'warn' | 'error', message: string): void => { app.log[level](message); };
   const alertSinks: AlertSink[] = [...(opts.alerts?.sinks ?? [])];
@@ -154,8 +156,10 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
   const sensors = new SensorRegistry();
   const recent = new RecentHistory(book);
-  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent);
   const actions = new AnomalyActions(book, audit, hub, opts.anomalyWriter ?? null, (m) => log('error', m));
+  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent, (incident, from, anomalyId) => {
+    actions.reopened(incident, from, anomalyId).catch((err: unknown) => log('error', `auditing the reopening of incident ${incident.id} failed: ${(err as Error).message}`));
+  });
   const models = opts.models ?? null;
   const training = models
     ? new TrainingJobs(models, (job) => hub.publish({ type: 'training', channel: LIVE_CHANNEL, job }), (job) => {
@@ -194,6 +198,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     await api.register(trafficRoutes, { ctx });
     await api.register(baselineRoutes, { ctx });
     await api.register(anomalyRoutes, { ctx });
+    await api.register(incidentRoutes, { ctx });
     await api.register(modelRoutes, { ctx });
     await api.register(suppressionRoutes, { ctx });
     await api.register(adminRoutes, { ctx });

@@ -1,9 +1,10 @@
 // The way records enter the server — from the ingest socket or from an in-process sensor: every
 // window and anomaly goes to the stream, anomalies through suppression, the book and alerting.
 import type { WindowStats } from '../capture/index.ts';
-import type { Anomaly } from '../model/index.ts';
+import type { Anomaly, AnomalyStatus } from '../model/index.ts';
 import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
+import type { IncidentRecord } from './anomalies/incidentBook.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
@@ -25,6 +26,8 @@ export class LiveFeed {
     private readonly alerts: AlertDispatcher,
     private readonly sensors: SensorRegistry,
     private readonly recent: RecentHistory,
+    /** a new finding reopened a resolved incident: the change is audited and announced */
+    private readonly onReopened: (incident: IncidentRecord, from: AnomalyStatus, anomalyId: string) => void = () => undefined,
   ) {}
 
   window(w: WindowStats): void {
@@ -42,7 +45,8 @@ export class LiveFeed {
   anomaly(a: Anomaly): AnomalyView {
     this.anomaliesIn++;
     const suppression = this.suppressions.match(a);
-    const { view } = this.book.upsert(a, suppression?.id);
+    const { view, reopened } = this.book.upsert(a, suppression?.id);
+    if (reopened) this.onReopened(reopened.incident, reopened.from, a.id);
     this.sensors.noteModel(a.sensor, a.modelVersion);
     this.hub.publish({ type: 'anomaly', channel: LIVE_CHANNEL, data: view });
     this.alerts.consider(view);
