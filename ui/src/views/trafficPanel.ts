@@ -5,8 +5,8 @@
 import { select as d3select } from 'd3-selection';
 import type { AppContext } from '../context.ts';
 import { button, el, select } from '../dom.ts';
-import { formatBytes, formatCount, formatTime } from '../format.ts';
-import { anomaliesNewestFirst, channelData } from '../liveState.ts';
+import { formatBytes, formatCount, formatTime, fromInputTime, toInputTime } from '../format.ts';
+import { anomaliesNewestFirst, channelData, dataTime } from '../liveState.ts';
 import { DIRECTION_COLOUR } from '../palette.ts';
 import { resolutionFor } from '../resolution.ts';
 import { routeHash } from '../router.ts';
@@ -40,10 +40,15 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
   const backToLive = button('Back to live', () => { mode = { kind: 'live' }; draw(); }, 'primary');
   const sensors = (): string[] => ['', ...new Set([...ctx.state.health.keys(), ...channelData(ctx.state, channel).windows.map((w) => w.sensor)])];
   const sensorPicker = select(sensors(), sensor, (v) => { sensor = v; if (mode.kind === 'history') void loadHistory(mode.from, mode.to); else draw(); });
+  // the end of a history range: the time picker's value, else the data's newest time (never the wall clock)
+  const endPicker = el('input', { attrs: { type: 'datetime-local', id: 'history-end', 'aria-label': 'History ends at (event time, UTC)' } });
+  const historyEnd = (): number => fromInputTime(endPicker.value) ?? dataTime(ctx.state, channel) ?? Date.now();
   const controls = el('div', { class: 'controls' },
     el('label', { class: 'field' }, el('span', {}, 'Sensor'), sensorPicker),
+    allowHistory ? el('label', { class: 'field' }, el('span', {}, 'Ending (UTC)'), endPicker) : null,
     allowHistory ? el('span', { class: 'presets' }, 'History: ', ...HISTORY_PRESETS.map((p) => button(p.label, () => {
-      const to = latestTime() ?? Date.now();
+      const to = historyEnd();
+      if (!endPicker.value) endPicker.value = toInputTime(to);
       void loadHistory(to - p.ms, to);
     }))) : null,
     allowHistory ? backToLive : null,
