@@ -41,6 +41,11 @@ describe('formatters', () => {
     expect(formatRange(0.2, 1, 'coefficient of variation')).toBe('20%–100% jitter');
     expect(formatRange(8, 20, 'chars')).toBe('8–20 chars');
     expect(formatRange(3, 3, 'hosts')).toBe('3 hosts');
+    expect(formatRange(0, 0, 'bytes')).toBe('none');
+    expect(formatRange(0, 1, 'hosts')).toBe('at most 1 host');
+    expect(formatValue(1, 'names in 30 s')).toBe('1 name in 30 s');
+    expect(formatValue(252, 'names in 30 s')).toBe('252 names in 30 s');
+    expect(formatValue(1, 'RST/s')).toBe('1 RST/s');
   });
 
   it('reads the demo findings the issue quoted as a person would', () => {

@@ -51,12 +51,14 @@ export function formatValue(value: number, unit: string): string {
   if (unit === 'share' || unit.startsWith('share of')) return `${formatPercent(value)}${unit === 'share' ? '' : unit.slice(5)}`;
   if (unit === 'coefficient of variation') return `${formatPercent(value)} jitter`;
   if (unit === 'matches') return formatCounted(value, 'match');
-  return unit ? `${formatCount(value)} ${unit}` : formatCount(value);
+  if (!unit) return formatCount(value);
+  // "1 host", "1 name in 30 s": a plural noun leading the unit takes the singular for one
+  return `${formatCount(value)} ${value === 1 ? unit.replace(/^([a-z]{3,})s\b/, '$1') : unit}`;
 }
 
 /** An expected range in the same units, the unit said once where it can be: "0–2.1 kB/min", "none", "at most 5 names in 30 s". */
 export function formatRange(low: number, high: number, unit: string): string {
-  if (low === high) return low === 0 && (unit === 'matches' || unit === 's') ? 'none' : formatValue(low, unit);
+  if (low === high) return low === 0 ? 'none' : formatValue(low, unit);
   if (low === 0 && unit !== 'coefficient of variation') return `at most ${formatValue(high, unit)}`;
   if (unit === 'coefficient of variation') return `${formatPercent(low)}–${formatPercent(high)} jitter`;
   if (isPlainUnit(unit)) return `${formatCount(low)}–${formatCount(high)} ${unit}`;

@@ -195,7 +195,7 @@ function findingsTable(detail: IncidentDetail, selected: string): HTMLElement {
     const link = el('a', { attrs: { href: routeHash('incident', detail.incident.id, { finding: f.id }) } }, f.kind);
     if (f.id === selected) link.setAttribute('aria-current', 'true');
     body.append(el('tr', { attrs: { 'data-finding': f.id, class: f.id === selected ? 'selected' : '' } },
-      el('td', {}, el('span', { class: `badge level-${f.level}` }, levelLabel(f.level))), el('td', {}, link),
+      el('td', {}, el('span', { class: `badge level-${f.level}` }, levelLabel(f.level))), el('td', { class: 'nowrap' }, link),
       el('td', { class: 'subject' }, subjectText(f)), el('td', {}, observedVsExpected(f)),
       el('td', { class: 'nowrap' }, formatTime(f.start).slice(11)), el('td', { class: 'num' }, formatDuration((f.end - f.start) / 1000))));
   }
@@ -240,7 +240,8 @@ function mountEvidence(root: HTMLElement, ctx: AppContext, target: Target): () =
   function render(ev: Evidence, windows: WindowStats[], detail: IncidentDetail | null): void {
     const a = ev.anomaly;
     const width = Math.max(320, Math.min(1300, root.clientWidth - 40));
-    const half = Math.max(300, Math.min(640, Math.floor((root.clientWidth - 60) / 2)));
+    // one column below 900 px (app.css): the half-width charts take the whole width there
+    const half = root.clientWidth < 900 ? width : Math.max(300, Math.min(640, Math.floor((root.clientWidth - 60) / 2)));
     clear(head);
     statusNode.textContent = a.status;
     statusNode.className = `status-${a.status}`;

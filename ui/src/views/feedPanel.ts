@@ -12,6 +12,10 @@ import type { Anomaly, Channel } from '../types.ts';
 import { KINDS, LEVELS, STATUSES } from '../vocabulary.ts';
 
 const MAX_ROWS = 300;
+const COLUMNS = [
+  ['c-level', 'Level'], ['c-time', 'Event time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
+  ['c-findings', 'Windows'], ['c-status', 'Status'],
+] as const;
 
 export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel): () => void {
   const filter: FeedFilter = { level: '', kind: '', status: '', sensor: '' };
@@ -26,7 +30,7 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel):
     count,
   ));
   const header = el('div', { class: 'feed-row feed-head', attrs: { 'aria-hidden': 'true' } },
-    ...['Level', 'Event time (UTC)', 'Kind', 'Subject', 'Observed', 'Windows', 'Status'].map((h) => el('span', {}, h)));
+    ...COLUMNS.map(([cls, h]) => el('span', { class: cls }, h)));
   const list = el('ol', { class: 'feed', attrs: { 'aria-label': 'Anomalies, newest first' } });
   root.append(header, list);
 
@@ -38,7 +42,7 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel):
       .join((enter) => {
         const li = enter.append('li');
         const a = li.append('a').attr('class', 'feed-row');
-        for (const cls of ['c-level', 'c-time', 'c-kind', 'c-subject', 'c-observed', 'c-findings', 'c-status']) a.append('span').attr('class', cls);
+        for (const [cls] of COLUMNS) a.append('span').attr('class', cls);
         return li;
       })
       .call((li) => {

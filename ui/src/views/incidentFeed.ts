@@ -22,6 +22,10 @@ export const FILTER_KEYS = ['level', 'kind', 'status', 'sensor', 'q', 'from', 't
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filter = Record<FilterKey, string>;
 
+const COLUMNS = [
+  ['c-level', 'Level'], ['c-time', 'Event time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
+  ['c-findings', 'Findings'], ['c-status', 'Status'],
+] as const;
 const RANGES = [{ label: 'Last hour of data', ms: 3_600_000 }, { label: 'Last day of data', ms: 86_400_000 }];
 
 export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URLSearchParams): () => void {
@@ -80,7 +84,7 @@ export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URL
     ),
   );
   const header = el('div', { class: 'feed-row feed-head', attrs: { 'aria-hidden': 'true' } },
-    ...['Level', 'Event time (UTC)', 'Kind', 'Subject', 'Observed', 'Findings', 'Status'].map((h) => el('span', {}, h)));
+    ...COLUMNS.map(([cls, h]) => el('span', { class: cls }, h)));
   const list = el('ol', { class: 'feed', attrs: { 'aria-label': 'Incidents, newest first' } });
   root.append(header, list);
 
@@ -117,7 +121,7 @@ export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URL
       .join((enter) => {
         const li = enter.append('li');
         const a = li.append('a').attr('class', 'feed-row');
-        for (const cls of ['c-level', 'c-time', 'c-kind', 'c-subject', 'c-observed', 'c-findings', 'c-status']) a.append('span').attr('class', cls);
+        for (const [cls] of COLUMNS) a.append('span').attr('class', cls);
         return li;
       })
       .call((li) => {
