@@ -9,7 +9,7 @@ import type { Criticality } from './criticality.ts';
 
 /** The harm a kind implies when it is just past its threshold. */
 export const KIND_HARM: Record<AnomalyKind, number> = {
-  'threat-intel': 52,
+  'threat-intel': 66,
   'dns-tunnel': 38,
   beaconing: 32,
   'outbound-spike': 28,
