@@ -2,7 +2,7 @@
 // counts with their noun in the right number, ranges that say their unit once, model metrics
 // that are times shown as times; CSV cells that a spreadsheet cannot run.
 import { describe, expect, it } from 'vitest';
-import { observedVsExpected } from '../../ui/src/anomalyText.ts';
+import { observedVsExpected, summaryText } from '../../ui/src/anomalyText.ts';
 import { csvCell, toCsv } from '../../ui/src/csv.ts';
 import {
   formatCounted, formatDuration, formatMetric, formatMetricDelta, formatRange, formatValue, fromInputTime, toInputTime,
@@ -55,6 +55,8 @@ describe('formatters', () => {
     expect(observedVsExpected(beacon)).toBe('1.0% jitter, expected 20%–100% jitter');
     const silent = { observed: { feature: 'host.silentSeconds', value: 3799, unit: 's' }, expected: { low: 0, high: 0, median: 0 } } as unknown as Anomaly;
     expect(observedVsExpected(silent)).toBe('1 h 3 min, expected none');
+    expect(summaryText({ summary: '10.0.0.101 was silent for 3799 s and is back' })).toBe('10.0.0.101 was silent for 1 h 3 min and is back');
+    expect(summaryText({ summary: '244 names in 30 s, 12 s apart' })).toBe('244 names in 30 s, 12 s apart');
   });
 
   it('shows training times as times, not as giga-counts', () => {

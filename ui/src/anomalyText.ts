@@ -1,7 +1,7 @@
 // Short text forms of an anomaly and an incident for lists and headings (always used as text,
 // never as markup). The feed, the card and the CSV export all take their numbers from here, so
 // they say the same thing.
-import { formatRange, formatValue } from './format.ts';
+import { formatDuration, formatRange, formatValue } from './format.ts';
 import type { Anomaly, SeverityLevel } from './types.ts';
 import type { Incident } from './apiShapes.ts';
 
@@ -19,6 +19,14 @@ export function subjectText(a: Anomaly): string {
   else if (s.port) parts.push(`port ${s.port}`);
   if (s.domain) parts.push(`(${s.domain})`);
   return parts.length ? parts.join(' ') : a.sensor;
+}
+
+/**
+ * The detector's sentence with long durations in min/h ("silent for 3799 s" → "silent for 1 h 3 min").
+ * Only "<number> s" of a minute or more is rewritten: every other word stays the detector's.
+ */
+export function summaryText(a: Pick<Anomaly, 'summary'>): string {
+  return a.summary.replace(/\b(\d{2,})(?:\.\d+)? s\b/g, (whole, n: string) => (Number(n) >= 60 ? formatDuration(Number(n)) : whole));
 }
 
 /** "4.1 MB/min, expected at most 2.1 kB/min" — the headline number against its expected range. */

@@ -1,6 +1,6 @@
 // CSV export of what a list shows. Cells are always quoted; text that a spreadsheet would run as a
 // formula (= + - @ at the start, as a DNS name from packets could be) is prefixed with a quote.
-import { observedVsExpected } from './anomalyText.ts';
+import { observedVsExpected, summaryText } from './anomalyText.ts';
 import type { Incident } from './apiShapes.ts';
 
 export function csvCell(v: string | number): string {
@@ -21,6 +21,6 @@ export function incidentCsvRow(i: Incident): (string | number)[] {
   return [
     i.id, i.level, i.severity, new Date(i.start).toISOString(), new Date(i.end).toISOString(), i.kinds.join(' '),
     i.hosts.join(' '), i.remotes.join(' '), i.domains.join(' '), observedVsExpected(i.headline), i.findings, i.status,
-    i.assignee ?? '', i.headline.summary,
+    i.assignee ?? '', summaryText(i.headline),
   ];
 }

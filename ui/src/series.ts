@@ -148,6 +148,8 @@ export function observedSeries(a: Anomaly, windows: readonly WindowStats[]): Obs
         label: `bytes ${out ? 'out of' : 'into'} ${host} on the wire (stand-in for ${a.observed.feature})`,
         points: collect((w) => { const h = ofHost(w); return h ? (out ? h.bytesOut : h.bytesIn) : undefined; }),
         exact: false,
+        // payload and bytes on the wire are both bytes per window: the band still reads against the line
+        bandApplies: a.observed.unit.startsWith('byte'),
       };
     }
   }

@@ -11,7 +11,7 @@ import { append, button, clear, el } from '../dom.ts';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatRange, formatTime, formatValue } from '../format.ts';
 import { putAnomaly } from '../liveState.ts';
 import { DIRECTION_COLOUR } from '../palette.ts';
-import { incidentSubject, levelLabel, observedVsExpected, subjectText } from '../anomalyText.ts';
+import { incidentSubject, levelLabel, observedVsExpected, subjectText, summaryText } from '../anomalyText.ts';
 import { routeHash } from '../router.ts';
 import { observedSeries } from '../series.ts';
 import type { Evidence, FlowRow, Incident, IncidentDetail } from '../apiShapes.ts';
@@ -256,7 +256,7 @@ function mountEvidence(root: HTMLElement, ctx: AppContext, target: Target): () =
     head.append(
       el('h1', {}, el('span', { class: `badge level-${inc?.level ?? a.level}` }, levelLabel(inc?.level ?? a.level)), ' ',
         inc ? inc.kinds.join(', ') : a.kind, ' · ', el('span', { class: 'subject' }, inc ? incidentSubject(inc) : subjectText(a))),
-      el('p', { class: 'summary' }, a.summary),
+      el('p', { class: 'summary' }, summaryText(a)),
       el('p', {}, 'Status: ', statusNode, inc ? ` (incident ${inc.id}, ${inc.findings} finding${inc.findings === 1 ? '' : 's'})` : '',
         ` · sensor ${a.sensor} · ${formatTime(inc?.start ?? a.start)} – ${formatTime(inc?.end ?? a.end)}${(inc?.ongoing ?? a.ongoing) ? ' (ongoing)' : ''}`),
       el('p', { class: 'links' },

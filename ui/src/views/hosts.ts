@@ -9,7 +9,7 @@ import { formatAge, formatBytes, formatTime } from '../format.ts';
 import { channelData, anomaliesNewestFirst, dataTime } from '../liveState.ts';
 import { DIRECTION_COLOUR } from '../palette.ts';
 import { routeHash } from '../router.ts';
-import { levelLabel } from '../anomalyText.ts';
+import { levelLabel, summaryText } from '../anomalyText.ts';
 import { topTalkers } from '../hostTotals.ts';
 import type { TopHost } from '../apiShapes.ts';
 
@@ -79,7 +79,7 @@ export const hostView: View = (root, ctx, host) => {
   root.append(chartBox, el('section', { class: 'card', attrs: { 'aria-label': 'Anomalies for this host' } }, el('h2', {}, 'Anomalies involving this host'), list));
   const now = Date.now();
   for (const a of anomaliesNewestFirst(ctx.state, 'live').filter((x) => x.subject.localHost === host || x.subject.remote === host)) {
-    list.append(el('li', {}, el('a', { attrs: { href: a.incidentId ? routeHash('incident', a.incidentId, { finding: a.id }) : routeHash('anomaly', a.id) } }, `${levelLabel(a.level)} ${a.kind} — ${a.summary}`),
+    list.append(el('li', {}, el('a', { attrs: { href: a.incidentId ? routeHash('incident', a.incidentId, { finding: a.id }) : routeHash('anomaly', a.id) } }, `${levelLabel(a.level)} ${a.kind} — ${summaryText(a)}`),
       ` (${formatTime(a.start)}, detected ${formatAge(a.detectedAt, now)})`));
   }
   if (!list.firstChild) list.append(el('li', { class: 'muted' }, 'None known.'));

@@ -10,6 +10,7 @@ import { anomaliesNewestFirst, channelData, dataTime } from '../liveState.ts';
 import { DIRECTION_COLOUR } from '../palette.ts';
 import { resolutionFor } from '../resolution.ts';
 import { routeHash } from '../router.ts';
+import { summaryText } from '../anomalyText.ts';
 import { bandsFor, CHART_DIRECTIONS, ratesFromWindows, type Metric, type RatePoint } from '../series.ts';
 import { timeChart, type SeriesLine } from '../charts/timeChart.ts';
 import { expectedAreas, historyBandRange, liveBandRange } from '../baselineBands.ts';
@@ -126,7 +127,7 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     const domain: [number, number] = mode.kind === 'live' ? [end - LIVE_SPAN_MS, end] : [mode.from, mode.to];
     refreshBand(end);
     const anomalies = anomaliesNewestFirst(ctx.state, channel).filter((a) => !sensor || a.sensor === sensor);
-    const markers = anomalies.map((a) => ({ id: a.id, t: a.peakAt, level: a.level, label: `${a.level} ${a.kind}: ${a.summary}` }));
+    const markers = anomalies.map((a) => ({ id: a.id, t: a.peakAt, level: a.level, label: `${a.level} ${a.kind}: ${summaryText(a)}` }));
     const width = Math.max(560, Math.min(1300, root.clientWidth - 8));
     const onBrush = allowHistory ? (from: number, to: number) => { void loadHistory(from, to); } : undefined;
     const onMarker = (id: string) => ctx.navigate(routeHash('anomaly', id));
