@@ -34,6 +34,8 @@ export interface Admission {
 export class IncidentBook {
   private readonly byId = new Map<string, IncidentRecord>();
   private readonly byAnomaly = new Map<string, string>();
+  /** the newest incidents, oldest first: the candidates a new finding is compared with */
+  private readonly recent: IncidentRecord[] = [];
 
   /** `file` null keeps incidents in memory only (tests, stand-alone tools). */
   constructor(readonly file: string | null, private readonly capacity = 20_000) {
@@ -65,6 +67,8 @@ export class IncidentBook {
 
   private put(r: IncidentRecord): void {
     this.byId.set(r.id, r);
+    this.recent.push(r);
+    if (this.recent.length > CANDIDATES) this.recent.shift();
     for (const id of r.anomalyIds) this.byAnomaly.set(id, r.id);
     while (this.byId.size > this.capacity) {
       const oldest = this.byId.values().next().value as IncidentRecord;
@@ -110,10 +114,9 @@ export class IncidentBook {
     }
     const keys = relationKeys(a);
     let found: IncidentRecord | undefined;
-    let seen = 0;
-    for (const r of [...this.byId.values()].reverse()) {
-      if (++seen > CANDIDATES) break;
-      if (relatedTo(r, a)) { found = r; break; }
+    for (let i = this.recent.length - 1; i >= 0 && !found; i--) {
+      const r = this.recent[i]!;
+      if (this.byId.get(r.id) === r && relatedTo(r, a)) found = r;
     }
     if (!found) {
       const record: IncidentRecord = { id: `inc-${a.id}`, sensor: a.sensor, status: 'open', start: a.start, end: a.end, keys, anomalyIds: [a.id] };
