@@ -163,7 +163,25 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     await saveScreenshot(page, 'evidence');
   });
 
+  it("lists a scan's targets and ports on its card", async () => {
+    const scan = labels.incidents.find((l) => l.id === 'scan-vertical')!;
+    await page.goto(`${serverUrl}/#/anomalies?q=${encodeURIComponent(scan.host!)}&kind=scan`);
+    await feedSettled(page);
+    await page.locator('a.feed-row').first().click();
+    await page.waitForURL(/#\/incident\//);
+    const card = page.locator('section[aria-label="Scan targets and ports"]');
+    await card.waitFor(WAIT);
+    expect(await card.locator('#scan-targets').textContent()).toContain(scan.remote);
+    const ports = await card.locator('dt', { hasText: 'Ports' }).textContent();
+    expect(Number(/\((\d+)\)/.exec(ports ?? '')?.[1])).toBeGreaterThan(100);
+  });
+
   it('downloads the case file and the audit log records it', async () => {
+    await page.goto(`${serverUrl}/#/anomalies`);
+    await feedSettled(page);
+    await exfilRow(page).click();
+    await page.waitForURL(/#\/incident\//);
+    await page.locator('table[aria-label="Findings in this incident"] tr.selected').waitFor(WAIT);
     const headline = await page.locator('table[aria-label="Findings in this incident"] tr.selected').getAttribute('data-finding');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download case' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^case-.*\.json$/);

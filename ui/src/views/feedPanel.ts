@@ -13,7 +13,7 @@ import { KINDS, LEVELS, STATUSES } from '../vocabulary.ts';
 
 const MAX_ROWS = 300;
 const COLUMNS = [
-  ['c-level', 'Level'], ['c-time', 'Event time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
+  ['c-level', 'Level'], ['c-time', 'Time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
   ['c-findings', 'Windows'], ['c-status', 'Status'],
 ] as const;
 

@@ -23,7 +23,7 @@ type FilterKey = (typeof FILTER_KEYS)[number];
 type Filter = Record<FilterKey, string>;
 
 const COLUMNS = [
-  ['c-level', 'Level'], ['c-time', 'Event time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
+  ['c-level', 'Level'], ['c-time', 'Time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
   ['c-findings', 'Findings'], ['c-status', 'Status'],
 ] as const;
 const RANGES = [{ label: 'Last hour of data', ms: 3_600_000 }, { label: 'Last day of data', ms: 86_400_000 }];
