@@ -49,7 +49,8 @@ export class LiveFeed {
     if (reopened) this.onReopened(reopened.incident, reopened.from, a.id);
     this.sensors.noteModel(a.sensor, a.modelVersion);
     this.hub.publish({ type: 'anomaly', channel: LIVE_CHANNEL, data: view });
-    this.alerts.consider(view);
+    // a finding of an incident the analysts closed (seen again after a restart or replay) is not news
+    if (view.status !== 'false-positive' && view.status !== 'resolved') this.alerts.consider(view);
     return view;
   }
 

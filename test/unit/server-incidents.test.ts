@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentBook } from '../../server/anomalies/incidentBook.ts';
 import { relatedTo, relationKeys } from '../../server/anomalies/incidentGrouping.ts';
 import { subjectMatcher } from '../../server/anomalies/subjectSearch.ts';
-import { buildServer, type AnalystAction } from '../../server/index.ts';
+import { buildServer, type AlertPayload, type AlertSink, type AnalystAction } from '../../server/index.ts';
 import { makeAnomaly, testServer, type TestServer } from './server-fixtures.ts';
 
 const T0 = 1_709_800_000_000;
@@ -152,6 +152,36 @@ describe('status across re-detection and a restart', () => {
         expect(again.spanwatch.book.get('other-scan')!.status).toBe('open');
         await expect.poll(() => again.spanwatch.audit.entries({ target: `incident:${scanIncident}` }).then((e) => e.map((x) => [x.user, x.action])))
           .toEqual([['analyst1', 'incident.acknowledge'], ['analyst1', 'incident.resolve'], ['system', 'incident.reopen']]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(t.varDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('alerts and closed incidents', () => {
+  it('does not alert again for findings of a false-positive incident detected again after a restart', async () => {
+    const delivered: string[] = [];
+    const sink: AlertSink = { name: 'recording', deliver: async (p: AlertPayload) => { delivered.push(p.anomaly.id); }, close: () => undefined };
+    const alerts = { level: 'info' as const, sinks: [sink] };
+    const t = await testServer({ alerts });
+    try {
+      const spike = exfiltration()[0]!;
+      t.app.spanwatch.feed.anomaly(spike);
+      await expect.poll(() => delivered).toEqual(['ex-spike']);
+      const id = t.app.spanwatch.book.get('ex-spike')!.incidentId!;
+      for (const action of ['acknowledge', 'false-positive'] as const) {
+        await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${encodeURIComponent(id)}/actions`, headers: t.auth('analyst'), payload: { action } });
+      }
+      await t.app.close();
+      const again = await buildServer({ varDir: t.varDir, uiDir: null, alerts });
+      await again.ready();
+      try {
+        again.spanwatch.feed.anomaly(spike);
+        again.spanwatch.feed.anomaly(makeAnomaly({ id: 'elsewhere-1', start: T0, end: T0 + MIN, subject: { localHost: '10.0.0.200' } }));
+        await expect.poll(() => delivered).toEqual(['ex-spike', 'elsewhere-1']);
       } finally {
         await again.close();
       }
