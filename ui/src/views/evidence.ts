@@ -300,7 +300,10 @@ function mountEvidence(root: HTMLElement, ctx: AppContext, target: Target): () =
     observedChart(chartBox, a, all, width);
     const bars = [...a.contributions].sort((x, y) => y.share - x.share).map((c) => ({
       key: c.feature, label: c.feature, value: c.share,
-      valueLabel: `${formatPercent(c.share)} (${formatCount(c.observed)} vs ${formatCount(c.expected)})`,
+      // the headline feature's own numbers read in its unit; other features' units are not in the record
+      valueLabel: c.feature === a.observed.feature
+        ? `${formatPercent(c.share)} (${formatValue(c.observed, a.observed.unit)}, expected ${formatValue(c.expected, a.observed.unit)})`
+        : `${formatPercent(c.share)} (${formatCount(c.observed)}, expected ${formatCount(c.expected)})`,
     }));
     if (bars.length) barChart(d3select(contribBox).append('svg'), { width: half, bars, colour: DIRECTION_COLOUR.outbound });
     else contribBox.append(el('p', { class: 'muted' }, 'The model reported no per-feature contributions.'));
