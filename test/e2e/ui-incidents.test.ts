@@ -218,6 +218,13 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect.poll(() => page.locator('a.feed-row').count(), WAIT).toBe(all);
     await saveScreenshot(page, 'incidents-search');
+    // from the host's page, its incidents are one search away
+    await page.goto(`${serverUrl}/#/host/${exfil.host}`);
+    await page.locator('#host-incidents').click();
+    await expect.poll(() => page.locator('#feed-search').inputValue(), WAIT).toBe(exfil.host);
+    await feedSettled(page);
+    await expect.poll(() => page.locator('a.feed-row').count(), WAIT).toBe(1);
+    expect(await exfilRow(page).count()).toBe(1);
   });
 
   it('keeps a false-positive verdict through a server restart that re-detects the same day', async () => {

@@ -71,7 +71,8 @@ export const hostsView: View = (root, ctx) => {
 };
 
 export const hostView: View = (root, ctx, host) => {
-  root.append(el('h1', {}, 'Host ', el('span', { class: 'subject' }, host)));
+  root.append(el('h1', {}, 'Host ', el('span', { class: 'subject' }, host)),
+    el('p', {}, el('a', { attrs: { href: routeHash('anomalies', undefined, { q: host }), id: 'host-incidents' } }, 'All incidents involving this host')));
   const chartBox = el('section', { class: 'card wide', attrs: { 'aria-label': 'Outbound baseline' } }, el('h2', {}, 'Outbound traffic against its baseline, last 24 h'));
   const status = el('p', { class: 'muted' }, 'Loading…');
   chartBox.append(status);
