@@ -12,7 +12,7 @@ export const KIND_HARM: Record<AnomalyKind, number> = {
   'threat-intel': 66,
   'dns-tunnel': 38,
   beaconing: 32,
-  'outbound-spike': 28,
+  'outbound-spike': 36,
   'new-destination': 26,
   scan: 28,
   'error-surge': 18,
@@ -27,7 +27,7 @@ const SIZE_CAP = 40;
 const DURATION_PER_DECADE = 4;
 const DURATION_CAP = 10;
 /** confidence: the share kept by a finding whose baseline is not backed at all (maturity 0) */
-const UNBACKED_SHARE = 0.5;
+const UNBACKED_SHARE = 0.6;
 const CRITICALITY_POINTS: Record<Criticality, number> = { low: -6, medium: 0, high: 10, critical: 20 };
 /** Severity kept when the window(s) had capture loss: the evidence may be incomplete. */
 export const CAPTURE_LOSS_FACTOR = 0.7;

@@ -21,7 +21,7 @@ export async function auditOf(ctx: ServerContext, a: AnomalyView) {
   return [...own, ...incident].sort((x, y) => x.seq - y.seq);
 }
 
-async function relatedWindows(ctx: ServerContext, a: AnomalyView) {
+export async function relatedWindows(ctx: ServerContext, a: AnomalyView) {
   return ctx.history.windows({ from: a.start - RELATED_MARGIN_MS, to: a.end + RELATED_MARGIN_MS, sensor: a.sensor, resolution: '1s', limit: 600 });
 }
 

@@ -1,13 +1,14 @@
 // /incidents: one row per event — related findings grouped (server/anomalies/incidentGrouping.ts)
 // with the analyst status that lives on the incident; one incident with all its findings, its
-// audit trail and the incidents related to it (sharing a host or remote within a day); actions.
+// audit trail and the incidents related to it (sharing a host or remote within a day); actions;
+// the incident's case file.
 import type { FastifyInstance } from 'fastify';
 import { incidentView, incidentViews } from '../anomalies/incidentViews.ts';
 import { subjectMatcher } from '../anomalies/subjectSearch.ts';
 import type { AnalystAction, AnomalyView, IncidentView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
-import { ERROR_NAME } from './anomalyRoutes.ts';
+import { auditOf, ERROR_NAME, relatedWindows } from './anomalyRoutes.ts';
 import { decodeCursor } from './anomalyQuery.ts';
 import { collectFindings, findAnomaly } from './findings.ts';
 
@@ -123,6 +124,39 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
       .sort(newestFirst).slice(0, 20);
     const audit = await ctx.audit.entries({ target: `incident:${record.id}` });
     return { incident, findings: [...findings].sort((a, b) => b.severity - a.severity || a.start - b.start), audit, related };
+  });
+
+  app.get<{ Params: { id: string } }>('/incidents/:id/case', {
+    config: { access: 'analyst' },
+    schema: {
+      tags: ['anomalies', 'audit'],
+      summary: 'The incident\'s case file: every finding, the windows around the most severe one and every audit entry about the incident and its findings, as one JSON',
+      params: { type: 'object', properties: { id: nameString }, required: ['id'] },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            exportedAt: { type: 'string' }, exportedBy: { type: 'string' }, incident: incidentSchema,
+            findings: { type: 'array', items: ref('Anomaly') }, relatedWindows: { type: 'array', items: ref('WindowStats') },
+            audit: { type: 'array', items: ref('AuditEntry') }, auditChain: ref('AuditVerify'),
+          },
+        },
+        404: ref('Error'), ...authErrors,
+      },
+    },
+  }, async (req, reply) => {
+    const record = ctx.book.incidents.get(req.params.id);
+    const findings = await findingsOf(ctx, req.params.id);
+    if (!record || findings.length === 0) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no incident with id ${req.params.id}` });
+    const incident = incidentView(record.id, findings, record);
+    await ctx.audit.append({ user: req.user!.name, action: 'case.export', target: `incident:${record.id}`, details: { findings: findings.length } });
+    const seen = new Set<number>();
+    const audit = (await Promise.all(findings.map((f) => auditOf(ctx, f)))).flat().filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.seq - b.seq);
+    reply.header('content-disposition', `attachment; filename="case-${record.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`);
+    return {
+      exportedAt: new Date().toISOString(), exportedBy: req.user!.name, incident, findings,
+      relatedWindows: await relatedWindows(ctx, incident.headline), audit, auditChain: await ctx.audit.verify(),
+    };
   });
 
   app.post<{ Params: { id: string }; Body: { action: AnalystAction; note?: string; assignee?: string } }>('/incidents/:id/actions', {

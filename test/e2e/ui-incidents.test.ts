@@ -176,20 +176,25 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     expect(Number(/\((\d+)\)/.exec(ports ?? '')?.[1])).toBeGreaterThan(100);
   });
 
-  it('downloads the case file and the audit log records it', async () => {
+  it('downloads the case file of the incident and the audit log records it', async () => {
     await page.goto(`${serverUrl}/#/anomalies`);
     await feedSettled(page);
     await exfilRow(page).click();
     await page.waitForURL(/#\/incident\//);
+    const id = decodeURIComponent(page.url().split('#/incident/')[1]!.split('?')[0]!);
     await page.locator('table[aria-label="Findings in this incident"] tr.selected').waitFor(WAIT);
-    const headline = await page.locator('table[aria-label="Findings in this incident"] tr.selected').getAttribute('data-finding');
+    const shown = await page.locator('table[aria-label="Findings in this incident"] tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.finding));
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download case' }).click()]);
-    expect(download.suggestedFilename()).toMatch(/^case-.*\.json$/);
-    const file = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { anomaly: AnomalyView; exportedBy: string };
-    expect(file.anomaly.id).toBe(headline);
+    expect(download.suggestedFilename()).toMatch(/^case-inc-.*\.json$/);
+    const file = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { incident: IncidentView; findings: AnomalyView[]; exportedBy: string; auditChain: { ok: boolean } };
+    expect(file.incident.id).toBe(id);
+    expect(new Set(file.findings.map((f) => f.id))).toEqual(new Set(shown));
     expect(file.exportedBy).toBe('ana');
-    const audit = await api<{ entries: AuditEntry[] }>(`/audit?target=${encodeURIComponent(`anomaly:${headline}`)}`);
+    expect(file.auditChain.ok).toBe(true);
+    const audit = await api<{ entries: AuditEntry[] }>(`/audit?target=${encodeURIComponent(`incident:${id}`)}`);
     expect(audit.entries.map((e) => [e.user, e.action])).toContainEqual(['ana', 'case.export']);
+    // the card's audit history shows the export without a reload
+    await page.locator('table.audit tr[data-action="case.export"]').first().waitFor(WAIT);
   });
 
   it('finds the incident by IP and by CIDR, and the URL restores the filters on reload', async () => {
@@ -245,9 +250,10 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     const detail = await api<{ incident: IncidentView; findings: AnomalyView[]; audit: AuditEntry[] }>(`/incidents/${encodeURIComponent(id)}`);
     expect(detail.incident.status).toBe('false-positive');
     expect(detail.findings.every((f) => f.status === 'false-positive')).toBe(true);
-    // the re-detection changed nothing, so the log holds the analyst's two actions and nothing else
+    // the re-detection changed nothing, so the log holds what the analyst did (the case export of an
+    // earlier test, the two actions) and nothing else
     expect(detail.audit.map((e) => [e.user, e.action, e.details?.to])).toEqual([
-      ['ana', 'incident.acknowledge', 'acknowledged'], ['ana', 'incident.false-positive', 'false-positive'],
+      ['ana', 'case.export', undefined], ['ana', 'incident.acknowledge', 'acknowledged'], ['ana', 'incident.false-positive', 'false-positive'],
     ]);
   }, 360_000);
 

@@ -14,9 +14,12 @@ describe('finding severity', () => {
     }
   });
   it('needs size and duration, or a critical asset, to reach critical', () => {
-    expect(severityOf({ ...plain, strength: 64 }).level).not.toBe('critical');
-    expect(severityOf({ ...plain, strength: 64, windows: 600 }).level).toBe('high');
-    expect(severityOf({ ...plain, strength: 64, windows: 600, criticality: 'high' }).level).toBe('critical');
+    const scan = { ...plain, kind: 'scan' as const };
+    expect(severityOf({ ...scan, strength: 64 }).level).not.toBe('critical');
+    expect(severityOf({ ...scan, strength: 64, windows: 600 }).level).toBe('high');
+    expect(severityOf({ ...scan, strength: 64, windows: 600, criticality: 'high' }).level).toBe('critical');
+    // data leaving in volume for long is critical on any asset that is not marked low
+    expect(severityOf({ ...plain, strength: 64, windows: 600 }).level).toBe('critical');
   });
   it('grows with size, duration and criticality and shrinks with immaturity and capture loss', () => {
     expect(sev({ strength: 8 })).toBeGreaterThan(sev({}));

@@ -108,6 +108,20 @@ describe('the incident API', () => {
     expect((await t.app.inject({ url: '/api/v1/incidents/nope', headers: t.auth('viewer') })).statusCode).toBe(404);
   });
 
+  it('exports the case file of an incident with every finding, audited', async () => {
+    const { incidents } = await get('/api/v1/incidents?sensor=s1&q=198.51.100.166');
+    const res = await t.app.inject({ url: `/api/v1/incidents/${encodeURIComponent(incidents[0].id)}/case`, headers: t.auth('analyst') });
+    expect(res.statusCode).toBe(200);
+    const c = res.json();
+    expect(c.findings.map((f: { id: string }) => f.id).sort()).toEqual(['ex-beacon', 'ex-echo', 'ex-newdst', 'ex-spike']);
+    expect(c.incident.id).toBe(incidents[0].id);
+    expect(c.auditChain.ok).toBe(true);
+    expect(res.headers['content-disposition']).toContain(`case-${incidents[0].id}.json`);
+    const audit = await t.app.spanwatch.audit.entries({ target: `incident:${incidents[0].id}` });
+    expect(audit.map((e) => [e.user, e.action, e.details])).toEqual([['analyst1', 'case.export', { findings: 4 }]]);
+    expect((await t.app.inject({ url: `/api/v1/incidents/${encodeURIComponent(incidents[0].id)}/case`, headers: t.auth('viewer') })).statusCode).toBe(403);
+  });
+
   it('puts an action on the incident: every finding takes its status, one audit entry', async () => {
     const { incidents } = await get('/api/v1/incidents?sensor=s1&q=10.0.0.106');
     const ex = incidents.find((i: { headline: { id: string } }) => i.headline.id === 'ex-spike');
@@ -119,7 +133,7 @@ describe('the incident API', () => {
     expect(anomalies.map((a: { status: string }) => a.status)).toEqual(['false-positive', 'false-positive', 'false-positive', 'false-positive']);
     const audit = (await get(`/api/v1/incidents/${encodeURIComponent(ex.id)}`)).audit;
     expect(audit.map((e: { action: string; details: { from: string; to: string } }) => [e.action, e.details.from, e.details.to])).toEqual([
-      ['incident.acknowledge', 'open', 'acknowledged'], ['incident.false-positive', 'acknowledged', 'false-positive'],
+      ['case.export', undefined, undefined], ['incident.acknowledge', 'open', 'acknowledged'], ['incident.false-positive', 'acknowledged', 'false-positive'],
     ]);
   });
 });

@@ -251,7 +251,9 @@ function mountEvidence(root: HTMLElement, ctx: AppContext, target: Target): () =
     const downloadStatus = el('span', { class: 'muted', attrs: { role: 'status', id: 'download-status' } });
     const download = (path: string, name: string, what: string): void => {
       downloadStatus.textContent = `${what}: downloading…`;
-      ctx.api.download(path, name).then(() => { downloadStatus.textContent = `${what}: saved`; }, (err: unknown) => { downloadStatus.textContent = err instanceof Error ? err.message : String(err); });
+      // the export is audited: the history below shows it once saved
+      ctx.api.download(path, name).then(() => { downloadStatus.textContent = `${what}: saved`; return reloadAudit(); })
+        .catch((err: unknown) => { downloadStatus.textContent = err instanceof Error ? err.message : String(err); });
     };
     head.append(
       el('h1', {}, el('span', { class: `badge level-${inc?.level ?? a.level}` }, levelLabel(inc?.level ?? a.level)), ' ',
@@ -261,7 +263,9 @@ function mountEvidence(root: HTMLElement, ctx: AppContext, target: Target): () =
         ` · sensor ${a.sensor} · ${formatTime(inc?.start ?? a.start)} – ${formatTime(inc?.end ?? a.end)}${(inc?.ongoing ?? a.ongoing) ? ' (ongoing)' : ''}`),
       el('p', { class: 'links' },
         ...hosts.flatMap((h) => [el('a', { attrs: { href: routeHash('host', h), 'data-host-link': h } }, `Host ${h}`), ' ']),
-        canExport ? button('Download case', () => download(`/anomalies/${encodeURIComponent(a.id)}/case`, `case-${a.id}.json`, 'Case file'), 'primary') : null, ' ',
+        canExport ? button('Download case', () => (inc
+          ? download(`/incidents/${encodeURIComponent(inc.id)}/case`, `case-${inc.id}.json`, 'Case file')
+          : download(`/anomalies/${encodeURIComponent(a.id)}/case`, `case-${a.id}.json`, 'Case file')), 'primary') : null, ' ',
         canExport && hasPcap(a) ? button('Download pcap', () => download(`/anomalies/${encodeURIComponent(a.id)}/pcap`, `evidence-${a.id}.pcap`, 'Pcap')) : null, ' ',
         downloadStatus),
     );
