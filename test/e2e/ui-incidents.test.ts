@@ -136,6 +136,8 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     await expect.poll(() => page.locator('a.feed-row').count(), WAIT).toBe(incidentIds.size);
     const rowIds = await page.locator('a.feed-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
     expect(new Set(rowIds)).toEqual(incidentIds);
+    // every incident is shown, so there is nothing older to load
+    expect(await page.getByRole('button', { name: 'Load older incidents' }).isHidden()).toBe(true);
     // the labelled exfiltration is one row holding its findings (the upload and the new destination)
     await expect.poll(() => exfilRow(page).count(), WAIT).toBe(1);
     expect(Number(await exfilRow(page).locator('.c-findings').textContent())).toBeGreaterThanOrEqual(2);

@@ -16,6 +16,8 @@ import { routeHash } from '../router.ts';
 import { KINDS, LEVELS, STATUSES } from '../vocabulary.ts';
 
 const PAGE = 200;
+/** the server's largest page; older incidents than that are reached with the time range */
+const MOST = 500;
 /** stream bursts (a finding and its updates) are folded into one request */
 const REFRESH_DELAY_MS = 250;
 export const FILTER_KEYS = ['level', 'kind', 'status', 'sensor', 'q', 'from', 'to'] as const;
@@ -31,6 +33,7 @@ const RANGES = [{ label: 'Last hour of data', ms: 3_600_000 }, { label: 'Last da
 export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URLSearchParams): () => void {
   const filter = Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ''])) as Filter;
   let rows: Incident[] = [];
+  let want = PAGE;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let seq = 0;
   let alive = true;
@@ -86,10 +89,13 @@ export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URL
   const header = el('div', { class: 'feed-row feed-head', attrs: { 'aria-hidden': 'true' } },
     ...COLUMNS.map(([cls, h]) => el('span', { class: cls }, h)));
   const list = el('ol', { class: 'feed', attrs: { 'aria-label': 'Incidents, newest first' } });
-  root.append(header, list);
+  const more = button('Load older incidents', () => { want = Math.min(MOST, want + PAGE); void refresh(); });
+  more.hidden = true;
+  root.append(header, list, el('div', { class: 'controls' }, more));
 
   /** The filters go into the URL without a navigation, so reload and back restore them. */
   function changed(): void {
+    want = PAGE;
     const q: Record<string, string> = {};
     for (const k of FILTER_KEYS) if (filter[k]) q[k] = filter[k];
     history.replaceState(null, '', routeHash('anomalies', undefined, q));
@@ -102,11 +108,14 @@ export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URL
     try {
       const page = await ctx.api.incidents({
         level: filter.level, kind: filter.kind, status: filter.status, sensor: filter.sensor, q: filter.q,
-        from: filter.from ? Number(filter.from) : undefined, to: filter.to ? Number(filter.to) : undefined, limit: PAGE,
+        from: filter.from ? Number(filter.from) : undefined, to: filter.to ? Number(filter.to) : undefined, limit: want,
       });
       if (!alive || mine !== seq) return;
       rows = page.items;
       count.textContent = `${rows.length}${page.nextCursor ? '+' : ''} incident${rows.length === 1 ? '' : 's'}`;
+      more.hidden = !page.nextCursor;
+      more.textContent = want < MOST ? 'Load older incidents' : 'More are older: narrow the time range';
+      more.disabled = want >= MOST;
       root.dataset.loaded = String(mine);
     } catch (err) {
       if (!alive || mine !== seq) return;
