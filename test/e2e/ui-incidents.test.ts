@@ -259,6 +259,17 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     ]);
   }, 360_000);
 
+  it("anchors the live view's history to the replayed day, not the wall clock", async () => {
+    await page.goto(`${serverUrl}/#/live`);
+    await page.locator('section.traffic figure[data-chart="bytes"]').waitFor(WAIT);
+    await page.getByRole('button', { name: '24 h' }).click();
+    const status = page.locator('section.traffic .controls span[aria-live]');
+    await expect.poll(() => status.textContent(), WAIT).toMatch(/^history 2024-.* \((\d+) windows\)/);
+    expect(Number(/\((\d+) windows\)/.exec((await status.textContent()) ?? '')?.[1])).toBeGreaterThan(100);
+    // the range ends on the day that was replayed (2024), which the time picker shows
+    expect(await page.locator('#history-end').inputValue()).toMatch(/^2024-/);
+  });
+
   it('is usable at 800 px: no horizontal overflow on the feed or the card', async () => {
     await page.setViewportSize({ width: 800, height: 900 });
     await page.goto(`${serverUrl}/#/anomalies`);

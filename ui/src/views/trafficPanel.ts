@@ -18,6 +18,8 @@ import type { Baseline } from '../apiShapes.ts';
 import type { Channel, WindowStats } from '../types.ts';
 
 const LIVE_SPAN_MS = 5 * 60_000;
+/** what a history range shows at 1 s when the store holds no roll-ups for it */
+const FALLBACK_SPAN_MS = 3_600_000;
 /** after a failed band request (no live model yet), ask again this much later */
 const BAND_RETRY_MS = 60_000;
 const HISTORY_PRESETS: { label: string; ms: number }[] = [
@@ -76,9 +78,15 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     const resolution = resolutionFor(from, to);
     status.textContent = `loading ${resolution} history…`;
     try {
-      const windows = await ctx.api.windows(sensor || undefined, from, to, resolution);
+      let windows = await ctx.api.windows(sensor || undefined, from, to, resolution);
+      let note = '';
+      if (windows.length === 0 && resolution !== '1s') {
+        // a replayed older day can be in the store at 1 s before its roll-ups are: show its last hour
+        windows = await ctx.api.windows(sensor || undefined, Math.max(from, to - FALLBACK_SPAN_MS), to, '1s');
+        if (windows.length) note = `; no ${resolution} roll-ups stored for this range, showing its last hour at 1s`;
+      }
       mode = { kind: 'history', from, to, windows };
-      status.textContent = `history ${formatTime(from)} – ${formatTime(to)} at ${resolution} (${windows.length} windows)`;
+      status.textContent = `history ${formatTime(from)} – ${formatTime(to)} at ${note ? '1s' : resolution} (${windows.length} windows)${note}`;
     } catch (err) {
       status.textContent = err instanceof Error ? err.message : String(err);
     }
