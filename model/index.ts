@@ -13,7 +13,8 @@ export {
 export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.ts';
 export { CriticalityMap, CRITICALITIES, type Criticality, type AssetInfo } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
-export { severityOf, levelOf, type SeverityInput } from './severity.ts';
+export { severityOf, incidentSeverity, levelOf, type SeverityInput } from './severity.ts';
+export { ipToBigInt, parsePrefix, prefixContains, type IpPrefix } from './ipPrefix.ts';
 export {
   evaluate, EvaluationRun, formatEvaluation, foundAs, FOUND_AS, INCIDENT_KINDS, MATCH_TOLERANCE_MS, MODEL_KINDS, scopeRange,
   type DayFalseAlarms, type DayType, type EvaluationLabels, type EvaluationReport, type EvaluationScope, type IncidentKind, type IncidentResult,

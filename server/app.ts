@@ -13,6 +13,7 @@ import { SyslogSink } from './alerts/syslogSink.ts';
 import { WebhookSink } from './alerts/webhookSink.ts';
 import { AnomalyActions } from './anomalies/anomalyActions.ts';
 import { AnomalyBook } from './anomalies/anomalyBook.ts';
+import { IncidentBook } from './anomalies/incidentBook.ts';
 import { SuppressionStore } from './anomalies/suppressionStore.ts';
 import { AuditAnchoring } from './audit/auditAnchoring.ts';
 import { AuditLog } from './audit/auditLog.ts';
@@ -34,6 +35,7 @@ import { anomalyRoutes } from './routes/anomalyRoutes.ts';
 import { evidenceRoutes } from './routes/evidenceRoutes.ts';
 import { AddressNames } from './evidence/addressNames.ts';
 import { EvidenceDirectory } from './evidence/evidenceDirectory.ts';
+import { incidentRoutes } from './routes/incidentRoutes.ts';
 import { baselineRoutes } from './routes/baselineRoutes.ts';
 import { falsePositiveRoutes } from './routes/falsePositiveRoutes.ts';
 import { modelRoutes } from './routes/modelRoutes.ts';
@@ -80,7 +82,7 @@ export interface AlertConfig {
 }
 
 export interface ServerOptions {
-  /** users.json, audit.log, suppressions.json live here */
+  /** users.json, audit.log, suppressions.json, incidents.json live here */
   varDir: string;
   /** stored history (store/'s reader); default: the server's recent memory only */
   history?: HistorySource;
@@ -181,7 +183,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   audit.head();
   audit.ledger();
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
-  const book = new AnomalyBook();
+  const book = new AnomalyBook(new IncidentBook(join(opts.varDir, 'incidents.json')));
   const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));
   const log = (level: 'info' | 'warn' | 'error', message: string): void => { app.log[level](message); };
   const alertSinks: AlertSink[] = [...(opts.alerts?.sinks ?? [])];
@@ -196,8 +198,10 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   const recent = new RecentHistory(book);
   const names = new AddressNames(opts.assets ?? null);
   const evidence = new EvidenceDirectory(opts.evidenceDir ?? join(opts.varDir, 'evidence'));
-  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent, names);
   const actions = new AnomalyActions(book, audit, hub, opts.anomalyWriter ?? null, (m) => log('error', m));
+  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent, names, (incident, from, anomalyId) => {
+    actions.reopened(incident, from, anomalyId).catch((err: unknown) => log('error', `auditing the reopening of incident ${incident.id} failed: ${(err as Error).message}`));
+  });
   const models = opts.models ?? null;
   const training = models
     ? new TrainingJobs(models, (job) => hub.publish({ type: 'training', channel: LIVE_CHANNEL, job }), (job) => {
@@ -245,6 +249,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     await api.register(baselineRoutes, { ctx });
     await api.register(anomalyRoutes, { ctx });
     await api.register(evidenceRoutes, { ctx });
+    await api.register(incidentRoutes, { ctx });
     await api.register(modelRoutes, { ctx });
     await api.register(suppressionRoutes, { ctx });
     await api.register(falsePositiveRoutes, { ctx });

@@ -3,10 +3,11 @@
 // A sensor the registry forgets (unseen for a day) is forgotten by every per-sensor map behind the
 // feed; ingest asks the registry to admit a sensor before handing its records here.
 import type { WindowStats } from '../capture/index.ts';
-import type { Anomaly } from '../model/index.ts';
+import type { Anomaly, AnomalyStatus } from '../model/index.ts';
 import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
 import type { AddressNames } from './evidence/addressNames.ts';
+import type { IncidentRecord } from './anomalies/incidentBook.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
@@ -30,6 +31,8 @@ export class LiveFeed {
     private readonly sensors: SensorRegistry,
     private readonly recent: RecentHistory,
     private readonly names: AddressNames,
+    /** a new finding reopened a resolved incident: the change is audited and announced */
+    private readonly onReopened: (incident: IncidentRecord, from: AnomalyStatus, anomalyId: string) => void = () => undefined,
   ) {
     sensors.onForget((sensor) => {
       this.healthSentAt.delete(sensor);
@@ -55,10 +58,12 @@ export class LiveFeed {
     this.anomaliesIn++;
     a = this.named(a);
     const suppression = this.suppressions.match(a);
-    const { view } = this.book.upsert(a, suppression?.id);
+    const { view, reopened } = this.book.upsert(a, suppression?.id);
+    if (reopened) this.onReopened(reopened.incident, reopened.from, a.id);
     this.sensors.noteModel(a.sensor, a.modelVersion);
     this.hub.publish({ type: 'anomaly', channel: LIVE_CHANNEL, data: view });
-    this.alerts.consider(view);
+    // a finding of an incident the analysts closed (seen again after a restart or replay) is not news
+    if (view.status !== 'false-positive' && view.status !== 'resolved') this.alerts.consider(view);
     return view;
   }
 
