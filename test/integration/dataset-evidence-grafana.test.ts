@@ -139,7 +139,12 @@ describe('Grafana dashboards against the stored dataset', () => {
   }
 
   async function rows(q: string): Promise<number> {
-    const res = await fetch(`${db.url}/query?db=${encodeURIComponent(db.name)}&epoch=ms&q=${encodeURIComponent(expand(q))}`);
+    // as Grafana's datasource does: the credentials travel as basic auth, not in the URL
+    const url = new URL(db.url);
+    const auth = url.username ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : undefined;
+    url.username = '';
+    url.password = '';
+    const res = await fetch(`${url.origin}/query?db=${encodeURIComponent(db.name)}&epoch=ms&q=${encodeURIComponent(expand(q))}`, { headers: auth });
     const body = await res.json() as { results: { error?: string; series?: { values: unknown[][] }[] }[] };
     const r = body.results[0]!;
     if (r.error) throw new Error(`${q}: ${r.error}`);
