@@ -16,6 +16,7 @@ import { ThreatIntelDetector } from './detectors/threatIntel.ts';
 import { FEATURE_COUNT, extractFeatures } from './features.ts';
 import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
+import { LearnedPatterns } from './learnedPatterns.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { SeasonalBaseline } from './seasonalBaseline.ts';
 
@@ -43,12 +44,14 @@ export class DetectionEngine {
   private readonly criticality: CriticalityMap | null;
   readonly deviation: DeviationDetector;
   private readonly iocs: IocList | null;
+  private readonly patterns: LearnedPatterns;
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
     const baseline = new SeasonalBaseline(meta.baseline);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
+    this.patterns = new LearnedPatterns(meta.patterns);
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
@@ -57,7 +60,7 @@ export class DetectionEngine {
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
       { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },
-      { kind: 'dns-tunnel', detector: new DnsTunnelDetector(meta.limits) },
+      { kind: 'dns-tunnel', detector: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution) },
       { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
       { kind: 'deviation', detector: this.deviation },
     ];
@@ -77,7 +80,7 @@ export class DetectionEngine {
     extractFeatures(w, this.features);
     const h = w.health;
     const captureLoss = h.lossRatio > CAPTURE_LOSS_RATIO || (h.packetsIfDropped > 0 && h.packetsIfDropped / Math.max(1, h.packetsSeen) > CAPTURE_LOSS_RATIO);
-    const ctx: WindowContext = { w, features: this.features, captureLoss };
+    const ctx: WindowContext = { w, features: this.features, captureLoss, dnsNames: this.patterns.attribution.clientNames(w) };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
     return this.tracker.update(w, this.findings, captureLoss);

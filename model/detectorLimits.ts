@@ -8,8 +8,6 @@ export interface DetectorLimits {
   scanHorizontalMax: Record<string, number>;
   /** most unanswered SYNs from one local host per second */
   synUnansweredMax: number;
-  /** most distinct names one client asked under one registered domain within the DNS horizon */
-  dnsDistinctNamesMax: number;
   /** largest outbound payload of any one host within a minute, per hour of day (UTC), bytes */
   uploadMinuteMaxAnyHost: number[];
   /** the same per baseline host */
@@ -17,7 +15,7 @@ export interface DetectorLimits {
 }
 
 export function emptyLimits(): DetectorLimits {
-  return { scanVerticalMax: 0, scanHorizontalMax: {}, synUnansweredMax: 0, dnsDistinctNamesMax: 0, uploadMinuteMaxAnyHost: new Array<number>(24).fill(0), uploadMinuteMax: {} };
+  return { scanVerticalMax: 0, scanHorizontalMax: {}, synUnansweredMax: 0, uploadMinuteMaxAnyHost: new Array<number>(24).fill(0), uploadMinuteMax: {} };
 }
 
 /** How far above the training maximum a pattern must go before it counts. */

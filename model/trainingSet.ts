@@ -7,10 +7,10 @@ import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFe
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { hourOfDay } from './timeSlots.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
-import { DnsNameCounter } from './detectors/dnsTunnel.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
 import { RollingUpload } from './detectors/uploadVolume.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
+import { PatternLearner } from './learnedPatterns.ts';
 
 export interface TimeRange { start: number; end: number }
 
@@ -39,7 +39,8 @@ export class TrainingSet {
   private scans: ScanCounter | null = null;
   private uploads: RollingUpload | null = null;
   private readonly uploadMax = new Map<string, number[]>();
-  private readonly dns = new DnsNameCounter();
+  /** resolvers, DNS domains (learnedPatterns.ts) */
+  readonly patterns = new PatternLearner();
   private readonly beacons = new BeaconTracker();
   private readonly f = new Float64Array(FEATURE_COUNT);
   private readonly hostKeys = new Map<string, string[]>();
@@ -131,7 +132,7 @@ export class TrainingSet {
     }
     this.scans ??= ScanCounter.forWindow(w.durationMs);
     this.scans.add(w);
-    this.dns.add(w);
+    this.patterns.add(w);
     for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
   }
 
@@ -173,7 +174,6 @@ export class TrainingSet {
       uploadMinuteMax,
       scanVerticalMax: this.scans?.maxVertical ?? 0,
       scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
-      dnsDistinctNamesMax: this.dns.max,
     };
   }
 

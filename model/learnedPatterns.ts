@@ -1,0 +1,40 @@
+// The patterns the detectors learn beyond the seasonal baseline — local resolvers, the DNS
+// domains whose clients normally ask many random names — built in training and carried in
+// meta.json (`patterns`), then kept up to date online by the detection engine.
+import type { WindowStats } from '../capture/index.ts';
+import { DnsAttribution } from './dnsAttribution.ts';
+import { DomainBaseline, type DomainBaselineJson } from './domainBaseline.ts';
+import { DnsNameCounter } from './detectors/dnsNameCounter.ts';
+import { TUNNEL_FLOORS } from './detectors/dnsTunnel.ts';
+
+export interface LearnedPatternsJson {
+  /** local hosts that answer other local hosts' DNS queries (their forwarded copies are not counted as their own) */
+  resolvers: string[];
+  dns: DomainBaselineJson;
+}
+
+/** The runtime form shared by the detectors of one engine (and by training). */
+export class LearnedPatterns {
+  readonly attribution: DnsAttribution;
+  readonly domains: DomainBaseline;
+
+  constructor(json?: LearnedPatternsJson) {
+    this.attribution = new DnsAttribution(json?.resolvers ?? []);
+    this.domains = new DomainBaseline(json?.dns);
+  }
+
+  toJson(): LearnedPatternsJson {
+    return { resolvers: this.attribution.resolvers, dns: this.domains.toJson(TUNNEL_FLOORS) };
+  }
+}
+
+/** Training: every window's patterns go into a fresh LearnedPatterns. */
+export class PatternLearner {
+  readonly patterns = new LearnedPatterns();
+  private readonly names = new DnsNameCounter();
+
+  add(w: WindowStats): void {
+    const { attribution, domains } = this.patterns;
+    for (const c of this.names.add(attribution.clientNames(w), w.start + w.durationMs)) domains.learn(c, attribution.isResolver(c.client));
+  }
+}

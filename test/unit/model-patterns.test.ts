@@ -1,0 +1,143 @@
+// The pattern detectors on crafted office windows with infrastructure chatter: a resolver that
+// forwards its clients' queries, antivirus reputation lookups (random names under one vendor
+// domain) from every workstation. Tunnels and NXDOMAIN storms must be filed under the client, the
+// vendor's lookups must stay quiet, and a slow tunnel must be found on its longer horizons.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DnsName, WindowStats } from '../../capture/index.ts';
+import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
+import { DnsNameCounter } from '../../model/detectors/dnsNameCounter.ts';
+import { judgeTunnel } from '../../model/detectors/dnsTunnel.ts';
+import { DAY_MS, SERVER, T0, WORKSTATIONS, finishWindow, normalWindow, rng } from './model-synthetic.ts';
+
+const WINDOW_MS = 60_000;
+const RESOLVER = SERVER;
+const AV_DOMAIN = 'rep.av-vendor.example';
+/** reputation lookups per workstation per minute while it is active */
+const AV_PER_MINUTE = 14;
+
+function hex(r: () => number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += '0123456789abcdef'[Math.floor(r() * 16)];
+  return s;
+}
+
+/** `client` asks `name` through the resolver, which forwards it upstream (a second entry under the resolver). */
+function askThroughResolver(w: WindowStats, client: string, name: string, nxdomain = 0): void {
+  w.dns.names.push({ name, client, queries: 1, nxdomain, qtype: 1 });
+  w.dns.names.push({ name, client: RESOLVER, queries: 1, nxdomain, qtype: 1 });
+  w.flowStarts.push({ ts: w.start, direction: 'internal', proto: 'udp', local: client, remote: RESOLVER, port: 53 });
+}
+
+/** A normal window plus every active workstation's antivirus lookups, forwarded by the resolver. */
+function officeWindow(t: number, r: () => number): WindowStats {
+  const w = normalWindow(t, WINDOW_MS, r);
+  const active = new Set(w.topLocalHosts.map((h) => h.host));
+  for (const ws of WORKSTATIONS) {
+    if (!active.has(ws)) continue;
+    const n = Math.round(AV_PER_MINUTE * (0.5 + r()));
+    for (let i = 0; i < n; i++) askThroughResolver(w, ws, `${hex(r, 32)}.${hex(r, 8)}.${AV_DOMAIN}`);
+  }
+  w.dns.queries = w.dns.names.reduce((s, d) => s + d.queries, 0);
+  return w;
+}
+
+let model: ModelArtifact;
+beforeAll(async () => {
+  const r = rng(11);
+  const windows: WindowStats[] = [];
+  for (let k = 0; k < 3 * 1440; k++) windows.push(officeWindow(T0 + k * WINDOW_MS, r));
+  model = await trainModel(windows, { seed: 1, epochs: 2 });
+});
+
+const DAY4 = T0 + 3 * DAY_MS;
+const at = (hour: number): number => DAY4 + hour * 3_600_000;
+
+/** Office windows from `start`, `edit` applied to windows [from, to) (indices). */
+function run(start: number, count: number, edit: (w: WindowStats, i: number) => void, seed = 5): Anomaly[] {
+  const engine = new DetectionEngine(model, { now: () => 0 });
+  const r = rng(seed);
+  const last = new Map<string, Anomaly>();
+  for (let i = 0; i < count; i++) {
+    const w = officeWindow(start + i * WINDOW_MS, r);
+    edit(w, i);
+    for (const a of engine.process(finishWindow(w))) last.set(a.id, a);
+  }
+  for (const a of engine.finish()) last.set(a.id, a);
+  return [...last.values()];
+}
+
+describe('learned DNS patterns', () => {
+  it('learns the resolver and the vendor domain with its per-client maxima', () => {
+    const p = model.meta.patterns!;
+    expect(p.resolvers).toEqual([RESOLVER]);
+    const av = p.dns.domains['av-vendor.example']!;
+    expect(av.clients).toBe(WORKSTATIONS.length);
+    // one client's lookups, not the resolver's forwarded copies of everyone's
+    expect(av.max[1]).toBeGreaterThan(5 * AV_PER_MINUTE);
+    expect(av.max[1]).toBeLessThan(2 * 1.5 * 10 * AV_PER_MINUTE);
+  });
+
+  it('stays quiet on a working day of antivirus lookups, also from a laptop never seen before', () => {
+    const r = rng(77);
+    const out = run(at(8), 10 * 60, (w) => {
+      for (let i = 0; i < AV_PER_MINUTE; i++) askThroughResolver(w, '10.0.0.99', `${hex(r, 32)}.${hex(r, 8)}.${AV_DOMAIN}`);
+    });
+    expect(out.filter((a) => a.kind === 'dns-tunnel').map((a) => a.summary)).toEqual([]);
+  });
+
+  it('files a tunnel under the client, not the resolver that forwards it, as one incident', () => {
+    const r = rng(3);
+    const out = run(at(14), 20, (w, i) => {
+      if (i < 5) return;
+      for (let q = 0; q < 40; q++) askThroughResolver(w, '10.0.0.8', `${hex(r, 60)}.${hex(r, 40)}.exfil-example.net`);
+    });
+    const tunnels = out.filter((a) => a.kind === 'dns-tunnel');
+    expect(tunnels.map((a) => a.subject)).toEqual([{ localHost: '10.0.0.8', domain: 'exfil-example.net' }]);
+  });
+
+  it('finds a slow tunnel (a name every 7 s, never 15 in 30 s) on its 10-minute horizon', () => {
+    const r = rng(4);
+    const out = run(at(14), 40, (w, i) => {
+      if (i < 5) return;
+      for (let q = 0; q < 9; q++) askThroughResolver(w, '10.0.0.9', `${hex(r, 50)}.slow-example.org`);
+    });
+    const t = out.find((a) => a.kind === 'dns-tunnel')!;
+    expect(t.subject).toEqual({ localHost: '10.0.0.9', domain: 'slow-example.org' });
+    expect(t.observed.unit).not.toBe('names in 30 s');
+  });
+
+  it('files an NXDOMAIN storm under the asking client even when the resolver got as many answers', () => {
+    const out = run(at(15), 12, (w, i) => {
+      if (i < 5 || i > 7) return;
+      for (let q = 0; q < 600; q++) askThroughResolver(w, '10.0.0.5', `app${q}.corp.example`, 1);
+      const n = 1200;
+      w.dns.nxdomain = n; w.dns.responses += n; w.directions.internal.dnsNxdomain = n;
+      // the host table counts the resolver's upstream answers too, and lists it first
+      w.topLocalHosts.unshift({ ...w.topLocalHosts[0]!, host: RESOLVER, dnsNxdomain: 600 });
+      const c = w.topLocalHosts.find((h) => h.host === '10.0.0.5');
+      if (c) c.dnsNxdomain = 600;
+    });
+    const storm = out.find((a) => a.kind === 'error-surge' && a.observed.feature === 'dns.nxdomain')!;
+    expect(storm.subject.localHost).toBe('10.0.0.5');
+  });
+});
+
+describe('DNS name counter', () => {
+  it('counts a tunnel of 0.4 names/s over its horizons and judges it within minutes, at 1 s windows', () => {
+    const counter = new DnsNameCounter();
+    const r = rng(9);
+    let firstAt = -1;
+    let t = 0;
+    for (let s = 0; s < 5_400; s++) {
+      t = T0 + s * 1000;
+      // two names every 5 s: 0.4/s, never more than 13 in any 30 s
+      const names: DnsName[] = s % 5 === 0 || s % 5 === 2 ? [{ name: `${hex(r, 48)}.lowslow-example.com`, client: '10.0.0.3', queries: 1, nxdomain: 0, qtype: 16 }] : [];
+      for (const c of counter.add(names, t + 1000)) {
+        expect(c.counts[0]).toBeLessThan(15);
+        if (firstAt < 0 && judgeTunnel(c, undefined)) firstAt = s;
+      }
+    }
+    expect(firstAt).toBeGreaterThan(0);
+    expect(firstAt).toBeLessThan(600);
+  });
+});
