@@ -42,6 +42,10 @@ export interface AnomalySubject {
   port?: number;
   /** a DNS domain, for dns-tunnel and threat-intel (untrusted text) */
   domain?: string;
+  /** scan: the hosts a horizontal scan reached, most recent first (at most 20) */
+  targets?: string[];
+  /** scan: the ports a vertical scan opened, most recent first (at most 20) */
+  ports?: number[];
 }
 
 export interface Anomaly {

@@ -56,7 +56,7 @@ export class DetectionEngine {
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
       { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, meta.limits) },
-      { kind: 'scan', detector: new ScanDetector(meta.limits) },
+      { kind: 'scan', detector: new ScanDetector(meta.limits, this.patterns.scans) },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
       { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },

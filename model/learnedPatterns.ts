@@ -1,30 +1,36 @@
 // The patterns the detectors learn beyond the seasonal baseline — local resolvers, the DNS
-// domains whose clients normally ask many random names — built in training and carried in
+// domains whose clients normally ask many random names, how far hosts normally fan out — built in training and carried in
 // meta.json (`patterns`), then kept up to date online by the detection engine.
 import type { WindowStats } from '../capture/index.ts';
 import { DnsAttribution } from './dnsAttribution.ts';
 import { DomainBaseline, type DomainBaselineJson } from './domainBaseline.ts';
 import { DnsNameCounter } from './detectors/dnsNameCounter.ts';
 import { TUNNEL_FLOORS } from './detectors/dnsTunnel.ts';
+import { SCAN_FLOORS } from './detectors/scan.ts';
+import { ScanCounter } from './detectors/scanCounter.ts';
+import { ScanBaseline, type ScanBaselineJson } from './scanBaseline.ts';
 
 export interface LearnedPatternsJson {
   /** local hosts that answer other local hosts' DNS queries (their forwarded copies are not counted as their own) */
   resolvers: string[];
   dns: DomainBaselineJson;
+  scans: ScanBaselineJson;
 }
 
 /** The runtime form shared by the detectors of one engine (and by training). */
 export class LearnedPatterns {
   readonly attribution: DnsAttribution;
   readonly domains: DomainBaseline;
+  readonly scans: ScanBaseline;
 
-  constructor(json?: LearnedPatternsJson) {
+  constructor(json?: Partial<LearnedPatternsJson>) {
     this.attribution = new DnsAttribution(json?.resolvers ?? []);
     this.domains = new DomainBaseline(json?.dns);
+    this.scans = new ScanBaseline(json?.scans);
   }
 
   toJson(): LearnedPatternsJson {
-    return { resolvers: this.attribution.resolvers, dns: this.domains.toJson(TUNNEL_FLOORS) };
+    return { resolvers: this.attribution.resolvers, dns: this.domains.toJson(TUNNEL_FLOORS), scans: this.scans.toJson(SCAN_FLOORS) };
   }
 }
 
@@ -32,9 +38,11 @@ export class LearnedPatterns {
 export class PatternLearner {
   readonly patterns = new LearnedPatterns();
   private readonly names = new DnsNameCounter();
+  private readonly scanCounter = new ScanCounter();
 
   add(w: WindowStats): void {
-    const { attribution, domains } = this.patterns;
+    const { attribution, domains, scans } = this.patterns;
     for (const c of this.names.add(attribution.clientNames(w), w.start + w.durationMs)) domains.learn(c, attribution.isResolver(c.client));
+    for (const c of this.scanCounter.add(w)) scans.learn(c);
   }
 }

@@ -6,7 +6,6 @@ import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { hourOfDay } from './timeSlots.ts';
-import { ScanCounter } from './detectors/scanCounter.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
 import { RollingUpload } from './detectors/uploadVolume.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
@@ -36,10 +35,9 @@ export class TrainingSet {
   private readonly hostGaps = new Map<string, { last: number; maxGap: number[] }>();
   private readonly periodic = new Set<string>();
   private readonly limits = emptyLimits();
-  private scans: ScanCounter | null = null;
   private uploads: RollingUpload | null = null;
   private readonly uploadMax = new Map<string, number[]>();
-  /** resolvers, DNS domains (learnedPatterns.ts) */
+  /** resolvers, DNS domains, scan fan-out (learnedPatterns.ts) */
   readonly patterns = new PatternLearner();
   private readonly beacons = new BeaconTracker();
   private readonly f = new Float64Array(FEATURE_COUNT);
@@ -130,8 +128,6 @@ export class TrainingSet {
       if (bytes > m[hour]!) m[hour] = bytes;
       if (bytes > this.limits.uploadMinuteMaxAnyHost[hour]!) this.limits.uploadMinuteMaxAnyHost[hour] = bytes;
     }
-    this.scans ??= ScanCounter.forWindow(w.durationMs);
-    this.scans.add(w);
     this.patterns.add(w);
     for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
   }
@@ -172,8 +168,6 @@ export class TrainingSet {
       ...this.limits,
       uploadMinuteMaxAnyHost: [...this.limits.uploadMinuteMaxAnyHost],
       uploadMinuteMax,
-      scanVerticalMax: this.scans?.maxVertical ?? 0,
-      scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
     };
   }
 

@@ -7,6 +7,8 @@ import type { DnsName, WindowStats } from '../../capture/index.ts';
 import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
 import { DnsNameCounter } from '../../model/detectors/dnsNameCounter.ts';
 import { judgeTunnel } from '../../model/detectors/dnsTunnel.ts';
+import { ScanCounter } from '../../model/detectors/scanCounter.ts';
+import { judgeScan } from '../../model/detectors/scan.ts';
 import { DAY_MS, SERVER, T0, WORKSTATIONS, finishWindow, normalWindow, rng } from './model-synthetic.ts';
 
 const WINDOW_MS = 60_000;
@@ -28,9 +30,16 @@ function askThroughResolver(w: WindowStats, client: string, name: string, nxdoma
   w.flowStarts.push({ ts: w.start, direction: 'internal', proto: 'udp', local: client, remote: RESOLVER, port: 53 });
 }
 
-/** A normal window plus every active workstation's antivirus lookups, forwarded by the resolver. */
+/** polls every monitored device on SNMP every 5 minutes */
+const MONITOR = '10.0.0.60';
+const DEVICES = Array.from({ length: 90 }, (_, i) => `10.0.2.${i + 1}`);
+
+/** A normal window plus every active workstation's antivirus lookups (forwarded by the resolver) and the monitor's polling. */
 function officeWindow(t: number, r: () => number): WindowStats {
   const w = normalWindow(t, WINDOW_MS, r);
+  if (Math.floor(t / WINDOW_MS) % 5 === 0) {
+    for (const [i, d] of DEVICES.entries()) w.flowStarts.push({ ts: t + i * 100, direction: 'internal', proto: 'udp', local: MONITOR, remote: d, port: 161 });
+  }
   const active = new Set(w.topLocalHosts.map((h) => h.host));
   for (const ws of WORKSTATIONS) {
     if (!active.has(ws)) continue;
@@ -139,5 +148,60 @@ describe('DNS name counter', () => {
     }
     expect(firstAt).toBeGreaterThan(0);
     expect(firstAt).toBeLessThan(600);
+  });
+});
+
+describe('slow scans', () => {
+  const sweep = (from: string, port: number, perWindow: number) => (w: WindowStats, i: number): void => {
+    if (i < 5 || i >= 9) return;
+    for (let k = 0; k < perWindow; k++) {
+      const n = (i - 5) * perWindow + k;
+      w.flowStarts.push({ ts: w.start + k * (WINDOW_MS / perWindow), direction: 'internal', proto: 'tcp', local: from, remote: `10.0.${4 + Math.floor(n / 250)}.${(n % 250) + 1}`, port });
+    }
+  };
+
+  it('finds one new host a second on RDP for four minutes, and lists its targets', () => {
+    const out = run(at(10), 15, sweep('10.0.0.7', 3389, 60));
+    const scans = out.filter((a) => a.kind === 'scan');
+    expect(scans).toHaveLength(1);
+    const s = scans[0]!;
+    expect(s.subject.localHost).toBe('10.0.0.7');
+    expect(s.subject.port).toBe(3389);
+    expect(s.subject.targets).toHaveLength(20);
+    for (const t of s.subject.targets!) expect(t).toMatch(/^10\.0\.[45]\./);
+    expect(s.observed.unit).toBe('hosts in 5 min');
+    expect(s.observed.value).toBeGreaterThanOrEqual(180);
+  });
+
+  it('stays quiet on the monitoring server polling every device, but not on a workstation doing the same', () => {
+    const quiet = run(at(10), 30, () => {});
+    expect(quiet.filter((a) => a.kind === 'scan').map((a) => a.summary)).toEqual([]);
+    const out = run(at(10), 30, (w, i) => {
+      if (i % 5 !== 0) return;
+      for (const [k, d] of DEVICES.entries()) w.flowStarts.push({ ts: w.start + k * 100, direction: 'internal', proto: 'udp', local: '10.0.0.3', remote: d, port: 161 });
+    });
+    const scans = out.filter((a) => a.kind === 'scan');
+    expect(scans.map((a) => a.subject.localHost)).toEqual(['10.0.0.3']);
+    expect(scans[0]!.subject.port).toBe(161);
+  });
+
+  it('at 1 s windows, one new host a second fires within two minutes on the 5-minute horizon, never on 10 s', () => {
+    const counter = new ScanCounter();
+    let firstAt = -1;
+    for (let s = 0; s < 240; s++) {
+      const w = normalWindow(T0 + s * 1000, 1000, rng(s));
+      w.flowStarts = [{ ts: w.start + 300, direction: 'internal', proto: 'tcp', local: '10.0.0.7', remote: `10.0.9.${s}`, port: 3389 }];
+      for (const c of counter.add(w)) {
+        if (c.type !== 'horizontal') continue;
+        expect(c.counts[0]).toBeLessThanOrEqual(10);
+        const v = judgeScan(c, [0, 0, 0]);
+        if (v && firstAt < 0) {
+          firstAt = s;
+          expect(v.horizon).toBe(1);
+        }
+      }
+    }
+    expect(firstAt).toBeGreaterThan(0);
+    expect(firstAt).toBeLessThan(120);
   });
 });
