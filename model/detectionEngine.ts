@@ -59,7 +59,7 @@ export class DetectionEngine {
       { kind: 'scan', detector: new ScanDetector(meta.limits, this.patterns.scans) },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
-      { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },
+      { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes), this.patterns.destinations) },
       { kind: 'dns-tunnel', detector: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution) },
       { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
       { kind: 'deviation', detector: this.deviation },

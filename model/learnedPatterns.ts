@@ -1,5 +1,5 @@
 // The patterns the detectors learn beyond the seasonal baseline — local resolvers, the DNS
-// domains whose clients normally ask many random names, how far hosts normally fan out — built in training and carried in
+// domains whose clients normally ask many random names, how far hosts normally fan out, which remote networks they send to — built in training and carried in
 // meta.json (`patterns`), then kept up to date online by the detection engine.
 import type { WindowStats } from '../capture/index.ts';
 import { DnsAttribution } from './dnsAttribution.ts';
@@ -9,12 +9,14 @@ import { TUNNEL_FLOORS } from './detectors/dnsTunnel.ts';
 import { SCAN_FLOORS } from './detectors/scan.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
 import { ScanBaseline, type ScanBaselineJson } from './scanBaseline.ts';
+import { DestinationBaseline, type DestinationBaselineJson } from './destinationBaseline.ts';
 
 export interface LearnedPatternsJson {
   /** local hosts that answer other local hosts' DNS queries (their forwarded copies are not counted as their own) */
   resolvers: string[];
   dns: DomainBaselineJson;
   scans: ScanBaselineJson;
+  destinations: DestinationBaselineJson;
 }
 
 /** The runtime form shared by the detectors of one engine (and by training). */
@@ -22,15 +24,20 @@ export class LearnedPatterns {
   readonly attribution: DnsAttribution;
   readonly domains: DomainBaseline;
   readonly scans: ScanBaseline;
+  readonly destinations: DestinationBaseline;
 
   constructor(json?: Partial<LearnedPatternsJson>) {
     this.attribution = new DnsAttribution(json?.resolvers ?? []);
     this.domains = new DomainBaseline(json?.dns);
     this.scans = new ScanBaseline(json?.scans);
+    this.destinations = new DestinationBaseline(json?.destinations);
   }
 
   toJson(): LearnedPatternsJson {
-    return { resolvers: this.attribution.resolvers, dns: this.domains.toJson(TUNNEL_FLOORS), scans: this.scans.toJson(SCAN_FLOORS) };
+    return {
+      resolvers: this.attribution.resolvers, dns: this.domains.toJson(TUNNEL_FLOORS), scans: this.scans.toJson(SCAN_FLOORS),
+      destinations: this.destinations.toJson(),
+    };
   }
 }
 
@@ -41,8 +48,9 @@ export class PatternLearner {
   private readonly scanCounter = new ScanCounter();
 
   add(w: WindowStats): void {
-    const { attribution, domains, scans } = this.patterns;
-    for (const c of this.names.add(attribution.clientNames(w), w.start + w.durationMs)) domains.learn(c, attribution.isResolver(c.client));
+    const { attribution, domains, scans, destinations } = this.patterns;
+    for (const c of this.names.add(attribution.clientNames(w), w.start + w.durationMs, w.durationMs)) domains.learn(c, attribution.isResolver(c.client));
     for (const c of this.scanCounter.add(w)) scans.learn(c);
+    destinations.learn(w);
   }
 }

@@ -41,8 +41,11 @@ export class DnsNameCounter {
   private readonly pairs = new Map<string, PairState>();
   private readonly touched = new Set<PairState>();
 
-  /** Counts the window's (client-attributed) names; returns every pair it touched, as of `now`. */
-  add(names: readonly DnsName[], now: number): DomainCandidate[] {
+  /**
+   * Counts the window's (client-attributed) names; returns the pairs that got a new name in it, as
+   * of `now` (a horizon shorter than the window is the window: names carry no time of their own).
+   */
+  add(names: readonly DnsName[], now: number, windowMs: number): DomainCandidate[] {
     this.touched.clear();
     for (const d of names) {
       if (d.queries === 0) continue;
@@ -53,13 +56,13 @@ export class DnsNameCounter {
       if (p) this.pairs.delete(key);
       else p = { client: d.client, domain, names: new Map(), arrivals: [], head: 0, meanLength: 0, meanEntropy: 0, shapeSamples: 0 };
       this.pairs.set(key, p);
-      this.touched.add(p);
       const seen = p.names.get(sub);
       if (seen !== undefined && now - seen <= MEMORY_MS) {
         p.names.delete(sub);
         p.names.set(sub, now);
         continue;
       }
+      this.touched.add(p);
       p.names.delete(sub);
       p.names.set(sub, now);
       if (p.names.size > MAX_NAMES_PER_PAIR) p.names.delete(p.names.keys().next().value!);
@@ -72,7 +75,7 @@ export class DnsNameCounter {
     const out: DomainCandidate[] = [];
     for (const p of this.touched) {
       forget(p, now);
-      out.push({ client: p.client, domain: p.domain, counts: DNS_HORIZONS_MS.map((h) => countSince(p, now - h)), meanLength: p.meanLength, meanEntropy: p.meanEntropy });
+      out.push({ client: p.client, domain: p.domain, counts: DNS_HORIZONS_MS.map((h) => countSince(p, now - Math.max(h, windowMs))), meanLength: p.meanLength, meanEntropy: p.meanEntropy });
     }
     return out;
   }

@@ -6,6 +6,7 @@
 import type { DnsAttribution } from '../dnsAttribution.ts';
 import type { DomainBaseline } from '../domainBaseline.ts';
 import { DNS_HORIZONS_MS, DNS_HORIZON_LABELS, DnsNameCounter, type DomainCandidate } from './dnsNameCounter.ts';
+import { sustained } from './slidingCounts.ts';
 import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 /**
@@ -40,7 +41,7 @@ export function judgeTunnel(c: DomainCandidate, learned: readonly number[] | und
   let best: TunnelVerdict | null = null;
   for (let i = 0; i < limits.length; i++) {
     const limit = random ? limits[i]! : NON_RANDOM_FACTOR * limits[i]!;
-    if (c.counts[i]! < limit) continue;
+    if (c.counts[i]! < limit || !sustained(c.counts, DNS_HORIZONS_MS, i)) continue;
     const strength = c.counts[i]! / limit;
     if (!best || strength > best.strength) best = { strength, horizon: i, limit, limits, random };
   }
@@ -55,7 +56,7 @@ export class DnsTunnelDetector implements Detector {
   constructor(private readonly domains: DomainBaseline, private readonly attribution: DnsAttribution) {}
 
   detect(ctx: WindowContext, out: Finding[]): void {
-    const candidates = this.counter.add(ctx.dnsNames, ctx.w.start + ctx.w.durationMs);
+    const candidates = this.counter.add(ctx.dnsNames, ctx.w.start + ctx.w.durationMs, ctx.w.durationMs);
     this.lastCandidates = candidates;
     for (const c of candidates) {
       const resolver = this.attribution.isResolver(c.client);

@@ -7,6 +7,7 @@ import type { DetectorLimits } from '../detectorLimits.ts';
 import { LIMIT_HEADROOM } from '../detectorLimits.ts';
 import type { ScanBaseline } from '../scanBaseline.ts';
 import { SCAN_HORIZONS_MS, SCAN_HORIZON_LABELS, ScanCounter, type ScanCandidate } from './scanCounter.ts';
+import { sustained } from './slidingCounts.ts';
 import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 /**
@@ -28,7 +29,7 @@ export function judgeScan(c: ScanCandidate, normal: readonly number[]): ScanVerd
   let best: ScanVerdict | null = null;
   for (let h = 0; h < floors.length; h++) {
     const limit = Math.max(floors[h]!, Math.ceil(normal[h]! * (h === 0 ? LIMIT_HEADROOM : SCAN_SLOW_HEADROOM)));
-    if (c.counts[h]! < limit) continue;
+    if (c.counts[h]! < limit || !sustained(c.counts, SCAN_HORIZONS_MS, h)) continue;
     const strength = c.counts[h]! / limit;
     if (!best || strength > best.strength) best = { strength, horizon: h, limit, normal: normal[h]! };
   }

@@ -1,7 +1,7 @@
 // Sliding counts for scan detection: per (initiator → target) the distinct ports it opened flows
 // to (vertical), per (initiator, port) the distinct targets (horizontal). An item counts when it
 // is new to its group — not touched in the last hour — and the counts are the new items within
-// 10 s, 5 min and 1 h: a fast sweep fills the short horizon, one new host a second fills the
+// 10 s, 5 min and 1 h (a horizon shorter than the window is the window): a fast sweep fills the short horizon, one new host a second fills the
 // five-minute one, a patient scan the hour.
 import type { FlowStart, WindowStats } from '../../capture/index.ts';
 
@@ -47,6 +47,7 @@ export class ScanCounter {
   private readonly groups = new Map<string, Group>();
   private readonly touched = new Set<Group>();
 
+  /** Adds the window's flow starts; returns the groups that gained a new item in it (a count can only have grown there). */
   add(w: WindowStats): ScanCandidate[] {
     this.touched.clear();
     for (const f of w.flowStarts) {
@@ -67,7 +68,7 @@ export class ScanCounter {
       out.push({
         type: g.type, initiator: g.initiator, initiatorIsLocal: g.local,
         ...(g.type === 'vertical' ? { target: g.target } : { port: g.port }),
-        counts: SCAN_HORIZONS_MS.map((h) => countSince(g, now - h)), group: g,
+        counts: SCAN_HORIZONS_MS.map((h) => countSince(g, now - Math.max(h, w.durationMs))), group: g,
       });
     }
     return out;
@@ -90,11 +91,11 @@ export class ScanCounter {
       };
     }
     this.groups.set(key, g);
-    this.touched.add(g);
     const seen = g.items.get(item);
     g.items.delete(item);
     g.items.set(item, ts);
     if (seen !== undefined && ts - seen <= MEMORY_MS) return;
+    this.touched.add(g);
     if (g.items.size > MAX_ITEMS_PER_GROUP) g.items.delete(g.items.keys().next().value!);
     // flow starts within a window are not sorted; keep the arrivals ascending
     const a = g.arrivals;

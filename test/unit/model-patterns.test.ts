@@ -32,6 +32,8 @@ function askThroughResolver(w: WindowStats, client: string, name: string, nxdoma
 
 /** polls every monitored device on SNMP every 5 minutes */
 const MONITOR = '10.0.0.60';
+/** the cloud provider's /16 (its addresses rotate) */
+const CLOUD = '100.90';
 const DEVICES = Array.from({ length: 90 }, (_, i) => `10.0.2.${i + 1}`);
 
 /** A normal window plus every active workstation's antivirus lookups (forwarded by the resolver) and the monitor's polling. */
@@ -45,6 +47,14 @@ function officeWindow(t: number, r: () => number): WindowStats {
     if (!active.has(ws)) continue;
     const n = Math.round(AV_PER_MINUTE * (0.5 + r()));
     for (let i = 0; i < n; i++) askThroughResolver(w, ws, `${hex(r, 32)}.${hex(r, 8)}.${AV_DOMAIN}`);
+  }
+  // cloud sync: now and then a workstation uploads a few MB to a rotating address of the provider
+  if (active.size > 0 && r() < 0.05) {
+    const ws = [...active][Math.floor(r() * active.size)]!;
+    const remote = `${CLOUD}.${Math.floor(r() * 4)}.${1 + Math.floor(r() * 254)}`;
+    const bytes = 1_000_000 + r() * 3_000_000;
+    w.topRemoteEndpoints.push({ host: remote, bytesOut: bytes, bytesIn: bytes / 50, packets: Math.ceil(bytes / 1400) * 1.5, flows: 1, localHosts: 1, topPort: 443 });
+    w.flowStarts.push({ ts: t, direction: 'outbound', proto: 'tcp', local: ws, remote, port: 443 });
   }
   w.dns.queries = w.dns.names.reduce((s, d) => s + d.queries, 0);
   return w;
@@ -141,7 +151,7 @@ describe('DNS name counter', () => {
       t = T0 + s * 1000;
       // two names every 5 s: 0.4/s, never more than 13 in any 30 s
       const names: DnsName[] = s % 5 === 0 || s % 5 === 2 ? [{ name: `${hex(r, 48)}.lowslow-example.com`, client: '10.0.0.3', queries: 1, nxdomain: 0, qtype: 16 }] : [];
-      for (const c of counter.add(names, t + 1000)) {
+      for (const c of counter.add(names, t + 1000, 1000)) {
         expect(c.counts[0]).toBeLessThan(15);
         if (firstAt < 0 && judgeTunnel(c, undefined)) firstAt = s;
       }
@@ -203,5 +213,40 @@ describe('slow scans', () => {
     }
     expect(firstAt).toBeGreaterThan(0);
     expect(firstAt).toBeLessThan(120);
+  });
+});
+
+describe('new destinations by network', () => {
+  const upload = (remote: string, bytes: number) => (w: WindowStats, i: number): void => {
+    if (i < 5 || i > 6) return;
+    w.topRemoteEndpoints.push({ host: remote, bytesOut: bytes, bytesIn: bytes / 50, packets: Math.ceil(bytes / 1400) * 1.5, flows: 1, localHosts: 1, topPort: 443 });
+    w.flowStarts.push({ ts: w.start, direction: 'outbound', proto: 'tcp', local: '10.0.0.4', remote, port: 443 });
+  };
+
+  it('learns the cloud provider as a shared network and the DNS upstream as a narrow one', () => {
+    const nets = model.meta.patterns!.destinations.networks;
+    const cloud = nets[`${CLOUD}.0.0/16`]!;
+    expect(cloud[0]).toBeGreaterThanOrEqual(8);
+    expect(cloud[1]).toBeGreaterThanOrEqual(3);
+    expect(nets['192.0.2.0/24']![0]).toBe(1);
+  });
+
+  it('stays quiet on an upload to a new address of the cloud provider', () => {
+    const out = run(at(11), 12, upload(`${CLOUD}.2.250`, 3_000_000));
+    expect(out.filter((a) => a.kind === 'new-destination').map((a) => a.summary)).toEqual([]);
+  });
+
+  it('fires on the same upload to a network never seen, and to a new address of a narrow one', () => {
+    for (const remote of ['100.70.9.9', '192.0.2.177']) {
+      const out = run(at(11), 12, upload(remote, 3_000_000));
+      const n = out.filter((a) => a.kind === 'new-destination');
+      expect(n.map((a) => a.subject)).toEqual([{ remote, localHost: '10.0.0.4' }]);
+      expect(n[0]!.summary).toContain(remote === '100.70.9.9' ? 'never seen (100.70.9.0/24)' : 'in 192.0.2.0/24, known only narrowly');
+    }
+  });
+
+  it('fires on a new address of the cloud provider receiving far more than any of its addresses did', () => {
+    const out = run(at(11), 12, upload(`${CLOUD}.2.251`, 60_000_000));
+    expect(out.filter((a) => a.kind === 'new-destination').map((a) => a.subject.remote)).toEqual([`${CLOUD}.2.251`]);
   });
 });
