@@ -61,7 +61,7 @@ export class DetectionEngine {
       { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
       { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes), this.patterns.destinations) },
       { kind: 'dns-tunnel', detector: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution) },
-      { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
+      { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs), this.patterns.services) },
       { kind: 'deviation', detector: this.deviation },
     ];
     for (const d of all) if (!opts.kinds || opts.kinds.includes(d.kind)) this.detectors.push(d);

@@ -12,8 +12,7 @@ import { contributionsFrom, formatBytes, round, type Detector, type Finding, typ
 export const MIN_NEW_DESTINATION_BYTES = 150_000;
 /** a new address in a known, narrow network: this many times the most one address of it received */
 export const NARROW_HEADROOM = 4;
-/** a new address in a shared network: at least this much, and this many times the most one address of it received */
-export const SHARED_MIN_BYTES = 20_000_000;
+/** a new address in a shared network: this many times the most one address of it received */
 export const SHARED_HEADROOM = 10;
 /** while the upload goes on, the incident stays open */
 const HOLD_MS = 30_000;
@@ -29,7 +28,7 @@ export class KnownRemotes {
 }
 
 export function newDestinationLimit(v: NetworkVerdict): number {
-  if (v.cls === 'shared') return Math.max(SHARED_MIN_BYTES, SHARED_HEADROOM * v.maxBurst);
+  if (v.cls === 'shared') return Math.max(MIN_NEW_DESTINATION_BYTES, SHARED_HEADROOM * v.maxBurst);
   if (v.cls === 'narrow') return Math.max(MIN_NEW_DESTINATION_BYTES, NARROW_HEADROOM * v.maxBurst);
   return MIN_NEW_DESTINATION_BYTES;
 }

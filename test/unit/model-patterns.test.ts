@@ -32,6 +32,7 @@ function askThroughResolver(w: WindowStats, client: string, name: string, nxdoma
 
 /** polls every monitored device on SNMP every 5 minutes */
 const MONITOR = '10.0.0.60';
+const MONITORING_SERVICE = '100.80.1.10';
 /** the cloud provider's /16 (its addresses rotate) */
 const CLOUD = '100.90';
 const DEVICES = Array.from({ length: 90 }, (_, i) => `10.0.2.${i + 1}`);
@@ -47,6 +48,10 @@ function officeWindow(t: number, r: () => number): WindowStats {
     if (!active.has(ws)) continue;
     const n = Math.round(AV_PER_MINUTE * (0.5 + r()));
     for (let i = 0; i < n; i++) askThroughResolver(w, ws, `${hex(r, 32)}.${hex(r, 8)}.${AV_DOMAIN}`);
+  }
+  // a monitoring agent on six workstations checks in with its service every 5 minutes
+  for (const [k, ws] of WORKSTATIONS.slice(0, 6).entries()) {
+    if ((Math.floor(t / WINDOW_MS) + k) % 5 === 0) w.flowStarts.push({ ts: t + k * 1000, direction: 'outbound', proto: 'tcp', local: ws, remote: MONITORING_SERVICE, port: 8443 });
   }
   // cloud sync: now and then a workstation uploads a few MB to a rotating address of the provider
   if (active.size > 0 && r() < 0.05) {
@@ -248,5 +253,35 @@ describe('new destinations by network', () => {
   it('fires on a new address of the cloud provider receiving far more than any of its addresses did', () => {
     const out = run(at(11), 12, upload(`${CLOUD}.2.251`, 60_000_000));
     expect(out.filter((a) => a.kind === 'new-destination').map((a) => a.subject.remote)).toEqual([`${CLOUD}.2.251`]);
+  });
+});
+
+describe('beaconing', () => {
+  /** flows from `local` to `remote`:`port` every `periodMs`, each start up to 2 × `jitter` × period late */
+  const beacon = (local: string, remote: string, port: number, periodMs: number, jitter: number, seed: number) => {
+    const r = rng(seed);
+    const starts: number[] = [];
+    return (w: WindowStats, i: number): void => {
+      if (i === 0) for (let k = 0; k < 40; k++) starts.push(w.start + 30_000 + k * periodMs + r() * 2 * jitter * periodMs);
+      for (const ts of starts) {
+        if (ts < w.start || ts >= w.start + WINDOW_MS) continue;
+        w.flowStarts.push({ ts: Math.round(ts), direction: 'outbound', proto: 'tcp', local, remote, port });
+        w.topRemoteEndpoints.push({ host: remote, bytesOut: 1_900 + Math.round(r() * 40), bytesIn: 4_000, packets: 12, flows: 1, localHosts: 1, topPort: port });
+      }
+    };
+  };
+
+  it('finds a beacon with ±15 % jitter and keeps its named RITA-style sub-scores', () => {
+    const out = run(at(9), 40 * 3 + 10, beacon('10.0.0.11', '192.0.2.200', 8443, 180_000, 0.15, 21));
+    const b = out.filter((a) => a.kind === 'beaconing');
+    expect(b.map((a) => a.subject)).toEqual([{ localHost: '10.0.0.11', remote: '192.0.2.200', port: 8443 }]);
+    expect(b[0]!.contributions.map((c) => c.feature).sort()).toEqual(
+      ['beacon.connectionCount', 'beacon.duration', 'beacon.intervalDispersion', 'beacon.intervalSkew', 'beacon.sizeDispersion', 'beacon.sizeSkew']);
+    expect(b[0]!.score).toBeGreaterThan(0.5);
+  });
+
+  it('stays quiet on a new host that starts the monitoring heartbeat its peers run', () => {
+    const out = run(at(9), 60, beacon('10.0.0.11', MONITORING_SERVICE, 8443, 300_000, 0.02, 22));
+    expect(out.filter((a) => a.kind === 'beaconing').map((a) => a.summary)).toEqual([]);
   });
 });
