@@ -7,6 +7,7 @@
 import type { WindowStats } from '../capture/index.ts';
 import { HEADER_BYTES_PER_PACKET } from './features.ts';
 import { networksOf } from './ipPrefix.ts';
+import { RecentlySeen } from './onlineDecay.ts';
 
 export interface DestinationBaselineJson {
   /** whole days (UTC) the training covered */
@@ -33,6 +34,8 @@ const DAY_MS = 86_400_000;
 interface NetworkState {
   addressBase: number; addresses: Set<string>; hostBase: number; hosts: Set<string>;
   days: number; lastDay: number; maxBurst: number;
+  /** learned from training (else only online: it counts while recently seen) */
+  trained: boolean;
 }
 
 export type NetworkClass = 'shared' | 'narrow' | 'new';
@@ -89,17 +92,41 @@ export class DestinationBaseline {
   private readonly bursts = new RemoteBursts();
   private trainingDays: number;
   private firstDay = Infinity;
+  /** networks touched by online learning, with when */
+  private readonly onlineSeen = new RecentlySeen(MAX_NETWORKS);
+  private learningOnline = false;
   private lastDay = -Infinity;
 
   constructor(json?: DestinationBaselineJson) {
     this.trainingDays = json?.trainingDays ?? 0;
     if (!json) return;
     for (const [net, [addresses, hosts, days, maxBurst]] of Object.entries(json.networks)) {
-      this.networks.set(net, { addressBase: addresses, addresses: new Set(), hostBase: hosts, hosts: new Set(), days, lastDay: -1, maxBurst });
+      this.networks.set(net, { addressBase: addresses, addresses: new Set(), hostBase: hosts, hosts: new Set(), days, lastDay: -1, maxBurst, trained: true });
     }
   }
 
-  /** Learns the window's outbound destinations (training, and online from quiet windows). */
+  /** Learns one destination confirmed as normal between retrains (onlineLearning.ts). */
+  learnOnline(remote: string, locals: Iterable<string>, payload: number, now: number): void {
+    const nets = networksOf(remote);
+    if (!nets) return;
+    const day = Math.floor(now / DAY_MS);
+    this.learningOnline = true;
+    for (const net of [nets.narrow, nets.wide]) {
+      const s = this.state(net);
+      if (!s) continue;
+      this.onlineSeen.see(net, now);
+      if (s.addressBase + s.addresses.size < DISTINCT_CAP) s.addresses.add(remote);
+      for (const l of locals) if (s.hostBase + s.hosts.size < DISTINCT_CAP) s.hosts.add(l);
+      if (day > s.lastDay) {
+        s.days++;
+        s.lastDay = day;
+      }
+      if (payload > s.maxBurst) s.maxBurst = payload;
+    }
+    this.learningOnline = false;
+  }
+
+  /** Learns the window's outbound destinations (training). */
   learn(w: WindowStats): void {
     const day = Math.floor(w.start / DAY_MS);
     if (day < this.firstDay) this.firstDay = day;
@@ -130,10 +157,14 @@ export class DestinationBaseline {
   }
 
   /** How the network of `remote` was used in training. */
-  classify(remote: string): NetworkVerdict {
+  classify(remote: string, now: number): NetworkVerdict {
     const nets = networksOf(remote);
-    const narrow = nets ? this.networks.get(nets.narrow) : undefined;
-    const wide = nets ? this.networks.get(nets.wide) : undefined;
+    const known = (net: string): NetworkState | undefined => {
+      const st = this.networks.get(net);
+      return st && (st.trained || this.onlineSeen.has(net, now)) ? st : undefined;
+    };
+    const narrow = nets ? known(nets.narrow) : undefined;
+    const wide = nets ? known(nets.wide) : undefined;
     const days = Math.max(1, this.days());
     const shared = (s: NetworkState): boolean =>
       addressesOf(s) >= SHARED_MIN_ADDRESSES && hostsOf(s) >= SHARED_MIN_HOSTS && 2 * s.days >= days;
@@ -149,6 +180,7 @@ export class DestinationBaseline {
   toJson(): DestinationBaselineJson {
     const networks: DestinationBaselineJson['networks'] = {};
     for (const [net, s] of [...this.networks.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (!s.trained) continue;
       networks[net] = [addressesOf(s), hostsOf(s), s.days, Math.round(s.maxBurst)];
     }
     return { trainingDays: this.days(), networks };
@@ -163,7 +195,7 @@ export class DestinationBaseline {
     let s = this.networks.get(net);
     if (!s) {
       if (this.networks.size >= MAX_NETWORKS) return undefined;
-      s = { addressBase: 0, addresses: new Set(), hostBase: 0, hosts: new Set(), days: 0, lastDay: -1, maxBurst: 0 };
+      s = { addressBase: 0, addresses: new Set(), hostBase: 0, hosts: new Set(), days: 0, lastDay: -1, maxBurst: 0, trained: !this.learningOnline };
       this.networks.set(net, s);
     }
     return s;

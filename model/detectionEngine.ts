@@ -9,7 +9,7 @@ import { DnsTunnelDetector } from './detectors/dnsTunnel.ts';
 import { ErrorSurgeDetector } from './detectors/errorSurge.ts';
 import type { Detector, Finding, WindowContext } from './detectors/finding.ts';
 import { HostSilentDetector } from './detectors/hostSilent.ts';
-import { KnownRemotes, NewDestinationDetector } from './detectors/newDestination.ts';
+import { NewDestinationDetector } from './detectors/newDestination.ts';
 import { OutboundSpikeDetector } from './detectors/outboundSpike.ts';
 import { ScanDetector } from './detectors/scan.ts';
 import { ThreatIntelDetector } from './detectors/threatIntel.ts';
@@ -17,6 +17,7 @@ import { FEATURE_COUNT, extractFeatures } from './features.ts';
 import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
 import { LearnedPatterns } from './learnedPatterns.ts';
+import { OnlineLearner } from './onlineLearning.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { SeasonalBaseline } from './seasonalBaseline.ts';
 
@@ -31,6 +32,8 @@ export interface DetectionOptions {
   kinds?: readonly AnomalyKind[];
   /** wall clock for detectedAt and IOC-file re-reads (tests pin it) */
   now?: () => number;
+  /** learn the pattern detectors' normal from quiet windows between retrains (onlineLearning.ts; default true) */
+  learnOnline?: boolean;
 }
 
 /** A window counts as lossy when the capture dropped more than this share of its packets. */
@@ -45,23 +48,32 @@ export class DetectionEngine {
   readonly deviation: DeviationDetector;
   private readonly iocs: IocList | null;
   private readonly patterns: LearnedPatterns;
+  private readonly online: OnlineLearner | null;
+  private readonly patternDetectors: { scan: ScanDetector; tunnel: DnsTunnelDetector; beaconing: BeaconingDetector; destinations: NewDestinationDetector };
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
     const baseline = new SeasonalBaseline(meta.baseline);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
-    this.patterns = new LearnedPatterns(meta.patterns);
+    this.patterns = new LearnedPatterns(meta.patterns, meta.knownRemotes, meta.periodicPairs);
+    this.online = opts.learnOnline === false ? null : new OnlineLearner(this.patterns);
+    const p = this.patternDetectors = {
+      scan: new ScanDetector(meta.limits, this.patterns.scans),
+      tunnel: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution),
+      beaconing: new BeaconingDetector(this.patterns.services),
+      destinations: new NewDestinationDetector(this.patterns.known, this.patterns.destinations),
+    };
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
       { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, meta.limits) },
-      { kind: 'scan', detector: new ScanDetector(meta.limits, this.patterns.scans) },
+      { kind: 'scan', detector: p.scan },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
-      { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes), this.patterns.destinations) },
-      { kind: 'dns-tunnel', detector: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution) },
-      { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs), this.patterns.services) },
+      { kind: 'new-destination', detector: p.destinations },
+      { kind: 'dns-tunnel', detector: p.tunnel },
+      { kind: 'beaconing', detector: p.beaconing },
       { kind: 'deviation', detector: this.deviation },
     ];
     for (const d of all) if (!opts.kinds || opts.kinds.includes(d.kind)) this.detectors.push(d);
@@ -83,6 +95,10 @@ export class DetectionEngine {
     const ctx: WindowContext = { w, features: this.features, captureLoss, dnsNames: this.patterns.attribution.clientNames(w) };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
+    const p = this.patternDetectors;
+    this.online?.observe(ctx, this.findings, {
+      domains: p.tunnel.lastCandidates, scans: p.scan.lastCandidates, beacons: p.beaconing.lastCandidates, bursts: p.destinations.lastBursts,
+    });
     return this.tracker.update(w, this.findings, captureLoss);
   }
 

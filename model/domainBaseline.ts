@@ -3,6 +3,7 @@
 // asked within each horizon, learned from training and kept up to date online. Resolvers that ask
 // on behalf of unseen clients have their own maxima: their volume is not one client's.
 import { DNS_HORIZONS_MS, type DomainCandidate } from './detectors/dnsNameCounter.ts';
+import { DecayingMaxima } from './onlineDecay.ts';
 
 export interface DomainBaselineJson {
   /** registered domain → distinct clients seen, and the most distinct names one (non-resolver) client asked per horizon */
@@ -17,6 +18,7 @@ const MAX_STORED_DOMAINS = 20_000;
 const MAX_CLIENTS_TRACKED = 10_000;
 /** domains (and resolver pairs) held in memory; later ones are not learned */
 const MAX_DOMAINS_TRACKED = 200_000;
+const MAX_ONLINE_KEYS = 100_000;
 
 /** `loaded`: clients counted by the model this state came from (their addresses are not stored) */
 interface DomainState { loaded: number; clients: Set<string>; max: number[] }
@@ -24,6 +26,8 @@ interface DomainState { loaded: number; clients: Set<string>; max: number[] }
 export class DomainBaseline {
   private readonly domains = new Map<string, DomainState>();
   private readonly resolverDomains = new Map<string, number[]>();
+  /** maxima raised between retrains (onlineLearning.ts), decaying back to the trained ones */
+  private readonly online = new DecayingMaxima(MAX_ONLINE_KEYS);
 
   constructor(json?: DomainBaselineJson) {
     if (!json) return;
@@ -32,12 +36,16 @@ export class DomainBaseline {
   }
 
   /** The most one client (or, for a resolver, that resolver) asked under this domain per horizon; undefined when never seen. */
-  maxFor(client: string, domain: string, resolver: boolean): readonly number[] | undefined {
-    if (resolver) {
-      const r = this.resolverDomains.get(`${client}|${domain}`);
-      if (r) return r;
-    }
-    return this.domains.get(domain)?.max;
+  maxFor(client: string, domain: string, resolver: boolean, now: number): readonly number[] | undefined {
+    const trained = (resolver ? this.resolverDomains.get(`${client}|${domain}`) : undefined) ?? this.domains.get(domain)?.max;
+    const online = this.online.get(onlineKey(client, domain, resolver), now);
+    if (!online) return trained;
+    return trained ? online.map((v, i) => Math.max(v, trained[i]!)) : online;
+  }
+
+  /** Raises the online maxima of `c`'s domain (or resolver pair) to what it showed, at `now`. */
+  learnOnline(c: DomainCandidate, resolver: boolean, now: number): void {
+    this.online.raise(onlineKey(c.client, c.domain, resolver), c.counts, now);
   }
 
   /** Distinct clients seen asking under the domain (those after a reload may count twice). */
@@ -79,6 +87,10 @@ export class DomainBaseline {
     for (const [k, v] of [...this.resolverDomains.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) if (worth(v)) resolverDomains[k] = [...v];
     return { domains, resolverDomains };
   }
+}
+
+function onlineKey(client: string, domain: string, resolver: boolean): string {
+  return resolver ? `${client}|${domain}` : domain;
 }
 
 function raise(into: number[], counts: readonly number[]): void {

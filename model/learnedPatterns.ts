@@ -12,6 +12,7 @@ import { ScanBaseline, type ScanBaselineJson } from './scanBaseline.ts';
 import { DestinationBaseline, type DestinationBaselineJson } from './destinationBaseline.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
 import { PeriodicServices, type PeriodicServicesJson } from './periodicServices.ts';
+import { KnownRemotes } from './detectors/newDestination.ts';
 
 export interface LearnedPatternsJson {
   /** local hosts that answer other local hosts' DNS queries (their forwarded copies are not counted as their own) */
@@ -31,13 +32,16 @@ export class LearnedPatterns {
   readonly scans: ScanBaseline;
   readonly destinations: DestinationBaseline;
   readonly services: PeriodicServices;
+  readonly known: KnownRemotes;
 
-  constructor(json?: Partial<LearnedPatternsJson>) {
+  /** `knownRemotes` and `periodicPairs` are the model's own lists (meta.json keeps them beside `patterns`). */
+  constructor(json?: Partial<LearnedPatternsJson>, knownRemotes: { addresses: string[] } = { addresses: [] }, periodicPairs: readonly string[] = []) {
+    this.known = new KnownRemotes(knownRemotes);
     this.attribution = new DnsAttribution(json?.resolvers ?? []);
     this.domains = new DomainBaseline(json?.dns);
     this.scans = new ScanBaseline(json?.scans);
     this.destinations = new DestinationBaseline(json?.destinations);
-    this.services = new PeriodicServices(json?.periodicServices);
+    this.services = new PeriodicServices(json?.periodicServices, periodicPairs);
   }
 
   toJson(): LearnedPatternsJson {

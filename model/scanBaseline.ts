@@ -4,6 +4,7 @@
 // so one monitoring server polling every host does not set everyone's limit); for remote
 // initiators, the most any of them did per port.
 import { SCAN_HORIZONS_MS, type ScanCandidate } from './detectors/scanCounter.ts';
+import { DecayingMaxima } from './onlineDecay.ts';
 
 export interface ScanBaselineJson {
   /** `host|port` → the host's most new targets on that port per horizon (only hosts that came near a floor) */
@@ -36,6 +37,8 @@ export class ScanBaseline {
   private readonly verticalHosts = new Map<string, number[]>();
   private verticalPeers = zeros();
   private readonly verticalRemote = zeros();
+  /** the initiators' own maxima raised between retrains (onlineLearning.ts), decaying */
+  private readonly online = new DecayingMaxima(MAX_KEYS);
 
   constructor(json?: ScanBaselineJson) {
     if (!json) return;
@@ -48,8 +51,9 @@ export class ScanBaseline {
   }
 
   /** The learned maximum per horizon that applies to `c`: its own, or its peers', whichever is larger. */
-  normalFor(c: ScanCandidate): number[] {
+  normalFor(c: ScanCandidate, now: number): number[] {
     const out = zeros();
+    raise(out, this.online.get(ownKey(c), now));
     if (c.type === 'horizontal') {
       const port = String(c.port);
       if (!c.initiatorIsLocal) raise(out, this.horizontalRemote.get(port));
@@ -73,6 +77,11 @@ export class ScanBaseline {
     }
     if (!c.initiatorIsLocal) raise(this.verticalRemote, c.counts);
     else raiseIn(this.verticalHosts, c.initiator, c.counts);
+  }
+
+  /** Raises the initiator's own online maxima to what `c` showed, at `now`. */
+  learnOnline(c: ScanCandidate, now: number): void {
+    this.online.raise(ownKey(c), c.counts, now);
   }
 
   /** The stored form; peer values are computed here from every host's maxima. */
@@ -100,6 +109,12 @@ export class ScanBaseline {
       verticalRemote: [...this.verticalRemote],
     };
   }
+}
+
+/** The key of the maxima `c` is judged by: the host and port (horizontal) or host (vertical); for remote initiators, the port. */
+function ownKey(c: ScanCandidate): string {
+  const side = c.initiatorIsLocal ? c.initiator : 'remote';
+  return c.type === 'horizontal' ? `h|${side}|${c.port}` : `v|${side}`;
 }
 
 function raise(into: number[], from: readonly number[] | undefined): number[] {

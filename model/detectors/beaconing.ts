@@ -2,10 +2,9 @@
 // in). Per (local, remote, port) the detector keeps the last flow-start times and the bytes sent to
 // the remote in each start's window, and scores them the way RITA does (analysis/beacons.go):
 // named sub-scores for interval dispersion and skew, size dispersion and skew, connection count
-// and duration, each kept on the anomaly. A pair fires when its intervals are tight — the median
-// absolute deviation of the intervals is a small share of their median, which ignores the odd
-// missed check-in that would inflate a standard deviation — and the mean of the sub-scores ranks
-// it (strength, severity). Pairs periodic in training, and periodic
+// and duration, each kept on the anomaly. A pair fires when its intervals are tight (robust
+// dispersion and trimmed coefficient of variation), and the mean of the sub-scores ranks it
+// (strength, severity). Pairs periodic in training, and periodic
 // services — the same destination polled by several hosts (monitoring agents, NTP, update
 // checks) — are known: a host that starts the same heartbeat is not a beacon.
 import type { WindowStats } from '../../capture/index.ts';
@@ -14,7 +13,12 @@ import type { PeriodicServices } from '../periodicServices.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 export const BEACON_MIN_STARTS = 8;
-/** median absolute deviation of the intervals about their median, relative to the median: at most this */
+/**
+ * Both the median absolute deviation of the intervals about their median, relative to the median,
+ * and their coefficient of variation without the shortest and longest interval: at most this.
+ * The first alone is fooled by chance among thousands of irregular pairs (it ignores half the
+ * intervals); the second alone by one missed check-in.
+ */
 export const BEACON_MAX_DISPERSION = 0.2;
 export const BEACON_MIN_INTERVAL_MS = 1_500;
 export const BEACON_MAX_INTERVAL_MS = 3_600_000;
@@ -42,6 +46,8 @@ export interface BeaconCandidate {
   intervalMs: number;
   /** median absolute deviation of the intervals / median */
   dispersion: number;
+  /** coefficient of variation of the intervals without the shortest and the longest */
+  trimmedCv: number;
   starts: number;
   scores: BeaconScores;
   score: number;
@@ -109,7 +115,7 @@ function scorePair(h: PairHistory, windowMs: number): Omit<BeaconCandidate, 'loc
   };
   const parts = Object.values(scores).filter((v): v is number => v !== null);
   const score = parts.reduce((a, b) => a + b, 0) / parts.length;
-  return { intervalMs: t.median, dispersion: t.dispersion, starts: h.ts.length, scores, score };
+  return { intervalMs: t.median, dispersion: t.dispersion, trimmedCv: trimmedCv(intervals), starts: h.ts.length, scores, score };
 }
 
 /** Median, Bowley skew and median absolute deviation about the median (relative to the median) of sorted values. */
@@ -125,12 +131,20 @@ function robustShape(sorted: number[]): { median: number; skew: number; dispersi
   return { median: mid, skew, dispersion: mid > 0 ? madm / mid : madm > 0 ? Infinity : 0 };
 }
 
+/** Coefficient of variation of sorted values without the first and the last (one missed or doubled check-in). */
+function trimmedCv(sorted: number[]): number {
+  const v = sorted.length > 4 ? sorted.slice(1, -1) : sorted;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  return mean > 0 ? sd / mean : Infinity;
+}
+
 function dispersionScore(relative: number): number {
   return Math.max(0, 1 - relative / DISPERSION_SCALE);
 }
 
 export function isBeacon(c: BeaconCandidate): boolean {
-  return c.dispersion <= BEACON_MAX_DISPERSION;
+  return c.dispersion <= BEACON_MAX_DISPERSION && c.trimmedCv <= BEACON_MAX_DISPERSION;
 }
 
 const SCORE_NAMES: Array<keyof BeaconScores> = ['intervalDispersion', 'intervalSkew', 'sizeDispersion', 'sizeSkew', 'connectionCount', 'duration'];
@@ -140,13 +154,13 @@ export class BeaconingDetector implements Detector {
   /** candidates of the last window, for online learning once the window is known to be quiet */
   lastCandidates: readonly BeaconCandidate[] = [];
 
-  constructor(private readonly periodicPairs: ReadonlySet<string>, private readonly services: PeriodicServices) {}
+  constructor(private readonly services: PeriodicServices) {}
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const candidates = this.tracker.add(ctx.w);
     this.lastCandidates = candidates;
     for (const c of candidates) {
-      if (!isBeacon(c) || this.periodicPairs.has(c.key) || this.services.covers(c.remote, c.port)) continue;
+      if (!isBeacon(c) || this.services.covers(c, ctx.w.start)) continue;
       const parts = SCORE_NAMES.flatMap((name) => {
         const v = c.scores[name];
         return v === null ? [] : [{ feature: `beacon.${name}`, observed: round(v), expected: 0, share: 0 }];

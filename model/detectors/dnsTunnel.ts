@@ -60,7 +60,7 @@ export class DnsTunnelDetector implements Detector {
     this.lastCandidates = candidates;
     for (const c of candidates) {
       const resolver = this.attribution.isResolver(c.client);
-      const learned = this.domains.maxFor(c.client, c.domain, resolver);
+      const learned = this.domains.maxFor(c.client, c.domain, resolver, ctx.w.start);
       const v = judgeTunnel(c, learned);
       if (!v) continue;
       const h = v.horizon;

@@ -6,6 +6,7 @@
 // minutes (destinationBaseline.ts). Downloads are
 // not counted (their ACKs are not payload).
 import { DestinationBaseline, RemoteBursts, type Burst, type NetworkVerdict } from '../destinationBaseline.ts';
+import { RecentlySeen } from '../onlineDecay.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 /** Payload to one address of a network never seen that counts as significant. */
@@ -14,16 +15,22 @@ export const MIN_NEW_DESTINATION_BYTES = 150_000;
 export const NARROW_HEADROOM = 4;
 /** a new address in a shared network: this many times the most one address of it received */
 export const SHARED_HEADROOM = 10;
+const MAX_ONLINE_ADDRESSES = 100_000;
 /** while the upload goes on, the incident stays open */
 const HOLD_MS = 30_000;
 
+/** Remote addresses seen in training, and those learned online since (forgotten after two weeks unseen). */
 export class KnownRemotes {
   private readonly addresses: Set<string>;
+  private readonly online = new RecentlySeen(MAX_ONLINE_ADDRESSES);
   constructor(known: { addresses: string[] }) {
     this.addresses = new Set(known.addresses);
   }
-  has(ip: string): boolean {
-    return this.addresses.has(ip);
+  has(ip: string, now: number): boolean {
+    return this.addresses.has(ip) || this.online.has(ip, now);
+  }
+  learnOnline(ip: string, now: number): void {
+    if (!this.addresses.has(ip)) this.online.see(ip, now);
   }
 }
 
@@ -41,11 +48,11 @@ export class NewDestinationDetector implements Detector {
   constructor(private readonly known: KnownRemotes, private readonly networks: DestinationBaseline) {}
 
   detect(ctx: WindowContext, out: Finding[]): void {
-    const bursts = this.bursts.add(ctx.w, (remote) => !this.known.has(remote));
+    const bursts = this.bursts.add(ctx.w, (remote) => !this.known.has(remote, ctx.w.start));
     this.lastBursts = bursts;
     for (const b of bursts) {
       if (b.bytes < MIN_NEW_DESTINATION_BYTES) continue;
-      const v = this.networks.classify(b.remote);
+      const v = this.networks.classify(b.remote, ctx.w.start);
       const limit = newDestinationLimit(v);
       if (b.bytes < limit) continue;
       out.push({

@@ -49,7 +49,7 @@ export class ScanDetector implements Detector {
     this.lastCandidates = candidates;
     const best = new Map<string, { c: ScanCandidate; v: ScanVerdict }>();
     for (const c of candidates) {
-      const v = judgeScan(c, this.baseline.normalFor(c));
+      const v = judgeScan(c, this.baseline.normalFor(c, w.start));
       if (!v) continue;
       const prev = best.get(c.initiator);
       if (!prev || v.strength > prev.v.strength) best.set(c.initiator, { c, v });

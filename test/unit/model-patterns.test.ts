@@ -76,9 +76,9 @@ beforeAll(async () => {
 const DAY4 = T0 + 3 * DAY_MS;
 const at = (hour: number): number => DAY4 + hour * 3_600_000;
 
-/** Office windows from `start`, `edit` applied to windows [from, to) (indices). */
-function run(start: number, count: number, edit: (w: WindowStats, i: number) => void, seed = 5): Anomaly[] {
-  const engine = new DetectionEngine(model, { now: () => 0 });
+/** Office windows from `start`, each edited by `edit` (with its index), through one engine. */
+function run(start: number, count: number, edit: (w: WindowStats, i: number) => void, seed = 5, learnOnline = true): Anomaly[] {
+  const engine = new DetectionEngine(model, { now: () => 0, learnOnline });
   const r = rng(seed);
   const last = new Map<string, Anomaly>();
   for (let i = 0; i < count; i++) {
@@ -283,5 +283,36 @@ describe('beaconing', () => {
   it('stays quiet on a new host that starts the monitoring heartbeat its peers run', () => {
     const out = run(at(9), 60, beacon('10.0.0.11', MONITORING_SERVICE, 8443, 300_000, 0.02, 22));
     expect(out.filter((a) => a.kind === 'beaconing').map((a) => a.summary)).toEqual([]);
+  });
+});
+
+describe('online learning', () => {
+  const names = (client: string, domain: string, perWindow: number, seed: number) => {
+    const r = rng(seed);
+    return (w: WindowStats): void => {
+      for (let q = 0; q < perWindow; q++) askThroughResolver(w, client, `${hex(r, 36)}.${domain}`);
+    };
+  };
+
+  it('learns a new domain used a little more each hour, and still finds a tunnel under it', () => {
+    // 180 names an hour for three hours (below every limit), then 300 (above the hour's floor), then a tunnel
+    const slow = names('10.0.0.3', 'newcdn.example', 3, 31);
+    const busier = names('10.0.0.3', 'newcdn.example', 5, 32);
+    const tunnel = names('10.0.0.3', 'newcdn.example', 60, 33);
+    const edit = (w: WindowStats, i: number): void => (i < 180 ? slow(w) : i < 300 ? busier(w) : i < 305 ? tunnel(w) : undefined);
+    const learned = run(at(8), 310, edit).filter((a) => a.kind === 'dns-tunnel');
+    expect(learned).toHaveLength(1);
+    expect(learned[0]!.start).toBeGreaterThanOrEqual(at(8) + 300 * WINDOW_MS);
+    const fixed = run(at(8), 310, edit, 5, false).filter((a) => a.kind === 'dns-tunnel');
+    expect(fixed.length).toBeGreaterThanOrEqual(1);
+    expect(fixed[0]!.start).toBeLessThan(at(8) + 300 * WINDOW_MS);
+  });
+
+  it('does not learn from windows before a pattern was flagged: a slow tunnel that returns fires again', () => {
+    const tunnel = names('10.0.0.9', 'slowtunnel.example', 9, 41);
+    const out = run(at(8), 200, (w, i) => (i < 30 || (i >= 150 && i < 165) ? tunnel(w) : undefined));
+    const t = out.filter((a) => a.kind === 'dns-tunnel');
+    expect(t).toHaveLength(2);
+    expect(t[1]!.start).toBeGreaterThanOrEqual(at(8) + 150 * WINDOW_MS);
   });
 });
