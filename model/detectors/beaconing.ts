@@ -143,8 +143,16 @@ function dispersionScore(relative: number): number {
   return Math.max(0, 1 - relative / DISPERSION_SCALE);
 }
 
+/**
+ * Looser rhythms need more check-ins before they count: chance lines up a few irregular intervals
+ * far more easily than many (8 starts for a perfect rhythm, 16 at the dispersion limit).
+ */
+export function startsNeeded(dispersion: number): number {
+  return Math.ceil(BEACON_MIN_STARTS * (1 + dispersion / BEACON_MAX_DISPERSION));
+}
+
 export function isBeacon(c: BeaconCandidate): boolean {
-  return c.dispersion <= BEACON_MAX_DISPERSION && c.trimmedCv <= BEACON_MAX_DISPERSION;
+  return c.dispersion <= BEACON_MAX_DISPERSION && c.trimmedCv <= BEACON_MAX_DISPERSION && c.starts >= startsNeeded(c.dispersion);
 }
 
 const SCORE_NAMES: Array<keyof BeaconScores> = ['intervalDispersion', 'intervalSkew', 'sizeDispersion', 'sizeSkew', 'connectionCount', 'duration'];
