@@ -1,6 +1,7 @@
 // The patterns the detectors learn beyond the seasonal baseline — local resolvers, the DNS
-// domains whose clients normally ask many random names, how far hosts normally fan out, which remote networks they send to, which destinations are polled periodically — built in training and carried in
-// meta.json (`patterns`), then kept up to date online by the detection engine.
+// domains whose clients normally ask many random names, how far hosts normally fan out, which
+// remote networks they send to, which destinations are polled periodically — built in training,
+// carried in meta.json (`patterns`), then kept up to date online (onlineLearning.ts).
 import type { WindowStats } from '../capture/index.ts';
 import { DnsAttribution } from './dnsAttribution.ts';
 import { DomainBaseline, type DomainBaselineJson } from './domainBaseline.ts';
