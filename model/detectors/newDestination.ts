@@ -5,7 +5,7 @@
 // below what that network received; a network never seen needs only a modest upload. Volumes are payload over about the last ten
 // minutes (destinationBaseline.ts). Downloads are
 // not counted (their ACKs are not payload).
-import { DestinationBaseline, RemoteBursts, type Burst, type NetworkVerdict } from '../destinationBaseline.ts';
+import { DestinationBaseline, RemoteBursts, VOLUME_DECAY_MS, type Burst, type NetworkVerdict } from '../destinationBaseline.ts';
 import { RecentlySeen } from '../onlineDecay.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
@@ -16,8 +16,11 @@ export const NARROW_HEADROOM = 4;
 /** a new address in a shared network: this many times the most one address of it received */
 export const SHARED_HEADROOM = 10;
 const MAX_ONLINE_ADDRESSES = 100_000;
-/** while the upload goes on, the incident stays open */
-const HOLD_MS = 30_000;
+/**
+ * A slow upload sends a chunk now and then; its incident stays open as long as one chunk's volume
+ * takes to fade (the volume's time constant), so it is one incident, not one per chunk.
+ */
+const HOLD_MS = VOLUME_DECAY_MS;
 
 /** Remote addresses seen in training, and those learned online since (forgotten after two weeks unseen). */
 export class KnownRemotes {
