@@ -7,6 +7,7 @@ import type { DnsName, WindowStats } from '../../capture/index.ts';
 import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
 import { DnsNameCounter } from '../../model/detectors/dnsNameCounter.ts';
 import { judgeTunnel } from '../../model/detectors/dnsTunnel.ts';
+import { splitName } from '../../model/domainNames.ts';
 import { ScanCounter } from '../../model/detectors/scanCounter.ts';
 import { judgeScan } from '../../model/detectors/scan.ts';
 import { DAY_MS, SERVER, T0, WORKSTATIONS, finishWindow, normalWindow, rng } from './model-synthetic.ts';
@@ -147,6 +148,15 @@ describe('learned DNS patterns', () => {
 });
 
 describe('DNS name counter', () => {
+  it('groups names by their registered domain on the public-suffix list', () => {
+    expect(splitName('a.b.Example.co.uk.')).toEqual({ domain: 'example.co.uk', sub: 'a.b' });
+    // ICANN section only: a CDN's hash names stay under the CDN
+    expect(splitName('d1234abcd.cloudfront.net')).toEqual({ domain: 'cloudfront.net', sub: 'd1234abcd' });
+    expect(splitName('4.3.2.1.in-addr.arpa').domain).toBe('in-addr.arpa');
+    // a tunnel talking straight to its server: the name ends in data, not a TLD
+    expect(splitName('dnscat.0a1b.2c3d4')).toEqual({ domain: 'dnscat', sub: '0a1b.2c3d4' });
+  });
+
   it('counts a tunnel of 0.4 names/s over its horizons and judges it within minutes, at 1 s windows', () => {
     const counter = new DnsNameCounter();
     const r = rng(9);
