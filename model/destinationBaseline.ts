@@ -171,8 +171,13 @@ export class DestinationBaseline {
     const verdict = (cls: NetworkClass, network: string, s: NetworkState | undefined): NetworkVerdict => ({
       cls, network, addresses: s ? addressesOf(s) : 0, hosts: s ? hostsOf(s) : 0, days: s?.days ?? 0, maxBurst: s?.maxBurst ?? 0,
     });
+    if (wide && shared(wide)) {
+      // a provider's whole range rotates: the most any of its addresses received is the measure
+      const v = verdict('shared', nets!.wide, wide);
+      if (narrow && shared(narrow)) return { ...verdict('shared', nets!.narrow, narrow), maxBurst: Math.max(narrow.maxBurst, wide.maxBurst) };
+      return v;
+    }
     if (narrow && shared(narrow)) return verdict('shared', nets!.narrow, narrow);
-    if (wide && shared(wide)) return verdict('shared', nets!.wide, wide);
     if (narrow) return verdict('narrow', nets!.narrow, narrow);
     return verdict('new', nets?.narrow ?? remote, undefined);
   }
