@@ -47,6 +47,10 @@ export interface AnomalySubject {
   remoteName?: string;
   /** the asset name the criticality file gives `localHost` (filled in by the server) */
   localName?: string;
+  /** scan: the hosts a horizontal scan reached, most recent first (at most 20) */
+  targets?: string[];
+  /** scan: the ports a vertical scan opened, most recent first (at most 20) */
+  ports?: number[];
 }
 
 export interface Anomaly {

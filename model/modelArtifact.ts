@@ -5,6 +5,7 @@ import type { AutoencoderNet, ErrorThreshold, SavedModel } from './autoencoder.t
 import type { AnalystRule } from './analystRules.ts';
 import type { DetectorLimits } from './detectorLimits.ts';
 import type { TimeRange } from './trainingSet.ts';
+import type { LearnedPatternsJson } from './learnedPatterns.ts';
 
 export interface TrainingRecord {
   /** event time of the first window and the end of the last one, ms */
@@ -43,6 +44,8 @@ export interface ModelMeta {
   knownRemotes: { addresses: string[] };
   /** local|remote|port triples that connected at regular intervals during training */
   periodicPairs: string[];
+  /** resolvers and DNS domains learned from training (absent in models made before they were learned) */
+  patterns?: LearnedPatternsJson;
   /** local hosts with their own baseline */
   hosts: string[];
   /** per host, per hour of day (UTC): the longest absence seen in training, ms */

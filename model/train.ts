@@ -165,6 +165,7 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     baseline: built,
     knownRemotes: set.knownRemotes(),
     periodicPairs: set.periodicPairs(),
+    patterns: set.patterns.patterns.toJson(),
     hosts,
     hostMaxGapMs: set.hostMaxGaps(hosts),
     limits: set.detectorLimits(hosts),

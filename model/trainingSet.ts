@@ -6,17 +6,14 @@ import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { hourOfDay } from './timeSlots.ts';
-import { ScanCounter } from './detectors/scanCounter.ts';
-import { DnsNameCounter } from './detectors/dnsTunnel.ts';
-import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
 import { RollingUpload } from './detectors/uploadVolume.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
+import { PatternLearner } from './learnedPatterns.ts';
 
 export interface TimeRange { start: number; end: number }
 
 const MAX_REMOTES_TRACKED = 200_000;
 const MAX_KNOWN_ADDRESSES = 50_000;
-const MAX_PERIODIC_PAIRS = 10_000;
 export const MAX_BASELINE_HOSTS = 200;
 
 export class TrainingSet {
@@ -34,13 +31,11 @@ export class TrainingSet {
   private readonly hostPresence = new Map<string, number>();
   /** per host: when it was last seen, and per hour of day the longest absence that began in that hour (capped at the hour's end) */
   private readonly hostGaps = new Map<string, { last: number; maxGap: number[] }>();
-  private readonly periodic = new Set<string>();
   private readonly limits = emptyLimits();
-  private scans: ScanCounter | null = null;
   private uploads: RollingUpload | null = null;
   private readonly uploadMax = new Map<string, number[]>();
-  private readonly dns = new DnsNameCounter();
-  private readonly beacons = new BeaconTracker();
+  /** resolvers, DNS domains, scan fan-out, destination networks, periodic pairs and services (learnedPatterns.ts) */
+  readonly patterns = new PatternLearner();
   private readonly f = new Float64Array(FEATURE_COUNT);
   private readonly hostKeys = new Map<string, string[]>();
   private readonly hf = new Float64Array(HOST_FEATURES.length);
@@ -129,10 +124,7 @@ export class TrainingSet {
       if (bytes > m[hour]!) m[hour] = bytes;
       if (bytes > this.limits.uploadMinuteMaxAnyHost[hour]!) this.limits.uploadMinuteMaxAnyHost[hour] = bytes;
     }
-    this.scans ??= ScanCounter.forWindow(w.durationMs);
-    this.scans.add(w);
-    this.dns.add(w);
-    for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
+    this.patterns.add(w);
   }
 
   /** Baseline keys of a host's features, then its presence key (built once per host). */
@@ -171,9 +163,6 @@ export class TrainingSet {
       ...this.limits,
       uploadMinuteMaxAnyHost: [...this.limits.uploadMinuteMaxAnyHost],
       uploadMinuteMax,
-      scanVerticalMax: this.scans?.maxVertical ?? 0,
-      scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
-      dnsDistinctNamesMax: this.dns.max,
     };
   }
 
@@ -199,6 +188,6 @@ export class TrainingSet {
   }
 
   periodicPairs(): string[] {
-    return [...this.periodic].sort();
+    return this.patterns.periodicPairs();
   }
 }

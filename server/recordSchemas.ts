@@ -34,7 +34,7 @@ export const SENSOR_NAME_SCHEMA: Schema = text(128, 1);
 export const MODEL_VERSION_SCHEMA: Schema = { type: 'string', pattern: MODEL_VERSION_PATTERN.source };
 
 /** Array bounds far above the capture's defaults (top-K 20, 1000 flow starts, 500 DNS names). */
-export const RECORD_LIMITS = { topK: 1_000, flowStarts: 10_000, dnsNames: 10_000, contributions: 256, dnsAnswers: 10_000, attack: 32 } as const;
+export const RECORD_LIMITS = { topK: 1_000, flowStarts: 10_000, dnsNames: 10_000, contributions: 256, dnsAnswers: 10_000, attack: 32, scanList: 256 } as const;
 
 const directionStats = record({
   packets: count, bytes: count, flowsStarted: count, flowsActive: count, remoteHosts: count, remotePorts: count,
@@ -105,8 +105,12 @@ export const ANOMALY_RECORD = {
     ongoing: { type: 'boolean' },
     detectedAt: epochMs,
     subject: record(
-      { localHost: host, remote: host, port, domain: packetName, remoteName: packetName, localName: text(256) },
-      ['localHost', 'remote', 'port', 'domain', 'remoteName', 'localName'],
+      {
+        localHost: host, remote: host, port, domain: packetName, remoteName: packetName, localName: text(256),
+        targets: { type: 'array', maxItems: RECORD_LIMITS.scanList, items: host },
+        ports: { type: 'array', maxItems: RECORD_LIMITS.scanList, items: port },
+      },
+      ['localHost', 'remote', 'port', 'domain', 'remoteName', 'localName', 'targets', 'ports'],
     ),
     observed: record({ feature: text(256, 1), value: finite, unit: text(128) }),
     expected: record({ low: finite, high: finite, median: finite }),

@@ -32,7 +32,8 @@ export class ErrorSurgeDetector implements Detector {
     fired.sort((a, b) => b.band.strength - a.band.strength);
     const lead = fired[0]!;
     let localHost: string | undefined;
-    if (lead.s.host) {
+    if (lead.s.feature === 'dns.nxdomain') localHost = mostNxdomain(ctx);
+    if (!localHost && lead.s.host) {
       let max = 0;
       for (const h of w.topLocalHosts) if (h[lead.s.host] > max) { max = h[lead.s.host]; localHost = h.host; }
     }
@@ -49,4 +50,22 @@ export class ErrorSurgeDetector implements Detector {
       summary: `${Math.round(lead.rate)} ${lead.s.label}/s, expected at most ${Math.round(lead.band.high)}/s ${describeSlot(lead.band.exp.slot, w.start)}${localHost ? `; ${localHost} is the most affected host` : ''}`,
     });
   }
+}
+
+/**
+ * The client that received the most NXDOMAIN answers, counted on the names it asked (a resolver's
+ * forwarded copies removed), so a storm is filed under the asking host and not under the resolver
+ * that got the same answers from upstream.
+ */
+function mostNxdomain(ctx: WindowContext): string | undefined {
+  const perClient = new Map<string, number>();
+  let best: string | undefined;
+  let max = 0;
+  for (const d of ctx.dnsNames) {
+    if (d.nxdomain === 0) continue;
+    const n = (perClient.get(d.client) ?? 0) + d.nxdomain;
+    perClient.set(d.client, n);
+    if (n > max) { max = n; best = d.client; }
+  }
+  return best;
 }
