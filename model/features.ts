@@ -5,7 +5,7 @@
 // was trained on.
 import { SERVICES, type WindowStats, type LocalHostStats } from '../capture/index.ts';
 
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 /** Bytes a header-only packet (TCP ACK over Ethernet/IPv4) carries: outbound bytes beyond this
  * per packet are payload, so the ACK stream of a big download does not look like an upload. */
@@ -116,12 +116,13 @@ export function extractFeatures(w: WindowStats, out: Float64Array): Float64Array
   for (const s of SERVICES) total += w.services[s].bytes;
   for (const s of SERVICES) out[i++] = total > 0 ? w.services[s].bytes / total : 0;
   let maxOut = 0, maxPeers = 0;
-  for (const h of w.topLocalHosts) {
-    const p = hostPayloadOut(h);
+  const hosts = activeHosts(w);
+  for (const h of hosts) {
+    const p = hostPayloadToRemote(h);
     if (p > maxOut) maxOut = p;
     if (h.peers > maxPeers) maxPeers = h.peers;
   }
-  out[i++] = lc(w.topLocalHosts.length);
+  out[i++] = lc(hosts.length);
   out[i++] = lr(maxOut);
   out[i++] = lc(maxPeers);
   const dayPhase = (2 * Math.PI * (((w.start % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
@@ -138,11 +139,38 @@ export function hostPayloadOut(h: LocalHostStats): number {
   return Math.max(0, h.bytesOut - h.packetsOut * HEADER_BYTES_PER_PACKET);
 }
 
+/** Payload a host sent to remote addresses (what left the network through it). Windows recorded
+ * before the capture counted it per host only have bytesOut, which includes internal traffic. */
+export function hostPayloadToRemote(h: LocalHostStats): number {
+  if (h.bytesToRemote === undefined) return hostPayloadOut(h);
+  return Math.max(0, h.bytesToRemote - (h.packetsToRemote ?? 0) * HEADER_BYTES_PER_PACKET);
+}
+
+/** Every active local host of the window: the full table when the capture gave it, else the top list. */
+export function activeHosts(w: WindowStats): readonly LocalHostStats[] {
+  return w.localHosts ?? w.topLocalHosts;
+}
+
 /** The per-host features of one top local host, in HOST_FEATURES order. */
 export function hostFeatures(h: LocalHostStats, durationMs: number, out: Float64Array): Float64Array {
   const perSec = 1000 / Math.max(1, durationMs);
-  out[0] = Math.log1p(hostPayloadOut(h) * perSec);
+  out[0] = Math.log1p(hostPayloadToRemote(h) * perSec);
   out[1] = Math.log1p(h.peers);
   out[2] = Math.log1p(h.flows);
+  return out;
+}
+
+/** Fills `out` with the local hosts that sent at least one packet in the window ("silent" means
+ * none). A host that only received (the target of a connection attempt) may be down and does not
+ * count. Windows without the full host table fall back to the top list, flow initiators and DNS clients. */
+export function presentHosts(w: WindowStats, out: Set<string>): Set<string> {
+  out.clear();
+  if (w.localHosts) {
+    for (const h of w.localHosts) if (h.packetsOut > 0) out.add(h.host);
+    return out;
+  }
+  for (const h of w.topLocalHosts) if (h.packetsOut > 0) out.add(h.host);
+  for (const f of w.flowStarts) if (f.direction === 'outbound' || f.direction === 'internal') out.add(f.local);
+  for (const d of w.dns.names) out.add(d.client);
   return out;
 }

@@ -3,7 +3,7 @@
 // that does not involve the autoencoder.
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
-import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
+import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, activeHosts, extractFeatures, hostFeatures, presentHosts } from './features.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { hourOfDay } from './timeSlots.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
@@ -44,6 +44,7 @@ export class TrainingSet {
   private readonly f = new Float64Array(FEATURE_COUNT);
   private readonly hostKeys = new Map<string, string[]>();
   private readonly hf = new Float64Array(HOST_FEATURES.length);
+  private readonly present = new Set<string>();
 
   constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[]) {}
 
@@ -85,18 +86,14 @@ export class TrainingSet {
       const spec = NETWORK_FEATURES[j]!;
       if (spec.seasonal) this.baseline.add(spec.name, w.start, this.f[j]!);
     }
-    const present = new Set<string>();
-    for (const h of w.topLocalHosts) {
-      present.add(h.host);
+    for (const h of activeHosts(w)) {
       hostFeatures(h, w.durationMs, this.hf);
       const keys = this.keysOf(h.host);
       for (let k = 0; k < HOST_FEATURES.length; k++) this.baseline.add(keys[k]!, w.start, this.hf[k]!, false);
       const syn = (h.tcpSynUnanswered * 1000) / w.durationMs;
       if (syn > this.limits.synUnansweredMax) this.limits.synUnansweredMax = syn;
     }
-    for (const fs of w.flowStarts) if (fs.direction === 'outbound' || fs.direction === 'internal') present.add(fs.local);
-    for (const d of w.dns.names) present.add(d.client);
-    for (const host of present) {
+    for (const host of presentHosts(w, this.present)) {
       this.baseline.add(this.keysOf(host)[HOST_FEATURES.length]!, w.start, 1, false);
       this.hostPresence.set(host, (this.hostPresence.get(host) ?? 0) + 1);
       const g = this.hostGaps.get(host);

@@ -3,6 +3,7 @@
 // talking. When it shows up again the incident closes with a "returned" update.
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { hourOfDay } from '../timeSlots.ts';
+import { presentHosts } from '../features.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 /** A host counts as regular at an hour when it appeared in at least this share of its windows… */
@@ -34,11 +35,7 @@ export class HostSilentDetector implements Detector {
     const { w } = ctx;
     const hour = hourOfDay(w.start);
     if (hour !== this.regularHour) this.refreshRegular(w.start, hour);
-    this.present.clear();
-    for (const h of w.topLocalHosts) this.present.add(h.host);
-    // the initiator of an outbound or internal flow is alive; the target of an inbound one may not be
-    for (const f of w.flowStarts) if (f.direction === 'outbound' || f.direction === 'internal') this.present.add(f.local);
-    for (const d of w.dns.names) this.present.add(d.client);
+    presentHosts(w, this.present);
     const networkQuiet = w.health.packetsSeen === 0 && w.directions.outbound.packets + w.directions.inbound.packets + w.directions.internal.packets === 0;
     const end = w.start + w.durationMs;
     const tail = FALSE_REPORTS_PER_DAY / (Math.max(1, this.regular.length) * (86_400_000 / w.durationMs));

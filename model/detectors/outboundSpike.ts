@@ -1,7 +1,7 @@
 // outbound-spike: local hosts (or the network as a whole) send far more payload out than the
 // baseline knows for this time. Only outbound payload counts — bytes beyond headers — so the
 // acknowledgement stream of a big download never looks like an upload.
-import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, featureIndex, hostPayloadOut } from '../features.ts';
+import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, activeHosts, featureIndex, hostPayloadToRemote } from '../features.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
@@ -29,13 +29,14 @@ export class OutboundSpikeDetector implements Detector {
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
     const perSec = 1000 / Math.max(1, w.durationMs);
-    // a host's bytes out include what it sends to other local hosts; only what left the network counts
+    // a host's bytes out include what it sends to other local hosts: only its bytes to remote
+    // addresses count (older windows without them are bounded by what left the network)
     const o = w.directions.outbound;
     const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET) * perSec;
     let hostFired = false;
     const fired = new Set<string>();
-    for (const h of w.topLocalHosts) {
-      const payload = Math.min(hostPayloadOut(h) * perSec, leftNetwork);
+    for (const h of activeHosts(w)) {
+      const payload = Math.min(hostPayloadToRemote(h) * perSec, leftNetwork);
       if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) continue;
       const value = Math.log1p(payload);
       const key = `host:${h.host}:${HOST_PAYLOAD_SPEC.name}`;
@@ -46,7 +47,7 @@ export class OutboundSpikeDetector implements Detector {
       if (!band || !fires(band, payload)) continue;
       hostFired = true;
       fired.add(h.host);
-      const remote = topReceiver(ctx);
+      const remote = h.topRemote ?? topReceiver(ctx);
       out.push(this.finding(`host:${h.host}`, { localHost: h.host, ...(remote ? { remote } : {}) }, payload, band, own ? 'host.payloadOut' : 'hosts.maxPayloadOut',
         `${h.host} sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}${remote ? `, mostly to ${remote}` : ''}`,
         [
@@ -81,7 +82,7 @@ export class OutboundSpikeDetector implements Detector {
       // the upload must still be going on: the minute's tail after it stopped is not a new incident
       if (bytes < limit || rolling.current(host) * rolling.horizon < limit) continue;
       any = true;
-      const remote = topReceiver(ctx);
+      const remote = rolling.receiver(host) ?? topReceiver(ctx);
       out.push({
         kind: 'outbound-spike',
         key: `outbound-spike|host:${host}`,
