@@ -18,6 +18,7 @@ import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { SeasonalBaseline } from './seasonalBaseline.ts';
+import type { SiteCalendar } from './timeSlots.ts';
 
 export interface DetectionOptions {
   /** IOC list file (IPs, CIDRs, domains); re-read when it changes */
@@ -28,6 +29,8 @@ export interface DetectionOptions {
   sensor?: string;
   /** only these detectors (default: all) */
   kinds?: readonly AnomalyKind[];
+  /** the site calendar (time zone, holidays); default: the one the model was trained with */
+  calendar?: SiteCalendar;
   /** wall clock for detectedAt and IOC-file re-reads (tests pin it) */
   now?: () => number;
 }
@@ -46,7 +49,7 @@ export class DetectionEngine {
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
-    const baseline = new SeasonalBaseline(meta.baseline);
+    const baseline = new SeasonalBaseline(meta.baseline, opts.calendar);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);

@@ -18,3 +18,4 @@ export {
   type BandSeries, type BandQuery, type BandPoint, type SeriesBand, type ExpectedBands,
 } from './expectedBands.ts';
 export { seededRandom } from './seededRandom.ts';
+export { SiteCalendar, CalendarError, parseHolidays, DAY_TYPES, type DayType, type CalendarJson, type TimeSlot } from './timeSlots.ts';

@@ -9,6 +9,7 @@ import type { ModelArtifact, ModelMeta } from './modelArtifact.ts';
 import { fitNormalisation, normalise } from './normalisation.ts';
 import { loadTf } from './tfRuntime.ts';
 import { TrainingSet, type TimeRange } from './trainingSet.ts';
+import type { SiteCalendar } from './timeSlots.ts';
 
 export type { TimeRange } from './trainingSet.ts';
 
@@ -38,6 +39,8 @@ export interface TrainOptions {
   /** fewer windows than this is an error */
   minWindows?: number;
   onProgress?: (p: TrainProgress) => void;
+  /** the site's time zone and holidays for every time slot (default UTC, no holidays) */
+  calendar?: SiteCalendar;
   /** wall clock for createdAt and the version name */
   now?: () => number;
 }
@@ -60,7 +63,7 @@ export class ModelTrainer {
   private readonly set: TrainingSet;
   private readonly began = Date.now();
   constructor(private readonly opts: TrainOptions = {}) {
-    this.set = new TrainingSet(opts.seed ?? 1, opts.exclude ?? []);
+    this.set = new TrainingSet(opts.seed ?? 1, opts.exclude ?? [], opts.calendar);
   }
 
   add(w: WindowStats): void {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, activeHosts, extractFeatures, hostFeatures, presentHosts } from './features.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
-import { hourOfDay } from './timeSlots.ts';
+import { SiteCalendar } from './timeSlots.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
 import { DnsNameCounter } from './detectors/dnsTunnel.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
@@ -46,7 +46,7 @@ export class TrainingSet {
   private readonly hf = new Float64Array(HOST_FEATURES.length);
   private readonly present = new Set<string>();
 
-  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[]) {}
+  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {}
 
   get baseline(): SeasonalBaselineBuilder {
     if (!this.builder) throw new Error('no training window was added');
@@ -60,7 +60,7 @@ export class TrainingSet {
     }
     if (this.count === 0) {
       this.windowMs = w.durationMs;
-      this.builder = new SeasonalBaselineBuilder(this.seed, w.durationMs);
+      this.builder = new SeasonalBaselineBuilder(this.seed, w.durationMs, this.calendar);
     } else if (w.durationMs !== this.windowMs) {
       throw new Error(`training windows must all have one length: found ${w.durationMs} ms after ${this.windowMs} ms windows (window starting ${new Date(w.start).toISOString()})`);
     }
@@ -103,9 +103,8 @@ export class TrainingSet {
       }
       const gapStart = g.last + w.durationMs;
       if (w.start > gapStart) {
-        const hourEnd = (Math.floor(gapStart / 3_600_000) + 1) * 3_600_000;
-        const gap = Math.min(w.start, hourEnd) - gapStart;
-        const h = hourOfDay(gapStart);
+        const gap = Math.min(w.start, this.calendar.hourEnd(gapStart)) - gapStart;
+        const h = this.calendar.slot(gapStart).hourOfDay;
         if (gap > g.maxGap[h]!) g.maxGap[h] = gap;
       }
       g.last = w.start;
@@ -119,7 +118,7 @@ export class TrainingSet {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
     this.uploads ??= new RollingUpload(w.durationMs);
-    const hour = hourOfDay(w.start);
+    const hour = this.calendar.slot(w.start).hourOfDay;
     for (const [host, bytes] of this.uploads.add(w)) {
       let m = this.uploadMax.get(host);
       if (!m) { m = new Array<number>(24).fill(0); this.uploadMax.set(host, m); }

@@ -7,6 +7,7 @@ import {
   EvaluationRun, formatEvaluation, loadModel, resolveModelDir, type EvaluationLabels, type EvaluationReport,
 } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { modelsDirFrom, parseFlags } from '../options.ts';
 import { windowsFromCaptures } from './train.ts';
 
@@ -28,6 +29,7 @@ options:
                        file names after the options count too
   --ioc FILE           IOC list (default: the labels' "iocFile", if any)
   --criticality FILE   CIDR → criticality JSON (default: the labels' "criticalityFile", if any)
+${CALENDAR_USAGE}
   --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --json               print the report as JSON instead of a table
   --record             also store a summary in the model's meta.json ("evaluation")
@@ -43,6 +45,7 @@ export const options = {
   pcap: { type: 'string', multiple: true },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...CALENDAR_FLAGS,
   models: { type: 'string' },
   json: { type: 'boolean' },
   record: { type: 'boolean' },
@@ -109,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
       ioc: values.ioc ?? relativeTo(values.labels, labels.iocFile),
       criticality: values.criticality ?? relativeTo(values.labels, labels.criticalityFile),
       sensor: 'evaluate',
+      calendar: calendarFrom(values, 'evaluate', model.meta.baseline.calendar),
     });
   } catch (err) {
     throw new CliError(`evaluate: ${(err as Error).message}`, 1);

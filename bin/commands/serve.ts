@@ -14,6 +14,7 @@ import {
   type EmbeddedInflux,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { parseDuration, parseFlags } from '../options.ts';
 
@@ -56,6 +57,7 @@ in-process sensor:
   --model VERSION      model for detection (default: the live one in --models; none: no detection)
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets)
+${CALENDAR_USAGE}
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --server http://THIS:8080 --server-token <token of role sensor>
@@ -90,6 +92,7 @@ export const options = {
   model: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...CALENDAR_FLAGS,
 } as const;
 
 type ServeValues = ReturnType<typeof parse>['values'];
@@ -206,7 +209,8 @@ export async function run(argv: string[]): Promise<number> {
     let engine: DetectionEngine | null = null;
     if (values.model !== 'none') {
       try {
-        engine = new DetectionEngine(await loadModel(values.model ?? 'latest', { modelsDir }), { sensor, ioc: values.ioc, criticality: values.criticality });
+        const model = await loadModel(values.model ?? 'latest', { modelsDir });
+        engine = new DetectionEngine(model, { sensor, ioc: values.ioc, criticality: values.criticality, calendar: calendarFrom(values, 'serve', model.meta.baseline.calendar) });
       } catch (err) {
         process.stderr.write(`spanwatch serve: no detection (${(err as Error).message})\n`);
       }

@@ -10,6 +10,7 @@ import {
 import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } from '../../store/index.ts';
 import { join } from 'node:path';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { fromEnv, modelsDirFrom, parseDuration, parseFlags } from '../options.ts';
 
 export const help = `usage: spanwatch train (--jsonl FILE... | --pcap FILE... | --influx URL --from T --to T) [options]
@@ -70,6 +71,7 @@ export const options = {
   seed: { type: 'string' },
   epochs: { type: 'string' },
   'min-windows': { type: 'string' },
+  ...CALENDAR_FLAGS,
   models: { type: 'string' },
   promote: { type: 'boolean' },
   list: { type: 'boolean' },
@@ -187,6 +189,7 @@ export async function run(argv: string[]): Promise<number> {
     epochs: Math.max(1, positiveInt(values.epochs, '--epochs', 10)),
     minWindows: positiveInt(values['min-windows'], '--min-windows', DEFAULT_MIN_WINDOWS),
     exclude: values.exclude ? readExcludeRanges(values.exclude) : [],
+    calendar: calendarFrom(values, 'train'),
     onProgress,
     sources: [
       ...(values.jsonl ?? []).map((f) => `jsonl:${f}`),

@@ -4,6 +4,7 @@ import type { WindowStats } from '../../capture/index.ts';
 import { DetectionEngine, loadModel, type Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { modelsDirFrom } from '../options.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export const detectFlags = {
@@ -11,6 +12,7 @@ export const detectFlags = {
   models: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...CALENDAR_FLAGS,
 } as const;
 
 export const detectHelp = `detection:
@@ -18,13 +20,16 @@ export const detectHelp = `detection:
                        live version); anomalies go to every output as {"type":"anomaly",...}
   --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --ioc FILE           IOC list (IPs, CIDRs, domains; one per line), re-read when it changes
-  --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)`;
+  --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)
+${CALENDAR_USAGE}`;
 
 export interface DetectValues {
   model?: string;
   models?: string;
   ioc?: string;
   criticality?: string;
+  timezone?: string;
+  holidays?: string;
 }
 
 class DetectSink implements RecordSink {
@@ -65,7 +70,7 @@ export async function openDetectSink(values: DetectValues, ctx: { sensor: string
     if (model.meta.windowMs !== ctx.windowMs) {
       throw new Error(`model ${model.meta.version} was trained on ${model.meta.windowMs} ms windows; run the sensor with --window ${model.meta.windowMs}ms or train a model for ${ctx.windowMs} ms windows`);
     }
-    engine = new DetectionEngine(model, { ioc: values.ioc, criticality: values.criticality, sensor: ctx.sensor });
+    engine = new DetectionEngine(model, { ioc: values.ioc, criticality: values.criticality, sensor: ctx.sensor, calendar: calendarFrom(values, 'sensor', model.meta.baseline.calendar) });
   } catch (err) {
     throw new CliError(`sensor --model: ${(err as Error).message}`, 1);
   }

@@ -2,7 +2,6 @@
 // appearing — powered off, crashed, rebooted or unplugged — while the rest of the network keeps
 // talking. When it shows up again the incident closes with a "returned" update.
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
-import { hourOfDay } from '../timeSlots.ts';
 import { presentHosts } from '../features.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
@@ -23,6 +22,7 @@ export class HostSilentDetector implements Detector {
   private readonly state = new Map<string, HostState>();
   private regular: Array<{ host: string; ratio: number; windows: number }> = [];
   private regularHour = -1;
+  private regularDayTypeHour = -1;
   private readonly present = new Set<string>();
 
   constructor(
@@ -33,8 +33,9 @@ export class HostSilentDetector implements Detector {
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
-    const hour = hourOfDay(w.start);
-    if (hour !== this.regularHour) this.refreshRegular(w.start, hour);
+    const slot = this.baseline.calendar.slot(w.start);
+    const hour = slot.hourOfDay;
+    if (slot.hourOfWeek !== this.regularHour || slot.dayTypeHour !== this.regularDayTypeHour) this.refreshRegular(w.start, hour, slot.hourOfWeek, slot.dayTypeHour);
     presentHosts(w, this.present);
     const networkQuiet = w.health.packetsSeen === 0 && w.directions.outbound.packets + w.directions.inbound.packets + w.directions.internal.packets === 0;
     const end = w.start + w.durationMs;
@@ -68,8 +69,9 @@ export class HostSilentDetector implements Detector {
     }
   }
 
-  private refreshRegular(start: number, hour: number): void {
-    this.regularHour = hour;
+  private refreshRegular(start: number, hour: number, hourOfWeek: number, dayTypeHour: number): void {
+    this.regularHour = hourOfWeek;
+    this.regularDayTypeHour = dayTypeHour;
     this.regular = [];
     for (const host of this.hosts) {
       const p = this.baseline.presence(`presence:${host}`, start);

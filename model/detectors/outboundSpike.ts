@@ -5,7 +5,6 @@ import { HEADER_BYTES_PER_PACKET, HOST_FEATURES, NETWORK_FEATURES, activeHosts, 
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
-import { describeSlot, hourOfDay } from '../timeSlots.ts';
 import type { DetectorLimits } from '../detectorLimits.ts';
 import { RollingUpload } from './uploadVolume.ts';
 
@@ -49,7 +48,7 @@ export class OutboundSpikeDetector implements Detector {
       fired.add(h.host);
       const remote = h.topRemote ?? topReceiver(ctx);
       out.push(this.finding(`host:${h.host}`, { localHost: h.host, ...(remote ? { remote } : {}) }, payload, band, own ? 'host.payloadOut' : 'hosts.maxPayloadOut',
-        `${h.host} sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}${remote ? `, mostly to ${remote}` : ''}`,
+        `${h.host} sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${this.baseline.calendar.describe(band.exp.slot, w.start)}${remote ? `, mostly to ${remote}` : ''}`,
         [
           { feature: 'host.payloadOut', observed: payload, expected: band.median, excess: value - band.exp.high },
         ]));
@@ -63,7 +62,7 @@ export class OutboundSpikeDetector implements Detector {
     if (!band || !fires(band, payload)) return;
     const remote = topReceiver(ctx);
     out.push(this.finding('network', remote ? { remote } : {}, payload, band, 'outbound.payload',
-      `the network sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${describeSlot(band.exp.slot, w.start)}`,
+      `the network sent ${formatBytes(payload)}/s out, expected at most ${formatBytes(band.high)}/s ${this.baseline.calendar.describe(band.exp.slot, w.start)}`,
       [{ feature: 'outbound.payload', observed: payload, expected: band.median, excess: v - band.exp.high }]));
   }
 
@@ -71,7 +70,7 @@ export class OutboundSpikeDetector implements Detector {
   private minuteVolumes(ctx: WindowContext, out: Finding[], fired: Set<string>): boolean {
     const { w } = ctx;
     this.rolling ??= new RollingUpload(w.durationMs);
-    const hour = hourOfDay(w.start);
+    const hour = this.baseline.calendar.slot(w.start).hourOfDay;
     const anyHost = this.limits.uploadMinuteMaxAnyHost[hour] ?? 0;
     let any = false;
     const rolling = this.rolling;

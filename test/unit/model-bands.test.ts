@@ -63,7 +63,7 @@ describe('expectedBands', () => {
     expect(bytes!.points).toHaveLength(24);
     const quiet = at(bytes!, from + 3 * HOUR);
     const noon = at(bytes!, from + 12 * HOUR);
-    expect(noon.slot).toBe('hour-of-day');
+    expect(noon.slot).toBe('day-type-hour');
     expect(noon.low).toBeGreaterThan(quiet.high);
     expect(noon.maturity).toBeGreaterThan(0);
     // every training window lies within its hour's band (1st … 99th percentile, with rounding slack)
@@ -95,7 +95,7 @@ describe('expectedBands', () => {
     expect(bands.host).toMatchObject({ host: HOST, known: true, series: 'host.payloadOut', unit: 'bytes/s' });
     const noon = at(bands.host!, from + 12 * HOUR);
     const night = at(bands.host!, from + 3 * HOUR);
-    expect(noon.slot).toBe('hour-of-day');
+    expect(noon.slot).toBe('day-type-hour');
     // payload is bytes beyond 66 header bytes per packet (packetsOut = bytes/1000)
     const payloadPerS = BUSY_OUT_PER_S * (1 - 66 / 1000);
     expect(noon.low).toBeLessThan(payloadPerS);
