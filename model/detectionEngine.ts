@@ -11,9 +11,11 @@ import type { Detector, Finding, WindowContext } from './detectors/finding.ts';
 import { HostSilentDetector } from './detectors/hostSilent.ts';
 import { KnownRemotes, NewDestinationDetector } from './detectors/newDestination.ts';
 import { OutboundSpikeDetector } from './detectors/outboundSpike.ts';
+import { UploadBudgetDetector } from './detectors/uploadBudget.ts';
+import { HostBaselines } from './hostBaselines.ts';
 import { ScanDetector } from './detectors/scan.ts';
 import { ThreatIntelDetector } from './detectors/threatIntel.ts';
-import { FEATURE_COUNT, extractFeatures } from './features.ts';
+import { FEATURE_COUNT, extractFeatures, windowCaptureLoss } from './features.ts';
 import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
@@ -35,9 +37,6 @@ export interface DetectionOptions {
   now?: () => number;
 }
 
-/** A window counts as lossy when the capture dropped more than this share of its packets. */
-export const CAPTURE_LOSS_RATIO = 0.001;
-
 export class DetectionEngine {
   private readonly detectors: Array<{ kind: AnomalyKind; detector: Detector }> = [];
   private tracker: IncidentTracker | null = null;
@@ -50,15 +49,17 @@ export class DetectionEngine {
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
     const baseline = new SeasonalBaseline(meta.baseline, opts.calendar);
+    const hosts = new HostBaselines(meta.hostBaselines, baseline.calendar);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
-      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, meta.limits) },
+      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, hosts) },
+      { kind: 'outbound-spike', detector: new UploadBudgetDetector(hosts) },
       { kind: 'scan', detector: new ScanDetector(meta.limits) },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
-      { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
+      { kind: 'host-silent', detector: new HostSilentDetector(hosts, baseline) },
       { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },
       { kind: 'dns-tunnel', detector: new DnsTunnelDetector(meta.limits) },
       { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
@@ -78,8 +79,7 @@ export class DetectionEngine {
       now: this.opts.now ?? Date.now,
     });
     extractFeatures(w, this.features);
-    const h = w.health;
-    const captureLoss = h.lossRatio > CAPTURE_LOSS_RATIO || (h.packetsIfDropped > 0 && h.packetsIfDropped / Math.max(1, h.packetsSeen) > CAPTURE_LOSS_RATIO);
+    const captureLoss = windowCaptureLoss(w);
     const ctx: WindowContext = { w, features: this.features, captureLoss };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);

@@ -10,14 +10,10 @@ export interface DetectorLimits {
   synUnansweredMax: number;
   /** most distinct names one client asked under one registered domain within the DNS horizon */
   dnsDistinctNamesMax: number;
-  /** largest outbound payload of any one host within a minute, per hour of day (UTC), bytes */
-  uploadMinuteMaxAnyHost: number[];
-  /** the same per baseline host */
-  uploadMinuteMax: Record<string, number[]>;
 }
 
 export function emptyLimits(): DetectorLimits {
-  return { scanVerticalMax: 0, scanHorizontalMax: {}, synUnansweredMax: 0, dnsDistinctNamesMax: 0, uploadMinuteMaxAnyHost: new Array<number>(24).fill(0), uploadMinuteMax: {} };
+  return { scanVerticalMax: 0, scanHorizontalMax: {}, synUnansweredMax: 0, dnsDistinctNamesMax: 0 };
 }
 
 /** How far above the training maximum a pattern must go before it counts. */

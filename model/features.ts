@@ -174,3 +174,12 @@ export function presentHosts(w: WindowStats, out: Set<string>): Set<string> {
   for (const d of w.dns.names) out.add(d.client);
   return out;
 }
+
+/** A window counts as lossy when the capture dropped more than this share of its packets. */
+export const CAPTURE_LOSS_RATIO = 0.001;
+
+/** Whether the capture lost enough of a window that its absences and gaps are unknown. */
+export function windowCaptureLoss(w: WindowStats): boolean {
+  const h = w.health;
+  return h.lossRatio > CAPTURE_LOSS_RATIO || (h.packetsIfDropped > 0 && h.packetsIfDropped / Math.max(1, h.packetsSeen) > CAPTURE_LOSS_RATIO);
+}

@@ -3,6 +3,7 @@ import type { BaselineJson } from './seasonalBaseline.ts';
 import type { Normalisation } from './normalisation.ts';
 import type { AutoencoderNet, ErrorThreshold, SavedModel } from './autoencoder.ts';
 import type { DetectorLimits } from './detectorLimits.ts';
+import type { HostBaselineJson } from './hostBaselines.ts';
 
 export interface TrainingRecord {
   /** event time of the first window and the end of the last one, ms */
@@ -39,10 +40,8 @@ export interface ModelMeta {
   knownRemotes: { addresses: string[] };
   /** local|remote|port triples that connected at regular intervals during training */
   periodicPairs: string[];
-  /** local hosts with their own baseline */
-  hosts: string[];
-  /** per host, per hour of day (UTC): the longest absence seen in training, ms */
-  hostMaxGapMs: Record<string, number[]>;
+  /** every local host seen in training, with its compact per-slot baseline, its role and the peer groups */
+  hostBaselines: HostBaselineJson;
   limits: DetectorLimits;
   /** mean and standard deviation of every feature over the training windows (the 3-sigma peer) */
   moments: { mean: number[]; std: number[] };

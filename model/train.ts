@@ -97,14 +97,8 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
   }
 
   opts.onProgress?.({ phase: 'baseline', done: set.count });
-  const hosts = set.hosts();
-  const hostSet = new Set(hosts);
-  const hostFeatureNames = new Set(HOST_FEATURES.map((f) => f.name));
-  const built = set.baseline.build((key) => (key.startsWith('presence:') ? 0 : minSpreadOf(key, hostFeatureNames)));
-  for (const key of Object.keys(built.keys)) {
-    const m = /^(?:host|presence):(.+?)(?::host\.[a-zA-Z]+)?$/.exec(key);
-    if (m && !hostSet.has(m[1]!)) delete built.keys[key];
-  }
+  const built = set.baseline.build(minSpreadOf);
+  const hostBaselines = set.hostBuilder.build();
 
   const n = set.count;
   const norm = fitNormalisation(set.rows, n, FEATURE_COUNT);
@@ -165,9 +159,8 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     baseline: built,
     knownRemotes: set.knownRemotes(),
     periodicPairs: set.periodicPairs(),
-    hosts,
-    hostMaxGapMs: set.hostMaxGaps(hosts),
-    limits: set.detectorLimits(hosts),
+    hostBaselines,
+    limits: set.detectorLimits(),
     moments: set.moments(),
   };
   opts.onProgress?.({ phase: 'done', done: n });
@@ -175,9 +168,8 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
 }
 
 /** The narrowest band a key's spread may have: volumes vary by at least ×1.5 between windows. */
-function minSpreadOf(key: string, hostFeatures: Set<string>): number {
-  const name = key.startsWith('host:') ? key.slice(key.lastIndexOf(':') + 1) : key;
-  const spec = NETWORK_FEATURES.find((f) => f.name === name) ?? (hostFeatures.has(name) ? HOST_FEATURES.find((f) => f.name === name) : undefined);
+function minSpreadOf(key: string): number {
+  const spec = NETWORK_FEATURES.find((f) => f.name === key);
   if (!spec) return 0.1;
   if (spec.scale === 'log1p-rate') return Math.log(1.5);
   if (spec.scale === 'share') return 0.05;

@@ -3,13 +3,13 @@
 // that does not involve the autoencoder.
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
-import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, activeHosts, extractFeatures, hostFeatures, presentHosts } from './features.ts';
+import { FEATURE_COUNT, NETWORK_FEATURES, activeHosts, extractFeatures, windowCaptureLoss } from './features.ts';
+import { HostBaselineBuilder } from './hostBaselines.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { SiteCalendar } from './timeSlots.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
 import { DnsNameCounter } from './detectors/dnsTunnel.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
-import { RollingUpload } from './detectors/uploadVolume.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
 
 export interface TimeRange { start: number; end: number }
@@ -17,7 +17,6 @@ export interface TimeRange { start: number; end: number }
 const MAX_REMOTES_TRACKED = 200_000;
 const MAX_KNOWN_ADDRESSES = 50_000;
 const MAX_PERIODIC_PAIRS = 10_000;
-export const MAX_BASELINE_HOSTS = 200;
 
 export class TrainingSet {
   rows = new Float32Array(FEATURE_COUNT * 1024);
@@ -31,22 +30,18 @@ export class TrainingSet {
   private readonly sum = new Float64Array(FEATURE_COUNT);
   private readonly sumSq = new Float64Array(FEATURE_COUNT);
   private readonly remoteBytes = new Map<string, number>();
-  private readonly hostPresence = new Map<string, number>();
-  /** per host: when it was last seen, and per hour of day the longest absence that began in that hour (capped at the hour's end) */
-  private readonly hostGaps = new Map<string, { last: number; maxGap: number[] }>();
   private readonly periodic = new Set<string>();
   private readonly limits = emptyLimits();
   private scans: ScanCounter | null = null;
-  private uploads: RollingUpload | null = null;
-  private readonly uploadMax = new Map<string, number[]>();
   private readonly dns = new DnsNameCounter();
   private readonly beacons = new BeaconTracker();
   private readonly f = new Float64Array(FEATURE_COUNT);
-  private readonly hostKeys = new Map<string, string[]>();
-  private readonly hf = new Float64Array(HOST_FEATURES.length);
-  private readonly present = new Set<string>();
 
-  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {}
+  readonly hostBuilder: HostBaselineBuilder;
+
+  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {
+    this.hostBuilder = new HostBaselineBuilder(calendar);
+  }
 
   get baseline(): SeasonalBaselineBuilder {
     if (!this.builder) throw new Error('no training window was added');
@@ -56,6 +51,7 @@ export class TrainingSet {
   add(w: WindowStats): void {
     if (this.exclude.some((r) => w.start < r.end && w.start + w.durationMs > r.start)) {
       this.excluded++;
+      this.hostBuilder.unknown(w);
       return;
     }
     if (this.count === 0) {
@@ -87,28 +83,12 @@ export class TrainingSet {
       if (spec.seasonal) this.baseline.add(spec.name, w.start, this.f[j]!);
     }
     for (const h of activeHosts(w)) {
-      hostFeatures(h, w.durationMs, this.hf);
-      const keys = this.keysOf(h.host);
-      for (let k = 0; k < HOST_FEATURES.length; k++) this.baseline.add(keys[k]!, w.start, this.hf[k]!, false);
       const syn = (h.tcpSynUnanswered * 1000) / w.durationMs;
       if (syn > this.limits.synUnansweredMax) this.limits.synUnansweredMax = syn;
     }
-    for (const host of presentHosts(w, this.present)) {
-      this.baseline.add(this.keysOf(host)[HOST_FEATURES.length]!, w.start, 1, false);
-      this.hostPresence.set(host, (this.hostPresence.get(host) ?? 0) + 1);
-      const g = this.hostGaps.get(host);
-      if (!g) {
-        this.hostGaps.set(host, { last: w.start, maxGap: new Array<number>(24).fill(0) });
-        continue;
-      }
-      const gapStart = g.last + w.durationMs;
-      if (w.start > gapStart) {
-        const gap = Math.min(w.start, this.calendar.hourEnd(gapStart)) - gapStart;
-        const h = this.calendar.slot(gapStart).hourOfDay;
-        if (gap > g.maxGap[h]!) g.maxGap[h] = gap;
-      }
-      g.last = w.start;
-    }
+    // a lossy window says nothing reliable about who was there: neither presence nor absence
+    if (windowCaptureLoss(w)) this.hostBuilder.unknown(w);
+    else this.hostBuilder.add(w);
     for (const r of w.topRemoteEndpoints) {
       const b = this.remoteBytes.get(r.host);
       if (b !== undefined) this.remoteBytes.set(r.host, b + r.bytesOut + r.bytesIn);
@@ -117,28 +97,10 @@ export class TrainingSet {
     for (const fs of w.flowStarts) {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
-    this.uploads ??= new RollingUpload(w.durationMs);
-    const hour = this.calendar.slot(w.start).hourOfDay;
-    for (const [host, bytes] of this.uploads.add(w)) {
-      let m = this.uploadMax.get(host);
-      if (!m) { m = new Array<number>(24).fill(0); this.uploadMax.set(host, m); }
-      if (bytes > m[hour]!) m[hour] = bytes;
-      if (bytes > this.limits.uploadMinuteMaxAnyHost[hour]!) this.limits.uploadMinuteMaxAnyHost[hour] = bytes;
-    }
     this.scans ??= ScanCounter.forWindow(w.durationMs);
     this.scans.add(w);
     this.dns.add(w);
     for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
-  }
-
-  /** Baseline keys of a host's features, then its presence key (built once per host). */
-  private keysOf(host: string): string[] {
-    let k = this.hostKeys.get(host);
-    if (!k) {
-      k = [...HOST_FEATURES.map((f) => `host:${host}:${f.name}`), `presence:${host}`];
-      this.hostKeys.set(host, k);
-    }
-    return k;
   }
 
   /** Rows hashed so far (the data hash recorded in meta.json). */
@@ -157,16 +119,9 @@ export class TrainingSet {
     return { mean, std };
   }
 
-  detectorLimits(hosts: readonly string[]): DetectorLimits {
-    const uploadMinuteMax: Record<string, number[]> = {};
-    for (const h of hosts) {
-      const m = this.uploadMax.get(h);
-      if (m) uploadMinuteMax[h] = [...m];
-    }
+  detectorLimits(): DetectorLimits {
     return {
       ...this.limits,
-      uploadMinuteMaxAnyHost: [...this.limits.uploadMinuteMaxAnyHost],
-      uploadMinuteMax,
       scanVerticalMax: this.scans?.maxVertical ?? 0,
       scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
       dnsDistinctNamesMax: this.dns.max,
@@ -176,22 +131,6 @@ export class TrainingSet {
   knownRemotes(): { addresses: string[] } {
     const ranked = [...this.remoteBytes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     return { addresses: ranked.slice(0, MAX_KNOWN_ADDRESSES).map(([h]) => h).sort() };
-  }
-
-  /** The local hosts seen most often, which get their own baseline. */
-  hosts(): string[] {
-    return [...this.hostPresence.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, MAX_BASELINE_HOSTS)
-      .map(([h]) => h)
-      .sort();
-  }
-
-  /** Longest absence per hour of day for the given hosts, ms. */
-  hostMaxGaps(hosts: readonly string[]): Record<string, number[]> {
-    const out: Record<string, number[]> = {};
-    for (const h of hosts) out[h] = [...(this.hostGaps.get(h)?.maxGap ?? new Array<number>(24).fill(0))];
-    return out;
   }
 
   periodicPairs(): string[] {

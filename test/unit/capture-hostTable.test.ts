@@ -6,7 +6,8 @@ import { CapturePipeline, frameRecord, type PacketRecord, type WindowStats } fro
 import { TCP, tcpFrame, udpFrame } from '../../datasets/index.ts';
 import { OutboundSpikeDetector } from '../../model/detectors/outboundSpike.ts';
 import type { Finding } from '../../model/detectors/finding.ts';
-import { emptyLimits } from '../../model/detectorLimits.ts';
+import { HostBaselines } from '../../model/hostBaselines.ts';
+import { SiteCalendar } from '../../model/timeSlots.ts';
 import { FEATURE_COUNT, extractFeatures } from '../../model/features.ts';
 import { SeasonalBaseline } from '../../model/seasonalBaseline.ts';
 
@@ -96,7 +97,7 @@ describe('outbound-spike names the host that sent the upload', () => {
   it('the uploading workstation and its receiver, never the file server pushing data inside the network', () => {
     const { windows } = traffic(70);
     const baseline = new SeasonalBaseline({ spanMs: 0, windowMs: 1000, windowsHow: [], windowsHod: [], windowsAll: 0, keys: {} });
-    const detector = new OutboundSpikeDetector(baseline, emptyLimits());
+    const detector = new OutboundSpikeDetector(baseline, new HostBaselines({ hosts: {}, roles: {}, groups: {}, windows: [], hours: [] }, SiteCalendar.UTC));
     const features = new Float64Array(FEATURE_COUNT);
     const findings: Finding[] = [];
     for (const w of windows) detector.detect({ w, features: extractFeatures(w, features), captureLoss: false }, findings);

@@ -6,11 +6,11 @@ import { emptyWindowStats, type WindowStats } from '../../capture/index.ts';
 import { SeasonalBaseline, SeasonalBaselineBuilder } from '../../model/seasonalBaseline.ts';
 import { CalendarError, SiteCalendar, parseHolidays } from '../../model/timeSlots.ts';
 import { HostSilentDetector } from '../../model/detectors/hostSilent.ts';
+import { HostBaselineBuilder, HostBaselines } from '../../model/hostBaselines.ts';
 import type { Finding } from '../../model/detectors/finding.ts';
 import { hostStats } from './model-synthetic.ts';
 
 const H = 3_600_000;
-const D = 24 * H;
 
 describe('SiteCalendar', () => {
   it('puts event times in the site\'s local hour, day of week and kind of day, across DST', () => {
@@ -37,24 +37,33 @@ describe('SiteCalendar', () => {
   });
 });
 
-/** Five weekdays (Mon 2024-03-04 … Fri) of 10 s windows 08:00–18:00 local, in which HOST always talks. */
-function weekdayBaseline(calendar: SiteCalendar): { baseline: SeasonalBaseline; windows: number } {
+function officeWindow(start: number, withHost: boolean): WindowStats {
+  const w = emptyWindowStats('t', start, 10_000);
+  w.localHosts = [hostStats('10.0.0.99', 5000, 5000), ...(withHost ? [hostStats('10.0.0.5', 5000, 5000)] : [])];
+  w.topLocalHosts = w.localHosts;
+  w.health.packetsSeen = 20;
+  w.directions.outbound.packets = 10;
+  return w;
+}
+
+/** Five weekdays (Mon 2024-03-04 … Fri) of 10 s windows 08:00–18:00 local, in which 10.0.0.5 always talks. */
+function weekdayBaseline(calendar: SiteCalendar): { baseline: SeasonalBaseline; hosts: HostBaselines } {
   const b = new SeasonalBaselineBuilder(1, 10_000, calendar);
-  let windows = 0;
+  const hb = new HostBaselineBuilder(calendar);
   for (let day = 0; day < 5; day++) {
     const dayStart = Date.UTC(2024, 2, 4 + day) - calendar.offsetMs(Date.UTC(2024, 2, 4 + day, 12));
     for (let t = dayStart + 8 * H; t < dayStart + 18 * H; t += 10_000) {
       b.window(t);
       b.add('presence:10.0.0.5', t, 1, false);
       b.add('outbound.payload', t, 10);
-      windows++;
+      hb.add(officeWindow(t, true));
     }
   }
-  return { baseline: new SeasonalBaseline(b.build(() => 0.1)), windows };
+  return { baseline: new SeasonalBaseline(b.build(() => 0.1)), hosts: new HostBaselines(hb.build(), calendar) };
 }
 
 describe('day-type slots', () => {
-  const { baseline } = weekdayBaseline(new SiteCalendar('Europe/Berlin'));
+  const { baseline, hosts } = weekdayBaseline(new SiteCalendar('Europe/Berlin'));
 
   it('records the calendar with the baseline and expects a weekday hour from weekdays', () => {
     expect(baseline.json.calendar).toEqual({ timeZone: 'Europe/Berlin', holidays: [] });
@@ -77,16 +86,9 @@ describe('day-type slots', () => {
   });
 
   it('host-silent: a regular weekday host quiet all Saturday raises nothing; quiet on a Tuesday it does', () => {
-    const windowsOf = (start: number, n: number, withHost: boolean): WindowStats[] => Array.from({ length: n }, (_, i) => {
-      const w = emptyWindowStats('t', start + i * 10_000, 10_000);
-      w.localHosts = [hostStats('10.0.0.99', 5000, 5000), ...(withHost ? [hostStats('10.0.0.5', 5000, 5000)] : [])];
-      w.topLocalHosts = w.localHosts;
-      w.health.packetsSeen = 20;
-      w.directions.outbound.packets = 10;
-      return w;
-    });
+    const windowsOf = (start: number, n: number, withHost: boolean): WindowStats[] => Array.from({ length: n }, (_, i) => officeWindow(start + i * 10_000, withHost));
     const run = (start: number): Finding[] => {
-      const d = new HostSilentDetector(baseline, ['10.0.0.5'], { '10.0.0.5': new Array<number>(24).fill(10_000) });
+      const d = new HostSilentDetector(hosts, baseline);
       const out: Finding[] = [];
       for (const w of [...windowsOf(start, 6, true), ...windowsOf(start + 60_000, 180, false)]) d.detect({ w, features: new Float64Array(0), captureLoss: false }, out);
       return out;
