@@ -88,15 +88,29 @@ export class HostSilentDetector implements Detector {
 
   private refreshRegular(slot: number): void {
     this.regularSlot = slot;
-    this.regular = [];
+    const before = this.regular;
+    this.regular = this.collectRegular(slot);
+    // a silence that was counting (not yet reported) for a host that is no longer expected ends
+    // here: when the host is expected again hours later it starts from zero, not from a stale
+    // start that would make it "silent for an hour" in its first quiet window
+    const now = new Set(this.regular.map((r) => r.host));
+    for (const r of before) {
+      const s = this.state.get(r.host);
+      if (s && !s.reported && !now.has(r.host)) this.state.delete(r.host);
+    }
+  }
+
+  private collectRegular(slot: number): Regular[] {
+    const regular: Regular[] = [];
     // a slot training saw too little of has no regular hosts: unknown is not absent
-    if (this.hosts.slotWindows(slot).hours < MATURE_HOST_HOURS) return;
+    if (this.hosts.slotWindows(slot).hours < MATURE_HOST_HOURS) return regular;
     for (const host of this.hosts.hosts) {
       const v = this.hosts.ownSlot(host, slot)!;
       if (v.hours >= MATURE_HOST_HOURS && v.presence >= REGULAR_PRESENCE && v.maxGapMs <= REGULAR_MAX_GAP_MS) {
-        this.regular.push({ host, ratio: v.presence, maxGapMs: v.maxGapMs, hours: v.hours });
+        regular.push({ host, ratio: v.presence, maxGapMs: v.maxGapMs, hours: v.hours });
       }
     }
+    return regular;
   }
 
   private finding(r: Regular, s: HostState, until: number, returned: boolean): Finding {

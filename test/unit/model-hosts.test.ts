@@ -173,3 +173,30 @@ describe('host-silent over known windows only', () => {
     expect(clean[0]!.summary).toMatch(/has sent no packet for \d+ s/);
   });
 });
+
+describe('host-silent never reports a stale silence', () => {
+  it('a quiet stretch at the end of one expected hour does not carry over to the next hour it is expected in', () => {
+    // trained: 10.2.0.7 sends in every 10 s window 10:00–11:00 and 12:00–13:00, and only every
+    // 200 s (5 % of windows, not regular) 11:00–12:00
+    const b = new HostBaselineBuilder(SiteCalendar.UTC);
+    const win = (t: number, withHost: boolean): WindowStats => {
+      const w = emptyWindowStats('t', t, 10_000);
+      w.localHosts = [host('10.2.0.1', 500, WEB), ...(withHost ? [host('10.2.0.7', 500, WEB)] : [])];
+      w.topLocalHosts = w.localHosts;
+      w.health.packetsSeen = 10;
+      w.directions.outbound.packets = 10;
+      return w;
+    };
+    const expectedAt = (t: number): boolean => { const h = (t % DAY) / H; return (h >= 10 && h < 11) || (h >= 12 && h < 13) || (h >= 11 && h < 12 && t % 200_000 === 0); };
+    for (let d = 0; d < 3; d++) for (let t = MONDAY + d * DAY + 9 * H; t < MONDAY + d * DAY + 14 * H; t += 10_000) b.add(win(t, expectedAt(t)));
+    const hb = new HostBaselines(b.build(), SiteCalendar.UTC);
+    const day = MONDAY + 3 * DAY;
+    const windows: WindowStats[] = [];
+    for (let t = day + 10 * H + 50 * MIN; t < day + 12 * H + 10 * MIN; t += 10_000) {
+      // quiet for the last 10 s of 10:xx, its sparse self through 11:xx, quiet for the first 10 s of 12:00
+      const present = t < day + 10 * H + 59 * MIN + 50_000 || t >= day + 12 * H + 10_000 || (t >= day + 11 * H && t < day + 12 * H && t % 200_000 === 0);
+      windows.push(win(t, present));
+    }
+    expect(run(new HostSilentDetector(hb, baseline), windows).map((f) => f.summary)).toEqual([]);
+  });
+});
