@@ -13,6 +13,7 @@ import { KnownRemotes, NewDestinationDetector } from './detectors/newDestination
 import { OutboundSpikeDetector } from './detectors/outboundSpike.ts';
 import { UploadBudgetDetector } from './detectors/uploadBudget.ts';
 import { HostBaselines } from './hostBaselines.ts';
+import { HostDeviationDetector } from './detectors/hostDeviation.ts';
 import { ScanDetector } from './detectors/scan.ts';
 import { ThreatIntelDetector } from './detectors/threatIntel.ts';
 import { FEATURE_COUNT, extractFeatures, windowCaptureLoss } from './features.ts';
@@ -45,10 +46,12 @@ export class DetectionEngine {
   private readonly criticality: CriticalityMap | null;
   readonly deviation: DeviationDetector;
   private readonly iocs: IocList | null;
+  private readonly calendar: SiteCalendar;
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
     const baseline = new SeasonalBaseline(meta.baseline, opts.calendar);
+    this.calendar = baseline.calendar;
     const hosts = new HostBaselines(meta.hostBaselines, baseline.calendar);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
@@ -64,6 +67,7 @@ export class DetectionEngine {
       { kind: 'dns-tunnel', detector: new DnsTunnelDetector(meta.limits) },
       { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
       { kind: 'deviation', detector: this.deviation },
+      { kind: 'host-deviation', detector: new HostDeviationDetector(meta.hostModel, hosts) },
     ];
     for (const d of all) if (!opts.kinds || opts.kinds.includes(d.kind)) this.detectors.push(d);
   }
@@ -78,7 +82,7 @@ export class DetectionEngine {
       criticality: this.criticality,
       now: this.opts.now ?? Date.now,
     });
-    extractFeatures(w, this.features);
+    extractFeatures(w, this.features, this.calendar);
     const captureLoss = windowCaptureLoss(w);
     const ctx: WindowContext = { w, features: this.features, captureLoss };
     this.findings.length = 0;

@@ -4,6 +4,7 @@
 // to how a feature is computed bumps FEATURE_VERSION: a model only scores the features it
 // was trained on.
 import { SERVICES, type WindowStats, type LocalHostStats } from '../capture/index.ts';
+import { SiteCalendar } from './timeSlots.ts';
 
 export const FEATURE_VERSION = 2;
 
@@ -47,7 +48,7 @@ function buildNetworkFeatures(): FeatureSpec[] {
   rate('hosts.active', 'hosts');
   rate('hosts.maxPayloadOut', 'bytes/s');
   rate('hosts.maxPeers', 'peers');
-  for (const name of ['time.hodSin', 'time.hodCos', 'time.dowSin', 'time.dowCos']) {
+  for (const name of ['time.hodSin', 'time.hodCos', 'time.workday']) {
     f.push({ name, scale: 'cyclic', unit: '', seasonal: false });
   }
   return f;
@@ -66,8 +67,6 @@ export function featureIndex(name: string): number {
 
 export const HOST_FEATURES: readonly FeatureSpec[] = [
   { name: 'host.payloadOut', scale: 'log1p-rate', unit: 'bytes/s', seasonal: true },
-  { name: 'host.peers', scale: 'log1p-rate', unit: 'peers', seasonal: true },
-  { name: 'host.flows', scale: 'log1p-rate', unit: 'flows', seasonal: true },
 ];
 
 /** Converts a feature value back to the unit a person reads (bytes/s, hosts, share …). */
@@ -80,10 +79,10 @@ export function fromDisplay(spec: FeatureSpec, value: number): number {
 }
 
 const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
 
-/** Fills `out` (length FEATURE_COUNT) with the window's features; allocates nothing. */
-export function extractFeatures(w: WindowStats, out: Float64Array): Float64Array {
+/** Fills `out` (length FEATURE_COUNT) with the window's features; allocates nothing. Time
+ * features are in the site's calendar: local hour of day, and whether it is a working day. */
+export function extractFeatures(w: WindowStats, out: Float64Array, calendar: SiteCalendar = SiteCalendar.UTC): Float64Array {
   const perSec = 1000 / Math.max(1, w.durationMs);
   const lr = (v: number): number => Math.log1p(Math.max(0, v) * perSec);
   const lc = (v: number): number => Math.log1p(Math.max(0, v));
@@ -125,13 +124,15 @@ export function extractFeatures(w: WindowStats, out: Float64Array): Float64Array
   out[i++] = lc(hosts.length);
   out[i++] = lr(maxOut);
   out[i++] = lc(maxPeers);
-  const dayPhase = (2 * Math.PI * (((w.start % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
-  // 1970-01-01 was a Thursday; shift so the week phase starts on Monday 00:00 UTC.
-  const weekPhase = (2 * Math.PI * ((((w.start + 3 * DAY_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS)) / WEEK_MS;
+  const slot = calendar.slot(w.start);
+  // the hour's phase with its minutes: local time is the UTC time plus the calendar's offset
+  const local = w.start + calendar.offsetMs(w.start);
+  const dayPhase = (2 * Math.PI * (((local % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
   out[i++] = Math.sin(dayPhase);
   out[i++] = Math.cos(dayPhase);
-  out[i++] = Math.sin(weekPhase);
-  out[i++] = Math.cos(weekPhase);
+  // the kind of day, not the day of the week: a model trained on three weekdays has seen every
+  // working day's rhythm, but would find a Thursday's phase of the week new
+  out[i++] = slot.dayType === 'weekday' ? 1 : 0;
   return out;
 }
 
@@ -151,14 +152,6 @@ export function activeHosts(w: WindowStats): readonly LocalHostStats[] {
   return w.localHosts ?? w.topLocalHosts;
 }
 
-/** The per-host features of one top local host, in HOST_FEATURES order. */
-export function hostFeatures(h: LocalHostStats, durationMs: number, out: Float64Array): Float64Array {
-  const perSec = 1000 / Math.max(1, durationMs);
-  out[0] = Math.log1p(hostPayloadToRemote(h) * perSec);
-  out[1] = Math.log1p(h.peers);
-  out[2] = Math.log1p(h.flows);
-  return out;
-}
 
 /** Fills `out` with the local hosts that sent at least one packet in the window ("silent" means
  * none). A host that only received (the target of a connection attempt) may be down and does not

@@ -6,6 +6,7 @@ import { activeHosts, hostPayloadToRemote, presentHosts } from './features.ts';
 import type { WindowStats } from '../capture/index.ts';
 import { HOURS_PER_DAY, type SiteCalendar } from './timeSlots.ts';
 import { RollingUpload } from './detectors/uploadVolume.ts';
+import { decodeProfile } from './hostProfile.ts';
 
 /** workday (weekday) and non-workday (weekend, holiday) × hour of day */
 export const HOST_SLOTS = 2 * HOURS_PER_DAY;
@@ -29,6 +30,9 @@ export interface HostBaselineJson {
   /** known (not lossy, not excluded) windows and distinct hours per slot */
   windows: number[];
   hours: number[];
+  /** host → its mean 15-minute behaviour profile (the host model's "typical"), and per peer group the mean of its members' */
+  profiles?: Record<string, string>;
+  groupProfiles?: Record<string, string>;
 }
 
 export function hostSlot(calendar: SiteCalendar, ms: number): number {
@@ -269,10 +273,14 @@ export const MATURE_HOST_HOURS = 2;
 export class HostBaselines {
   private readonly own = new Map<string, Float64Array>();
   private readonly groups = new Map<string, Float64Array>();
+  private readonly profiles = new Map<string, Float64Array>();
+  private readonly groupProfiles = new Map<string, Float64Array>();
 
   constructor(readonly json: HostBaselineJson, readonly calendar: SiteCalendar) {
     for (const [h, t] of Object.entries(json.hosts)) this.own.set(h, decode(t));
     for (const [g, t] of Object.entries(json.groups)) this.groups.set(g, decode(t));
+    for (const [h, t] of Object.entries(json.profiles ?? {})) this.profiles.set(h, decodeProfile(t));
+    for (const [g, t] of Object.entries(json.groupProfiles ?? {})) this.groupProfiles.set(g, decodeProfile(t));
   }
 
   get hosts(): IterableIterator<string> {
@@ -285,6 +293,15 @@ export class HostBaselines {
 
   slotOf(ms: number): number {
     return hostSlot(this.calendar, ms);
+  }
+
+  /** The host's typical behaviour profile: its own, else its peer group's (a host never seen). */
+  typicalProfile(host: string): { profile: Float64Array; source: string } | null {
+    const own = this.profiles.get(host);
+    if (own) return { profile: own, source: 'own' };
+    const g = this.peerGroup(host);
+    const peer = this.groupProfiles.get(g);
+    return peer ? { profile: peer, source: g } : null;
   }
 
   /** Known windows and hours of training in a slot. */

@@ -4,6 +4,7 @@ import type { Normalisation } from './normalisation.ts';
 import type { AutoencoderNet, ErrorThreshold, SavedModel } from './autoencoder.ts';
 import type { DetectorLimits } from './detectorLimits.ts';
 import type { HostBaselineJson } from './hostBaselines.ts';
+import type { HostModelJson } from './hostModel.ts';
 
 export interface TrainingRecord {
   /** event time of the first window and the end of the last one, ms */
@@ -42,6 +43,8 @@ export interface ModelMeta {
   periodicPairs: string[];
   /** every local host seen in training, with its compact per-slot baseline, its role and the peer groups */
   hostBaselines: HostBaselineJson;
+  /** the host autoencoder (15-minute host profiles against each host's typical profile) */
+  hostModel: HostModelJson;
   limits: DetectorLimits;
   /** mean and standard deviation of every feature over the training windows (the 3-sigma peer) */
   moments: { mean: number[]; std: number[] };

@@ -15,6 +15,7 @@ export const KIND_BASE: Record<AnomalyKind, number> = {
   'dns-tunnel': 55,
   beaconing: 50,
   'threat-intel': 65,
+  'host-deviation': 35,
 };
 
 const CRITICALITY_BONUS: Record<Criticality, number> = { low: -5, medium: 5, high: 15, critical: 25 };

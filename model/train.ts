@@ -3,12 +3,13 @@
 // same weights, thresholds and meta (apart from the creation time and wall-clock duration).
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
-import { calibrateThreshold, netFromModel, serialiseModel, trainAutoencoder, AutoencoderScorer } from './autoencoder.ts';
+import { calibrateThreshold, heldOutMargin, netFromModel, serialiseModel, trainAutoencoder, AutoencoderScorer } from './autoencoder.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, HOST_FEATURES, NETWORK_FEATURES } from './features.ts';
 import type { ModelArtifact, ModelMeta } from './modelArtifact.ts';
 import { fitNormalisation, normalise } from './normalisation.ts';
 import { loadTf } from './tfRuntime.ts';
 import { TrainingSet, type TimeRange } from './trainingSet.ts';
+import { trainHostModel } from './hostModel.ts';
 import type { SiteCalendar } from './timeSlots.ts';
 
 export type { TimeRange } from './trainingSet.ts';
@@ -32,6 +33,8 @@ export interface TrainOptions {
   maxTrainRows?: number;
   /** tail probability of the log-normal error fit where the deviation threshold sits */
   tailProbability?: number;
+  /** false alarms per day the learned models may raise on held-out normal days (default 1, half each) */
+  falseAlarmsPerDay?: number;
   /** windows overlapping these ranges (confirmed incidents) are left out */
   exclude?: readonly TimeRange[];
   /** where the windows came from (recorded in meta.json) */
@@ -98,13 +101,20 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
 
   opts.onProgress?.({ phase: 'baseline', done: set.count });
   const built = set.baseline.build(minSpreadOf);
-  const hostBaselines = set.hostBuilder.build();
 
   const n = set.count;
   const norm = fitNormalisation(set.rows, n, FEATURE_COUNT);
   const trainIdx: number[] = [];
   const heldIdx: number[] = [];
-  for (let i = 0; i < n; i++) (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1 ? heldIdx : trainIdx).push(i);
+  // calibration on held-out whole days (every third day) once three days exist: a day has its own
+  // rhythm that neighbouring windows of training days would leak; shorter data holds out every fifth window
+  const wholeDays = set.days.size >= 3;
+  const heldOut = (i: number): boolean => (wholeDays ? set.isHeldOutDay(set.rowDay[i]!) : i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1);
+  for (let i = 0; i < n; i++) (heldOut(i) ? heldIdx : trainIdx).push(i);
+  let heldOutDays = 0;
+  for (let d = 0; d < set.days.size; d++) if (wholeDays && set.isHeldOutDay(d)) heldOutDays++;
+  // the false-alarm budget is shared by the two learned models: half for each
+  const budget = (opts.falseAlarmsPerDay ?? 1) / 2;
   const maxRows = opts.maxTrainRows ?? 40_000;
   const stride = Math.max(1, trainIdx.length / maxRows);
   const picked: number[] = [];
@@ -135,8 +145,17 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
   });
   const threshold = calibrateThreshold(errors, opts.tailProbability ?? 1e-6);
   // The log-normal tail can sit below errors normal traffic really produced (a nightly backup
-  // is rare but normal): never put the limit below the largest held-out error.
-  threshold.threshold = Math.max(threshold.threshold, maxHeld * 1.05);
+  // is rare but normal): the limit lets through at most the budget's share of held-out windows
+  // per held-out day (none without whole days), and never sits below the tail.
+  const allowed = Math.floor(budget * heldOutDays);
+  const sorted = Float64Array.from(errors).sort();
+  const kth = sorted.length ? sorted[Math.max(0, sorted.length - 1 - allowed)]! : maxHeld;
+  threshold.threshold = Math.max(threshold.threshold, kth * (wholeDays ? heldOutMargin(heldOutDays) : 1.05));
+  threshold.calibration = { method: wholeDays ? 'held-out-days' : 'every-fifth-window', heldOutDays, alarmsPerDayBudget: budget };
+
+  const hostBaselines = set.hostBuilder.build();
+  Object.assign(hostBaselines, set.profiles.profiles(hostBaselines.roles));
+  const hostModel = await trainHostModel(tf, set.profiles.rowsForTraining(), { seed, epochs, alarmsPerDay: budget });
 
   const dataHash = set.dataHash();
   const created = now();
@@ -160,6 +179,7 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     knownRemotes: set.knownRemotes(),
     periodicPairs: set.periodicPairs(),
     hostBaselines,
+    hostModel,
     limits: set.detectorLimits(),
     moments: set.moments(),
   };

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, NETWORK_FEATURES, activeHosts, extractFeatures, windowCaptureLoss } from './features.ts';
 import { HostBaselineBuilder } from './hostBaselines.ts';
+import { HostProfileSet } from './hostProfileSet.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { SiteCalendar } from './timeSlots.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
@@ -20,6 +21,9 @@ const MAX_PERIODIC_PAIRS = 10_000;
 
 export class TrainingSet {
   rows = new Float32Array(FEATURE_COUNT * 1024);
+  /** per row, the index of its local calendar day (in order of first appearance) */
+  rowDay = new Int32Array(1024);
+  readonly days = new Map<string, number>();
   count = 0;
   excluded = 0;
   windowMs = 0;
@@ -38,9 +42,16 @@ export class TrainingSet {
   private readonly f = new Float64Array(FEATURE_COUNT);
 
   readonly hostBuilder: HostBaselineBuilder;
+  readonly profiles: HostProfileSet;
 
   constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {
     this.hostBuilder = new HostBaselineBuilder(calendar);
+    this.profiles = new HostProfileSet(seed, calendar);
+  }
+
+  /** Held-out whole days for calibration: every third calendar day once three or more were seen. */
+  isHeldOutDay(day: number): boolean {
+    return this.days.size >= 3 && day % 3 === 2;
   }
 
   get baseline(): SeasonalBaselineBuilder {
@@ -62,11 +73,14 @@ export class TrainingSet {
     }
     if (w.start < this.first) this.first = w.start;
     if (w.start + w.durationMs > this.last) this.last = w.start + w.durationMs;
-    extractFeatures(w, this.f);
+    extractFeatures(w, this.f, this.calendar);
     if ((this.count + 1) * FEATURE_COUNT > this.rows.length) {
       const grown = new Float32Array(this.rows.length * 2);
       grown.set(this.rows);
       this.rows = grown;
+      const grownDays = new Int32Array(this.rowDay.length * 2);
+      grownDays.set(this.rowDay);
+      this.rowDay = grownDays;
     }
     const off = this.count * FEATURE_COUNT;
     for (let j = 0; j < FEATURE_COUNT; j++) {
@@ -76,6 +90,10 @@ export class TrainingSet {
       this.sumSq[j] += v * v;
     }
     this.hash.update(this.rows.subarray(off, off + FEATURE_COUNT));
+    const date = this.calendar.slot(w.start).date;
+    let day = this.days.get(date);
+    if (day === undefined) { day = this.days.size; this.days.set(date, day); }
+    this.rowDay[this.count] = day;
     this.count++;
     this.baseline.window(w.start);
     for (let j = 0; j < FEATURE_COUNT; j++) {
@@ -89,6 +107,7 @@ export class TrainingSet {
     // a lossy window says nothing reliable about who was there: neither presence nor absence
     if (windowCaptureLoss(w)) this.hostBuilder.unknown(w);
     else this.hostBuilder.add(w);
+    this.profiles.add(w);
     for (const r of w.topRemoteEndpoints) {
       const b = this.remoteBytes.get(r.host);
       if (b !== undefined) this.remoteBytes.set(r.host, b + r.bytesOut + r.bytesIn);

@@ -71,12 +71,20 @@ export const options = {
   seed: { type: 'string' },
   epochs: { type: 'string' },
   'min-windows': { type: 'string' },
+  'false-alarms-per-day': { type: 'string' },
   ...CALENDAR_FLAGS,
   models: { type: 'string' },
   promote: { type: 'boolean' },
   list: { type: 'boolean' },
   rollback: { type: 'boolean' },
 } as const;
+
+function alarmBudget(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const v = Number(text);
+  if (!(Number.isFinite(v) && v >= 0)) throw new CliError(`train: --false-alarms-per-day must be a number ≥ 0 (got '${text.slice(0, 40)}')`);
+  return v;
+}
 
 export function parseTime(text: string, key: string): number {
   const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
@@ -190,6 +198,7 @@ export async function run(argv: string[]): Promise<number> {
     minWindows: positiveInt(values['min-windows'], '--min-windows', DEFAULT_MIN_WINDOWS),
     exclude: values.exclude ? readExcludeRanges(values.exclude) : [],
     calendar: calendarFrom(values, 'train'),
+    falseAlarmsPerDay: alarmBudget(values['false-alarms-per-day']),
     onProgress,
     sources: [
       ...(values.jsonl ?? []).map((f) => `jsonl:${f}`),
