@@ -11,11 +11,15 @@ export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.t
 export { CriticalityMap, CRITICALITIES, type Criticality } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
 export { severityOf, levelOf, type SeverityInput } from './severity.ts';
-export { evaluate, EvaluationRun, formatEvaluation, MATCH_TOLERANCE_MS, type EvaluationLabels, type EvaluationReport, type SystemMetrics, type KindMetrics, type LabelledIncident } from './evaluation.ts';
+export {
+  evaluate, EvaluationRun, formatEvaluation, foundAs, FOUND_AS, INCIDENT_KINDS, MATCH_TOLERANCE_MS, MODEL_KINDS, scopeRange,
+  type DayFalseAlarms, type DayType, type EvaluationLabels, type EvaluationReport, type EvaluationScope, type IncidentKind, type IncidentResult,
+  detectionTargets, type EvaluatedAlarm, type KindMetrics, type LabelledIncident, scoreAlarms, type SystemMetrics, type TargetCheck,
+} from './evaluation.ts';
 export { ThreeSigmaDetector, kindOfFeature } from './threeSigma.ts';
 export {
   expectedBands, BandQueryError, BAND_SERIES, HOST_BAND_SERIES, MAX_BAND_POINTS,
   type BandSeries, type BandQuery, type BandPoint, type SeriesBand, type ExpectedBands,
 } from './expectedBands.ts';
 export { seededRandom } from './seededRandom.ts';
-export { SiteCalendar, CalendarError, parseHolidays, DAY_TYPES, type DayType, type CalendarJson, type TimeSlot } from './timeSlots.ts';
+export { SiteCalendar, CalendarError, parseHolidays, type CalendarJson, type TimeSlot } from './timeSlots.ts';

@@ -1,10 +1,10 @@
-// `spanwatch evaluate`: a model on labelled captures — per-kind recall and precision, false
-// alarms per hour of normal traffic, detection delay and severity per incident, next to a
-// per-feature 3-sigma rule run on the same windows.
+// `spanwatch evaluate`: a model on labelled captures — per kind found and attributed, false alarms
+// per working/weekend/holiday day, detection delay, severity and the finding detector per
+// incident, the targets, next to a per-feature 3-sigma rule run on the same windows.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
-  EvaluationRun, formatEvaluation, loadModel, resolveModelDir, type EvaluationLabels, type EvaluationReport,
+  EvaluationRun, formatEvaluation, loadModel, resolveModelDir, type EvaluationLabels, type EvaluationReport, type EvaluationScope,
 } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
@@ -13,20 +13,31 @@ import { windowsFromCaptures } from './train.ts';
 
 export const help = `usage: spanwatch evaluate --model DIR|latest --labels FILE [--pcap FILE...] [options]
 
-Replays labelled captures through the model and scores what it finds against the labels:
-per-kind recall and precision, false alarms per hour of normal traffic, detection delay
-(median, max) and the severity given to each incident. A per-feature 3-sigma rule (mean ± 3σ
-of the model's training windows) runs on the same windows, side by side.
+Replays labelled captures through the model and scores what it finds against the labels: per
+incident kind how many were found and how many attributed (the alarm's subject names the
+incident's host), precision, detection delay (median, max); per incident its severity and which
+detector found it (the learned model, a rule, or both); false alarms per day of the site's
+calendar (working days, weekend days, holidays, in the labels' time zone) and the project's
+detection targets next to the measured values. A per-feature 3-sigma rule (mean ± 3σ of the
+model's training windows) runs on the same windows, side by side.
 
-Only windows after the labels' trainRange are scored. An alarm matches an incident when the
-kinds agree and the times overlap (±5 s and one window). Alarms overlapping a labelled incident
-are never false alarms (a deviation or a second kind on the same event is a secondary detection).
+Only windows after the labels' trainRange are scored. An alarm finds an incident when its kind is
+one that finds the incident's kind (a role-change is found by host-deviation or deviation) and
+the times overlap (±5 s and one window). An alarm that overlaps an incident and names its host,
+its remote (or a host inside a swept network), no host at all, or is of a kind that finds it is
+explained by it; every other alarm is a false alarm.
+
+The first-weekend check (--first-weekend): train on the labels' weekdayBaseline.trainFiles (the
+first five working days) and score only the weekend after them; the report counts the alarm
+chains (merged anomalies) at medium or above there.
 
 options:
   --model DIR|latest   model folder, a version in the models directory, or latest (the live one)
   --labels FILE        labels.json written by \`spanwatch generate\`
-  --pcap FILE          capture files (default: the labels' "files", relative to the labels file);
-                       file names after the options count too
+  --pcap FILE          capture files (default: the labels' "files", or with --first-weekend its
+                       weekdayBaseline.weekendFiles, relative to the labels file); file names after
+                       the options count too
+  --first-weekend      score the first weekend after a weekday-only baseline instead
   --ioc FILE           IOC list (default: the labels' "iocFile", if any)
   --criticality FILE   CIDR → criticality JSON (default: the labels' "criticalityFile", if any)
 ${CALENDAR_USAGE}
@@ -37,6 +48,8 @@ ${CALENDAR_USAGE}
 examples:
   spanwatch evaluate --model latest --labels data/office/labels.json
   spanwatch evaluate --model var/models/v20261128-0130-1a2b3c4d --labels labels.json --json > report.json
+  spanwatch train --pcap ds/day-1.pcap ... --pcap ds/day-5.pcap --models ds/weekday-models --promote
+  spanwatch evaluate --model latest --models ds/weekday-models --labels ds/labels.json --first-weekend
 `;
 
 export const options = {
@@ -47,6 +60,7 @@ export const options = {
   criticality: { type: 'string' },
   ...CALENDAR_FLAGS,
   models: { type: 'string' },
+  'first-weekend': { type: 'boolean' },
   json: { type: 'boolean' },
   record: { type: 'boolean' },
 } as const;
@@ -80,13 +94,16 @@ function recordEvaluation(dir: string, labelsPath: string, report: EvaluationRep
   const meta = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   const summary = (m: EvaluationReport['model']): Record<string, unknown> => ({
     detected: m.incidents.filter((i) => i.detected).length,
+    attributed: m.incidents.filter((i) => i.attributed).length,
     incidents: m.incidents.length,
     falseAlarmsPerDay: m.falseAlarmsPerDay,
+    falseAlarmsPerDayType: Object.fromEntries(Object.entries(m.byDayType).map(([k, v]) => [k, v.perDay])),
+    falseChainsMediumPlus: m.falseChainsMediumPlus,
     normalPeaksFlagged: m.normalPeaksFlagged,
     recall: Object.fromEntries(Object.entries(m.perKind).map(([k, v]) => [k, v.recall])),
   });
   meta.evaluation = {
-    at: new Date().toISOString(), labels: resolve(labelsPath), windows: report.windows, normalHours: report.normalHours,
+    at: new Date().toISOString(), labels: resolve(labelsPath), scope: report.scope, windows: report.windows, normalHours: report.normalHours,
     model: summary(report.model), threeSigma: summary(report.threeSigma),
   };
   writeFileSync(`${path}.tmp`, JSON.stringify(meta, null, 1) + '\n');
@@ -98,7 +115,12 @@ export async function run(argv: string[]): Promise<number> {
   const values = { ...flags, pcap: [...(flags.pcap ?? []), ...positionals] };
   if (!values.model || !values.labels) throw new CliError('evaluate: --model and --labels are required. See `spanwatch evaluate --help`.');
   const labels = readLabels(values.labels);
-  const files = values.pcap?.length ? values.pcap : labels.files.map((f) => resolve(dirname(values.labels!), f));
+  const scope: EvaluationScope = values['first-weekend'] ? 'first-weekend' : 'after-training';
+  if (scope === 'first-weekend' && !labels.weekdayBaseline) {
+    throw new CliError(`evaluate --first-weekend: ${values.labels} has no weekdayBaseline (a dataset that starts with working days and a weekend, such as --preset enterprise)`);
+  }
+  const defaults = scope === 'first-weekend' ? labels.weekdayBaseline!.weekendFiles : labels.files;
+  const files = values.pcap?.length ? values.pcap : defaults.map((f) => resolve(dirname(values.labels!), f));
   if (files.length === 0) throw new CliError('evaluate: no capture files; give --pcap FILE... or a labels file that lists "files"');
   let model;
   try {
@@ -113,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
       criticality: values.criticality ?? relativeTo(values.labels, labels.criticalityFile),
       sensor: 'evaluate',
       calendar: calendarFrom(values, 'evaluate', model.meta.baseline.calendar),
-    });
+    }, scope);
   } catch (err) {
     throw new CliError(`evaluate: ${(err as Error).message}`, 1);
   }

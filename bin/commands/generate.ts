@@ -7,7 +7,7 @@ import {
 import { CliError } from '../cliError.ts';
 import { parseFlags } from '../options.ts';
 
-export const help = `usage: spanwatch generate [--preset demo|test] [--out DIR] [options]
+export const help = `usage: spanwatch generate [--preset demo|test|enterprise|enterprise-test] [--out DIR] [options]
 
 Generates a labelled dataset of a small office network: one classic pcap per day (day-1.pcap, …)
 with a diurnal profile and a nightly backup, and on the last day one injected incident of every
@@ -16,8 +16,15 @@ beaconing, threat-intel hits) plus a large download that is not an incident. Bes
 labels.json (what happened when), ioc.txt (the threat-intel list), criticality.json (asset
 criticality) and manifest.json. The same options always give the same files, byte for byte.
 
-  --preset NAME     demo (${PRESETS.demo.days} days, scale ${PRESETS.demo.scale}) or test (${PRESETS.test.days} days, scale ${PRESETS.test.scale});
-                    the other flags override its values
+The enterprise presets generate another world: a ${PRESETS.enterprise.enterprise!.size.desktops + PRESETS.enterprise.enterprise!.size.laptops}-workstation site in
+${PRESETS.enterprise.enterprise!.timeZone} (desktops left on, laptops that come and go, servers, printers and cameras in
+four subnets) with weekends, a public holiday, infrastructure chatter (monitoring agents, antivirus
+lookups, CDN names, cloud sync, a drifting backup) and low-and-slow incidents over several days.
+
+  --preset NAME     demo (${PRESETS.demo.days} days, scale ${PRESETS.demo.scale}), test (${PRESETS.test.days} days, scale ${PRESETS.test.scale}),
+                    enterprise (${PRESETS.enterprise.days} days: a week to train on, a week with incidents; seed
+                    ${PRESETS.enterprise.seed}, judge detectors on --seed ${PRESETS.enterprise.evaluationSeed}) or enterprise-test (${PRESETS['enterprise-test'].days} days);
+                    the other flags override its values (--hosts applies to the office only)
   --out DIR         output folder (default var/datasets/<preset>, or $SPANWATCH_VAR/datasets/<preset>;
                     required without --preset)
   --seed N          random seed, 0 … 4294967295 (default: the preset's, else 1)
@@ -32,6 +39,7 @@ criticality) and manifest.json. The same options always give the same files, byt
 examples:
   spanwatch generate --preset demo
   spanwatch generate --preset test --out /tmp/ds --seed 42
+  spanwatch generate --preset enterprise --seed ${PRESETS.enterprise.evaluationSeed} --out var/datasets/enterprise-eval
   spanwatch generate --out office-week --days 7 --start 2024-06-03 --scale 0.5 --no-incidents
 `;
 
@@ -71,7 +79,7 @@ function midnightUtc(text: string): number {
 export function buildOptions(values: ReturnType<typeof parseFlags<typeof options>>['values']): GenerateOptions {
   let base: GenerateOptions;
   if (values.preset !== undefined) {
-    if (!isPresetName(values.preset)) throw new CliError(`generate: --preset '${values.preset}' is unknown; use demo or test`);
+    if (!isPresetName(values.preset)) throw new CliError(`generate: --preset '${values.preset}' is unknown; use ${Object.keys(PRESETS).join(', ')}`);
     const varDir = resolve(process.env.SPANWATCH_VAR || 'var');
     base = presetOptions(values.preset, resolve(varDir, 'datasets', values.preset));
   } else {

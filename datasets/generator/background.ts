@@ -13,7 +13,7 @@ import type { Random } from './random.ts';
 import type { Emission, Micros, TrafficScript } from './schedule.ts';
 import { dnsLookup, LAN_RTT, type Script, type TcpExchange, tcpSession } from './sessions.ts';
 
-type Source = Generator<Emission, void, undefined>;
+export type Source = Generator<Emission, void, undefined>;
 
 /** Busiest-moment start rates per workstation, per second, at scale 1. */
 const WEB_VISITS_PER_S = 1 / 70;
@@ -37,7 +37,7 @@ export function* arrivals(rnd: Random, from: Micros, to: Micros, peakPerS: numbe
 }
 
 /** Times `period` ± `jitter` apart (µs), starting at a random phase. */
-function* periodic(rnd: Random, from: Micros, to: Micros, period: Micros, jitter: Micros): Generator<Micros> {
+export function* periodic(rnd: Random, from: Micros, to: Micros, period: Micros, jitter: Micros): Generator<Micros> {
   let at = from + Math.round(rnd.next() * period);
   while (at < to) {
     yield at;
@@ -158,12 +158,12 @@ function* workstationTraffic(ctx: TrafficContext, ws: LocalHost): Source {
 }
 
 /** Spawn emissions from start times. */
-function* mapSpawn(times: Iterator<Micros>, make: (at: Micros) => TrafficScript): Source {
+export function* mapSpawn(times: Iterator<Micros>, make: (at: Micros) => TrafficScript): Source {
   for (let r = times.next(); !r.done; r = times.next()) yield { at: r.value, spawn: make(r.value) };
 }
 
 /** Several time-ordered sources as one. */
-function* merge(sources: Source[]): Source {
+export function* merge(sources: Source[]): Source {
   const heads = sources.map((s) => s.next());
   for (;;) {
     let best = -1;
@@ -200,7 +200,7 @@ function* officeServices(ctx: TrafficContext): Source {
   ]);
 }
 
-function* single(e: Emission): Script {
+export function* single(e: Emission): Script {
   yield e;
   return e.at;
 }

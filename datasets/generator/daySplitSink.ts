@@ -1,5 +1,6 @@
 // Writes the packet stream into one classic pcap per day (day-1.pcap, day-2.pcap, …), cut at
-// midnight UTC, and counts what went into each. The caller opens and closes the days in turn.
+// midnight UTC (or at the site's local midnights), and counts what went into each. The caller opens
+// and closes the days in turn.
 import { join } from 'node:path';
 import { CaptureFileWriter } from '../../capture/io/index.ts';
 import { LINKTYPE } from '../craft.ts';
@@ -27,9 +28,14 @@ export class DaySplitSink implements PacketSink {
   private writer: CaptureFileWriter | null = null;
   private stats: DayFileStats | null = null;
 
-  constructor(private readonly outDir: string, startMs: number, days: number) {
+  /** `bounds`, when given, are the days' starts and the last day's end (local midnights, days + 1 of them). */
+  constructor(private readonly outDir: string, startMs: number, days: number, bounds?: readonly number[]) {
+    if (bounds && bounds.length !== days + 1) throw new Error(`${days} days need ${days + 1} day boundaries (got ${bounds.length})`);
     this.days = Array.from({ length: days }, (_, i) => ({
-      file: `day-${i + 1}.pcap`, start: startMs + i * DAY_MS, end: startMs + (i + 1) * DAY_MS, packets: 0, wireBytes: 0, capturedBytes: 0,
+      file: `day-${i + 1}.pcap`,
+      start: bounds ? bounds[i]! : startMs + i * DAY_MS,
+      end: bounds ? bounds[i + 1]! : startMs + (i + 1) * DAY_MS,
+      packets: 0, wireBytes: 0, capturedBytes: 0,
     }));
   }
 

@@ -14,6 +14,8 @@ import { MAX_WORKSTATIONS, officeNetwork } from './network.ts';
 import { DAY_MS, HOUR_MS } from './profile.ts';
 import { TrafficSchedule } from './schedule.ts';
 import { emptySpan, type ObservedSpan, tracked } from './tracked.ts';
+import { type EnterpriseOptions, generateEnterprise } from './generateEnterprise.ts';
+import { enterpriseHostCount } from './enterpriseNetwork.ts';
 
 /** Bumped whenever the same options would give different files. */
 export const GENERATOR_VERSION = 1;
@@ -38,10 +40,12 @@ export interface GenerateOptions {
   scale?: number;
   /** inject the incidents on the last day (default true) */
   incidents?: boolean;
-  /** number of workstations (default 12) */
+  /** number of workstations (default 12; the office only) */
   hosts?: number;
   name?: string;
   description?: string;
+  /** an enterprise site instead of the office (its own network, calendar and incidents) */
+  enterprise?: EnterpriseOptions;
   onProgress?: (p: GenerateProgress) => void;
 }
 
@@ -83,19 +87,21 @@ export interface DatasetManifest {
 export function validateOptions(o: GenerateOptions): DatasetParameters {
   const p: DatasetParameters = {
     seed: o.seed, days: o.days, start: o.start ?? DEFAULT_START, scale: o.scale ?? 1,
-    incidents: o.incidents ?? true, hosts: o.hosts ?? DEFAULT_WORKSTATIONS,
+    incidents: o.incidents ?? true, hosts: o.enterprise ? enterpriseHostCount(o.enterprise.size) : o.hosts ?? DEFAULT_WORKSTATIONS,
   };
   if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff) throw new Error(`seed must be an integer 0 … 4294967295 (got ${o.seed})`);
   if (!Number.isInteger(p.days) || p.days < 1 || p.days > MAX_DAYS) throw new Error(`days must be a whole number 1 … ${MAX_DAYS} (got ${o.days})`);
   if (p.incidents && p.days < 2) throw new Error('with incidents the dataset needs at least 2 days: normal days to train on, then the incident day');
   if (!Number.isFinite(p.start) || p.start % DAY_MS !== 0) throw new Error(`start must be a midnight UTC in ms since the epoch (got ${o.start})`);
   if (!(p.scale > 0 && p.scale <= 20)) throw new Error(`scale must be greater than 0 and at most 20 (got ${o.scale})`);
-  if (!Number.isInteger(p.hosts) || p.hosts < 2 || p.hosts > MAX_WORKSTATIONS) throw new Error(`hosts (workstations) must be 2 … ${MAX_WORKSTATIONS} (got ${o.hosts})`);
+  if (o.enterprise && o.hosts !== undefined) throw new Error('hosts applies to the office only: the enterprise preset fixes its own hosts');
+  if (!o.enterprise && (!Number.isInteger(p.hosts) || p.hosts < 2 || p.hosts > MAX_WORKSTATIONS)) throw new Error(`hosts (workstations) must be 2 … ${MAX_WORKSTATIONS} (got ${o.hosts})`);
   return p;
 }
 
 export async function generateDataset(options: GenerateOptions): Promise<DatasetManifest> {
   const p = validateOptions(options);
+  if (options.enterprise) return generateEnterprise(options, options.enterprise, p);
   await mkdir(options.outDir, { recursive: true });
   await removeEarlierDays(options.outDir);
   const net = officeNetwork(p.hosts);
@@ -177,17 +183,17 @@ function describe(p: DatasetParameters): string {
     (p.incidents ? ' and an incident day with one incident of every kind' : '') + ` (seed ${p.seed}, scale ${p.scale})`;
 }
 
-function spanRange(span: ObservedSpan, what: string): { start: number; end: number } {
+export function spanRange(span: ObservedSpan, what: string): { start: number; end: number } {
   if (span.packets === 0) throw new Error(`${what} sent no packet inside the dataset's days: the generator's plan is broken`);
   return { start: Math.floor(span.start), end: Math.max(Math.ceil(span.end), Math.floor(span.start) + 1) };
 }
 
-function roundRange(r: { start: number; end: number }): { start: number; end: number } {
+export function roundRange(r: { start: number; end: number }): { start: number; end: number } {
   return { start: Math.floor(r.start), end: Math.ceil(r.end) };
 }
 
 /** Day files of an earlier, longer run in the same folder would otherwise look like part of this one. */
-async function removeEarlierDays(dir: string): Promise<void> {
+export async function removeEarlierDays(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     if (/^day-\d+\.pcap$/.test(name)) await rm(join(dir, name));
   }

@@ -3,11 +3,17 @@
 
 export const LABELS_VERSION = 1;
 
+/**
+ * What an incident is. Every kind but `role-change` is also the anomaly kind of the detector meant
+ * to find it; a `role-change` (a host that starts behaving like another kind of host) is found by
+ * the model as a deviation of the host's profile (see docs/datasets.md, "Label kinds").
+ */
 export type LabelledKind =
-  | 'outbound-spike' | 'scan' | 'error-surge' | 'host-silent' | 'new-destination' | 'dns-tunnel' | 'beaconing' | 'threat-intel';
+  | 'outbound-spike' | 'scan' | 'error-surge' | 'host-silent' | 'new-destination' | 'dns-tunnel' | 'beaconing' | 'threat-intel'
+  | 'role-change';
 
 export const LABELLED_KINDS: readonly LabelledKind[] = [
-  'outbound-spike', 'scan', 'error-surge', 'host-silent', 'new-destination', 'dns-tunnel', 'beaconing', 'threat-intel',
+  'outbound-spike', 'scan', 'error-surge', 'host-silent', 'new-destination', 'dns-tunnel', 'beaconing', 'threat-intel', 'role-change',
 ];
 
 export interface TimeRange {
@@ -54,6 +60,29 @@ export interface DatasetLabels {
   lookAlikes: LookAlikeLabel[];
   iocFile: string;
   criticalityFile: string;
+  /** the site's IANA time zone (enterprise datasets; absent means UTC) */
+  timezone?: string;
+  /** public holidays, local dates YYYY-MM-DD */
+  holidays?: string[];
+  /** every day of the dataset: local date, kind of day, and its local-midnight bounds */
+  days?: LabelledDay[];
+  /** five working days to train on and the weekend after them (the first-weekend check) */
+  weekdayBaseline?: WeekdayBaseline;
+}
+
+export interface LabelledDay extends TimeRange {
+  date: string;
+  type: 'weekday' | 'weekend' | 'holiday';
+  file: string;
+}
+
+export interface WeekdayBaseline {
+  /** the working days' capture files */
+  trainFiles: string[];
+  trainRange: TimeRange;
+  /** the weekend right after them: score these windows with a model trained on trainFiles */
+  weekendRange: TimeRange;
+  weekendFiles: string[];
 }
 
 export type Criticality = 'low' | 'medium' | 'high' | 'critical';
@@ -95,6 +124,10 @@ export function parseLabels(value: unknown, source: string): DatasetLabels {
     lookAlikes: (v.lookAlikes ?? []) as LookAlikeLabel[],
     iocFile: typeof v.iocFile === 'string' ? v.iocFile : '',
     criticalityFile: typeof v.criticalityFile === 'string' ? v.criticalityFile : '',
+    ...(typeof v.timezone === 'string' ? { timezone: v.timezone } : {}),
+    ...(Array.isArray(v.holidays) ? { holidays: (v.holidays as unknown[]).filter((h): h is string => typeof h === 'string') } : {}),
+    ...(Array.isArray(v.days) ? { days: v.days as LabelledDay[] } : {}),
+    ...(typeof v.weekdayBaseline === 'object' && v.weekdayBaseline !== null ? { weekdayBaseline: v.weekdayBaseline as WeekdayBaseline } : {}),
   };
 }
 

@@ -14,7 +14,9 @@ export interface Endpoint {
   nextPort: number;
 }
 
-export type HostRole = 'gateway' | 'dns-resolver' | 'file-server' | 'backup-server' | 'app-server' | 'printer' | 'workstation';
+export type HostRole =
+  | 'gateway' | 'dns-resolver' | 'file-server' | 'backup-server' | 'app-server' | 'printer' | 'workstation'
+  | 'domain-controller' | 'mail-server' | 'monitoring-server' | 'desktop' | 'laptop' | 'iot';
 
 export interface LocalHost extends Endpoint {
   name: string;
@@ -59,7 +61,7 @@ function localHost(octet: number, name: string, role: HostRole, ttl: number): Lo
   return { ip: `10.0.0.${octet}`, mac: mac(octet), ttl, ipId: octet * 257, nextPort: 49152 + octet * 37, name, role };
 }
 
-function remote(ip: string, domain: string, port: number, ttl: number): RemoteService {
+export function remote(ip: string, domain: string, port: number, ttl: number): RemoteService {
   const last = Number(ip.split('.')[3]);
   return { ip, mac: GATEWAY_MAC, ttl, ipId: last * 131, nextPort: 32768 + last * 11, domain, port };
 }

@@ -61,6 +61,11 @@ export interface TcpSessionPlan {
   exchanges: TcpExchange[];
   /** how the session ends: FIN handshake, a reset from the client, or not at all (cut off) */
   close?: 'fin' | 'rst' | 'none';
+  /**
+   * payload bytes per data segment (default one MSS); larger values stand for the segments a
+   * capture on a host with segmentation offload sees, and keep bulk transfers to few packets
+   */
+  segmentBytes?: number;
 }
 
 /** A whole TCP session; returns the time of its last packet. */
@@ -74,7 +79,7 @@ export function* tcpSession(rnd: Random, plan: TcpSessionPlan, t: Micros): Scrip
   yield conn.segment(at, true, TCP.ACK);
   for (const ex of plan.exchanges) {
     at += ex.pause ?? Math.round(plan.rtt / 2) + rnd.int(50, 3_000);
-    at = yield* transfer(rnd, conn, at, ex.fromClient, ex.bytes, plan.bps, plan.rtt, ex.kept);
+    at = yield* transfer(rnd, conn, at, ex.fromClient, ex.bytes, plan.bps, plan.rtt, ex.kept, plan.segmentBytes);
   }
   const close = plan.close ?? 'fin';
   if (close === 'none') return at;
@@ -91,20 +96,26 @@ export function* tcpSession(rnd: Random, plan: TcpSessionPlan, t: Micros): Scrip
   return at;
 }
 
+/** The largest TCP payload an IPv4 packet can carry (total length 65,535). */
+export const MAX_SEGMENT_BYTES = 65_495;
+
 /**
- * `bytes` from one side in MSS-sized segments paced at `bps`, the receiver acknowledging every
- * second segment and the last; returns the time of the last packet.
+ * `bytes` from one side in segments of `segmentBytes` (one MSS unless given) paced at `bps`, the
+ * receiver acknowledging every second segment and the last; returns the time of the last packet.
  */
 export function* transfer(
   rnd: Random, conn: TcpConnection, t: Micros, fromClient: boolean, bytes: number, bps: number, rtt: Micros, kept?: Uint8Array,
+  segmentBytes = MSS,
 ): Script {
-  const gap = (MSS * 8 * 1e6) / bps;
+  if (!(segmentBytes >= 1 && segmentBytes <= MAX_SEGMENT_BYTES)) throw new Error(`segment size ${segmentBytes} is outside 1 … ${MAX_SEGMENT_BYTES} bytes`);
+  const segment = Math.floor(segmentBytes);
+  const gap = (segment * 8 * 1e6) / bps;
   let at = t;
   let left = bytes;
   let unacked = 0;
   let first = true;
   while (left > 0) {
-    const len = Math.min(left, MSS);
+    const len = Math.min(left, segment);
     left -= len;
     yield conn.segment(at, fromClient, left === 0 ? TCP.PSH | TCP.ACK : TCP.ACK, len, first ? kept : undefined);
     first = false;

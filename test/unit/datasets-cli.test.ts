@@ -52,7 +52,7 @@ describe('spanwatch generate', () => {
     expect(bad.stderr).toMatch(/--start '2024-13-01' is not a date/);
     const preset = await spanwatch(['generate', '--preset', 'huge']);
     expect(preset.code).toBe(2);
-    expect(preset.stderr).toMatch(/--preset 'huge' is unknown; use demo or test/);
+    expect(preset.stderr).toMatch(/--preset 'huge' is unknown; use demo, test, enterprise, enterprise-test/);
     const noOut = await spanwatch(['generate', '--days', '2']);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/give --out DIR/);
