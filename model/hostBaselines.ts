@@ -315,6 +315,11 @@ export class HostBaselines {
     return v ? this.view(v, slot, 'own') : null;
   }
 
+  /** The behaviour role learned for a host in training (undefined for a host never seen). */
+  role(host: string): string | undefined {
+    return this.json.roles[host];
+  }
+
   /** The peer group a host falls back on: its behaviour role, else its subnet, else all hosts. */
   peerGroup(host: string): string {
     const role = this.json.roles[host];
@@ -341,8 +346,8 @@ export class HostBaselines {
     const own = this.own.get(host);
     const peerName = this.peerGroup(host);
     const peer = this.groups.get(peerName);
-    let ownHours = 0;
-    if (own) for (const s of slots) ownHours += own[s * N_STATS + STAT.hours]!;
+    // maturity is the slot's own history: the neighbouring hours widen the limits, not the evidence
+    const ownHours = own ? own[slot * N_STATS + STAT.hours]! : 0;
     const mature = ownHours >= MATURE_HOST_HOURS;
     const pick = (stat: number): number => {
       let m = 0;

@@ -12,6 +12,10 @@ import { round, type Detector, type Finding, type WindowContext } from './findin
 export const REGULAR_PRESENCE = 0.1;
 /** …and was never absent longer than this during that slot in training. */
 export const REGULAR_MAX_GAP_MS = 600_000;
+/** …in at least this share of the training hours of that slot (every day it could have been)… */
+export const REGULAR_DAY_SHARE = 0.9;
+/** …and is not a person's machine (the role learned for clients that keep office hours). */
+const OFFICE_HOURS_ROLE = 'client-office-hours';
 /** Silence shorter than this never counts. */
 export const MIN_SILENCE_MS = 20_000;
 /** A silence must also last this many times the host's longest absence in this slot in training. */
@@ -102,11 +106,15 @@ export class HostSilentDetector implements Detector {
 
   private collectRegular(slot: number): Regular[] {
     const regular: Regular[] = [];
-    // a slot training saw too little of has no regular hosts: unknown is not absent
-    if (this.hosts.slotWindows(slot).hours < MATURE_HOST_HOURS) return regular;
+    // a slot training never saw has no regular hosts: unknown is not absent
+    const slotHours = this.hosts.slotWindows(slot).hours;
+    if (slotHours < 1) return regular;
     for (const host of this.hosts.hosts) {
+      // people's machines go home, on holiday and to meetings: only hosts that behave like
+      // infrastructure (always on, or serving) are expected to keep talking
+      if (this.hosts.role(host) === OFFICE_HOURS_ROLE) continue;
       const v = this.hosts.ownSlot(host, slot)!;
-      if (v.hours >= MATURE_HOST_HOURS && v.presence >= REGULAR_PRESENCE && v.maxGapMs <= REGULAR_MAX_GAP_MS) {
+      if (v.hours >= Math.max(1, REGULAR_DAY_SHARE * slotHours) && v.presence >= REGULAR_PRESENCE && v.maxGapMs <= REGULAR_MAX_GAP_MS) {
         regular.push({ host, ratio: v.presence, maxGapMs: v.maxGapMs, hours: v.hours });
       }
     }

@@ -46,7 +46,8 @@ function officeWindow(start: number, withHost: boolean): WindowStats {
   return w;
 }
 
-/** Five weekdays (Mon 2024-03-04 … Fri) of 10 s windows 08:00–18:00 local, in which 10.0.0.5 always talks. */
+/** Five weekdays (Mon 2024-03-04 … Fri) of 10 s windows 08:00–18:00 local, in which 10.0.0.5 (a
+ * server: it also talks at night, 02:00–04:00) always talks. */
 function weekdayBaseline(calendar: SiteCalendar): { baseline: SeasonalBaseline; hosts: HostBaselines } {
   const b = new SeasonalBaselineBuilder(1, 10_000, calendar);
   const hb = new HostBaselineBuilder(calendar);
@@ -58,6 +59,7 @@ function weekdayBaseline(calendar: SiteCalendar): { baseline: SeasonalBaseline; 
       b.add('outbound.payload', t, 10);
       hb.add(officeWindow(t, true));
     }
+    for (let t = dayStart + 2 * H; t < dayStart + 4 * H; t += 10_000) hb.add(officeWindow(t, true));
   }
   return { baseline: new SeasonalBaseline(b.build(() => 0.1)), hosts: new HostBaselines(hb.build(), calendar) };
 }
