@@ -25,7 +25,7 @@ export interface HostBaselineJson {
   hosts: Record<string, string>;
   /** host → its behaviour role (the peer group learned from what it does) */
   roles: Record<string, string>;
-  /** peer groups ("role:…", "subnet:…", "all") → the same encoding: per slot the 90th percentile of the members' values */
+  /** peer groups ("role:…", "subnet:…", "all") → the same encoding: per slot the 95th percentile of the members' values */
   groups: Record<string, string>;
   /** known (not lossy, not excluded) windows and distinct hours per slot */
   windows: number[];
@@ -144,8 +144,10 @@ export class HostBaselineBuilder {
       a.stats[slot * N_STATS + STAT.windowMean] += p * perSec;
     }
     this.rolling ??= new RollingUpload(w.durationMs);
-    for (const [host, bytes] of this.rolling.add(w)) {
-      const a = this.hosts.get(host);
+    const senders = this.rolling.add(w);
+    for (let k = 0; k < senders; k++) {
+      const a = this.hosts.get(this.rolling.host(k));
+      const bytes = this.rolling.minute(k);
       const i = slot * N_STATS + STAT.minuteMax;
       if (a && bytes > a.stats[i]!) a.stats[i] = bytes;
     }
@@ -203,7 +205,7 @@ export class HostBaselineBuilder {
       join('all', a.stats);
     }
     const groups: Record<string, string> = {};
-    for (const [g, list] of [...members.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))) groups[g] = encode(percentileProfile(list, 0.9));
+    for (const [g, list] of [...members.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))) groups[g] = encode(percentileProfile(list, PEER_PERCENTILE));
     return { hosts, roles, groups, windows: [...this.windows], hours: [...this.hours] };
   }
 }
@@ -237,6 +239,10 @@ function percentileProfile(list: readonly Float64Array[], p: number): Float64Arr
   return out;
 }
 
+/** A peer group's value for a statistic is this percentile of its members' values: what nearly
+ * every host of its kind does, without letting the one odd member set the limit for all. */
+const PEER_PERCENTILE = 0.95;
+
 /** What one slot says about a host (its own history, or its peer group's). */
 export interface HostSlotView {
   /** share of the slot's known windows in which the host sent anything */
@@ -262,8 +268,10 @@ export interface UploadLimits {
   minuteMax: number;
   hourMean: number;
   hourMax: number;
-  /** 'own', 'own+<peer group>' or '<peer group>' */
+  /** whose values the burst limits are: 'own+<peer group>' or '<peer group>' (a host never seen) */
   source: string;
+  /** whose values the hourly budget is: 'own' (mature history), 'own+<peer group>' or '<peer group>' */
+  budgetSource: string;
   maturity: number;
 }
 
@@ -340,27 +348,35 @@ export class HostBaselines {
    * history there is mature, else the larger of its own and its peer group's.
    */
   uploadLimits(host: string, slot: number): UploadLimits {
-    const dayBase = slot < HOURS_PER_DAY ? 0 : HOURS_PER_DAY;
-    const h = slot - dayBase;
-    const slots = [dayBase + ((h + 23) % 24), slot, dayBase + ((h + 1) % 24)];
+    // a kind of day training never saw borrows the same hours of the other kind: a weekend judged
+    // by weekdays (at a quarter of the maturity) rather than by nothing at all
+    const borrowed = (this.json.hours[slot] ?? 0) === 0;
+    const at = borrowed ? (slot < HOURS_PER_DAY ? slot + HOURS_PER_DAY : slot - HOURS_PER_DAY) : slot;
+    const dayBase = at < HOURS_PER_DAY ? 0 : HOURS_PER_DAY;
+    const h = at - dayBase;
+    const slots = [dayBase + ((h + 23) % 24), at, dayBase + ((h + 1) % 24)];
     const own = this.own.get(host);
     const peerName = this.peerGroup(host);
     const peer = this.groups.get(peerName);
     // maturity is the slot's own history: the neighbouring hours widen the limits, not the evidence
-    const ownHours = own ? own[slot * N_STATS + STAT.hours]! : 0;
+    const ownHours = own ? own[at * N_STATS + STAT.hours]! : 0;
     const mature = ownHours >= MATURE_HOST_HOURS;
-    const pick = (stat: number): number => {
+    const pick = (stat: number, withPeers: boolean): number => {
       let m = 0;
       for (const s of slots) {
         if (own) m = Math.max(m, own[s * N_STATS + stat]!);
-        if (!mature && peer) m = Math.max(m, peer[s * N_STATS + stat]!);
+        if (withPeers && peer) m = Math.max(m, peer[s * N_STATS + stat]!);
       }
       return m;
     };
     return {
-      windowMax: pick(STAT.windowMax), minuteMax: pick(STAT.minuteMax), hourMean: pick(STAT.hourMean), hourMax: pick(STAT.hourMax),
-      source: mature ? 'own' : own ? `own+${peerName}` : peerName,
-      maturity: Math.min(1, ownHours / (3 * MATURE_HOST_HOURS)),
+      // a burst is judged against the host and its kind of host (cloud sync bursts are what
+      // workstations do); the hourly budget against the host alone once its history is mature
+      windowMax: pick(STAT.windowMax, true), minuteMax: pick(STAT.minuteMax, true),
+      hourMean: pick(STAT.hourMean, !mature), hourMax: pick(STAT.hourMax, !mature),
+      source: own ? `own+${peerName}` : peerName,
+      budgetSource: mature ? 'own' : own ? `own+${peerName}` : peerName,
+      maturity: Math.min(1, ownHours / (3 * MATURE_HOST_HOURS)) * (borrowed ? 0.25 : 1),
     };
   }
 

@@ -76,15 +76,19 @@ export class OutboundSpikeDetector implements Detector {
     this.rolling ??= new RollingUpload(w.durationMs);
     let any = false;
     const rolling = this.rolling;
-    for (const [host, bytes] of rolling.add(w)) {
-      if (fired.has(host) || bytes < MIN_MINUTE_UPLOAD_BYTES) continue;
+    const senders = rolling.add(w);
+    for (let k = 0; k < senders; k++) {
+      const bytes = rolling.minute(k);
+      if (bytes < MIN_MINUTE_UPLOAD_BYTES) continue;
+      const host = rolling.host(k);
+      if (fired.has(host)) continue;
       const lim = this.hosts.uploadLimits(host, slot);
       const usual = lim.minuteMax;
       const limit = Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
       // the upload must still be going on: the minute's tail after it stopped is not a new incident
-      if (bytes < limit || rolling.current(host) * rolling.horizon < limit) continue;
+      if (bytes < limit || rolling.latest(k) * rolling.horizon < limit) continue;
       any = true;
-      const remote = rolling.receiver(host) ?? topReceiver(ctx);
+      const remote = rolling.receiver(k) ?? topReceiver(ctx);
       out.push({
         kind: 'outbound-spike',
         key: `outbound-spike|host:${host}`,

@@ -92,7 +92,8 @@ describe('per-host baselines', () => {
   it('a host never seen falls back on its subnet\'s peers; a known host on its own history', () => {
     const slot = hosts.slotOf(MONDAY + 7 * DAY + 10 * H);
     const known = hosts.uploadLimits(WORKSTATIONS[5]!, slot);
-    expect(known.source).toBe('own');
+    expect(known.budgetSource).toBe('own');
+    expect(known.source).toBe('own+role:client-office-hours');
     expect(known.minuteMax).toBeLessThan(20_000);
     const laptop = hosts.uploadLimits('10.1.1.250', slot);
     expect(laptop.source).toBe('subnet:10.1.1.0/24');
