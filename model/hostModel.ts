@@ -2,7 +2,7 @@
 // host's typical profile, scored with the plain forward pass. Its weights live in meta.json
 // (a few thousand numbers). Its threshold is calibrated on held-out whole days to a false-alarm
 // budget; without held-out days it falls back on the training errors with a wide margin.
-import { AutoencoderScorer, calibrateThreshold, heldOutMargin, netFromModel, trainAutoencoder, type AutoencoderNet } from './autoencoder.ts';
+import { AutoencoderScorer, heldOutMargin, netFromModel, trainAutoencoder, type AutoencoderNet } from './autoencoder.ts';
 import { PROFILE_BEHAVIOUR, PROFILE_SIZE } from './hostProfile.ts';
 import type { Tf } from './tfRuntime.ts';
 
@@ -17,6 +17,9 @@ export interface HostModelJson {
    *  floor): errors are measured in these units, so a feature that never varies for a host (its
    *  service mix) weighs more than one that always does (its volume) */
   residualScale: number[];
+  /** per host, its mean error on its training blocks (a block's ratio to it is what counts); for hosts never seen, the median */
+  hostScale: Record<string, number>;
+  defaultScale: number;
   /** how the threshold was set */
   calibration: { heldOutDays: number; heldOutBlocks: number; alarmsPerDayBudget: number; method: 'held-out-days' | 'training-margin' };
   trainRows: number;
@@ -66,6 +69,49 @@ export class HostScorer {
   }
 }
 
+/** A host's score is the mean of its last blocks' error ratios over this many blocks (an hour)… */
+export const SUSTAIN_BLOCKS = 4;
+/** …of which at least this many must exist: a change of role lasts; one odd block does not count. */
+export const SUSTAIN_MIN_BLOCKS = 3;
+const MIN_SUSTAINED_SCORE = 2;
+
+/**
+ * The sustained score of each row: the mean error ratio (error ÷ the host's scale) of the host's
+ * rows within the last SUSTAIN_BLOCKS blocks up to it, or 0 with fewer than SUSTAIN_MIN_BLOCKS.
+ */
+export function sustainedScores(errors: Float64Array, hosts: readonly string[], blocks: Int32Array, scaleOf: (h: string) => number): Float64Array {
+  const order = Array.from(errors.keys()).sort((a, b) => (hosts[a]! < hosts[b]! ? -1 : hosts[a]! > hosts[b]! ? 1 : blocks[a]! - blocks[b]!));
+  const out = new Float64Array(errors.length);
+  for (let k = 0; k < order.length; k++) {
+    const r = order[k]!;
+    let sum = 0, n = 0;
+    for (let j = k; j >= 0; j--) {
+      const q = order[j]!;
+      if (hosts[q] !== hosts[r] || blocks[r]! - blocks[q]! >= SUSTAIN_BLOCKS) break;
+      sum += errors[q]! / scaleOf(hosts[q]!);
+      n++;
+    }
+    out[r] = n >= SUSTAIN_MIN_BLOCKS ? sum / n : 0;
+  }
+  return out;
+}
+
+/** Per host, the error ratios of its last blocks, for the sustained score at detection. */
+export class SustainedHostScore {
+  private readonly recent = new Map<string, Array<{ block: number; ratio: number }>>();
+  constructor(private readonly model: Pick<HostModelJson, 'hostScale' | 'defaultScale'>) {}
+
+  /** Adds a block's error; returns the host's sustained score (0 while too few recent blocks). */
+  add(host: string, block: number, error: number): number {
+    const ratio = error / (this.model.hostScale[host] ?? this.model.defaultScale);
+    const list = (this.recent.get(host) ?? []).filter((e) => block - e.block < SUSTAIN_BLOCKS);
+    list.push({ block, ratio });
+    this.recent.set(host, list);
+    if (list.length < SUSTAIN_MIN_BLOCKS) return 0;
+    return list.reduce((s, e) => s + e.ratio, 0) / list.length;
+  }
+}
+
 export interface HostTrainingRows {
   /** inputs, HOST_INPUT_SIZE per row */
   train: Float32Array;
@@ -75,6 +121,11 @@ export interface HostTrainingRows {
   heldOutDays: number;
   /** share of all blocks the rows are a sample of */
   sampleShare: number;
+  /** per held-out row and per training row: host name and block index (for per-host scales and sustained scores) */
+  heldOutHost: string[];
+  heldOutBlock: Int32Array;
+  trainHost: string[];
+  trainBlock: Int32Array;
 }
 
 export async function trainHostModel(tf: Tf, rows: HostTrainingRows, opts: { seed: number; epochs: number; alarmsPerDay: number }): Promise<HostModelJson> {
@@ -103,28 +154,46 @@ export async function trainHostModel(tf: Tf, rows: HostTrainingRows, opts: { see
     }
     return e;
   };
+  // each host's own usual error: a busy, varied server always reconstructs worse than a quiet
+  // desktop, so a block is judged by how far it is from what that host usually scores
+  const trainErr = errorsOf(rows.train, rows.trainCount);
+  const sums = new Map<string, { s: number; n: number }>();
+  rows.trainHost.forEach((h, r) => {
+    const e = sums.get(h) ?? { s: 0, n: 0 };
+    e.s += trainErr[r]!;
+    e.n++;
+    sums.set(h, e);
+  });
+  const means = [...sums.values()].map((e) => e.s / e.n).sort((a, b) => a - b);
+  const defaultScale = Math.max(1e-3, means[Math.floor(means.length / 2)] ?? 1);
+  const hostScale: Record<string, number> = {};
+  for (const [h, e] of [...sums.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) hostScale[h] = Math.round(Math.max(e.s / e.n, 0.25 * defaultScale) * 1e5) / 1e5;
+  const scaleOf = (h: string): number => hostScale[h] ?? defaultScale;
   let threshold: number;
   let method: HostModelJson['calibration']['method'];
   if (rows.heldOutDays > 0 && rows.heldOutCount > 0) {
-    // the budget's worth of held-out blocks may pass: the (budget × days + 1)-th largest error,
-    // never below the log-normal tail of all of them
-    const held = errorsOf(rows.heldOut, rows.heldOutCount).sort();
+    // the budget's worth of held-out blocks may pass: the (budget × days + 1)-th largest score
+    const held = sustainedScores(errorsOf(rows.heldOut, rows.heldOutCount), rows.heldOutHost, rows.heldOutBlock, scaleOf).sort();
     const allowed = Math.floor(opts.alarmsPerDay * rows.heldOutDays * rows.sampleShare);
-    const kth = held[Math.max(0, held.length - 1 - allowed)]!;
-    threshold = Math.max(kth * heldOutMargin(rows.heldOutDays), calibrateThreshold(held, 1e-6).threshold);
+    const kth = held[Math.max(0, held.length - 1 - allowed)] ?? 0;
+    threshold = kth * heldOutMargin(rows.heldOutDays);
     method = 'held-out-days';
   } else {
-    const seen = errorsOf(rows.train, rows.trainCount);
+    const seen = sustainedScores(trainErr, rows.trainHost, rows.trainBlock, scaleOf);
     let max = 0;
     for (const e of seen) if (e > max) max = e;
-    threshold = Math.max(max * 1.5, calibrateThreshold(seen, 1e-6).threshold);
+    threshold = max * 1.5;
     method = 'training-margin';
   }
+  // a sustained score of 2 means twice the host's usual error for an hour: never alarm below it
+  threshold = Math.max(threshold, MIN_SUSTAINED_SCORE);
   return {
     hidden,
     layers: net.layers.map((l) => ({ inSize: l.inSize, outSize: l.outSize, relu: l.relu, kernel: b64(l.kernel), bias: b64(l.bias) })),
     threshold,
     residualScale,
+    hostScale,
+    defaultScale,
     calibration: { heldOutDays: rows.heldOutDays, heldOutBlocks: rows.heldOutCount, alarmsPerDayBudget: opts.alarmsPerDay, method },
     trainRows: rows.trainCount,
   };

@@ -2,7 +2,7 @@
 // seeded sample (rows, not objects), each host's mean profile, and the split into training days
 // and held-out whole days (every third day once three or more were seen).
 import type { WindowStats } from '../capture/index.ts';
-import { HostProfileAccumulator, PROFILE_BEHAVIOUR, PROFILE_SIZE, encodeProfile } from './hostProfile.ts';
+import { BLOCK_MS, HostProfileAccumulator, PROFILE_BEHAVIOUR, PROFILE_SIZE, encodeProfile } from './hostProfile.ts';
 import { HOST_INPUT_SIZE, type HostTrainingRows } from './hostModel.ts';
 import { seededRandom } from './seededRandom.ts';
 import type { SiteCalendar } from './timeSlots.ts';
@@ -18,6 +18,7 @@ export class HostProfileSet {
   private rows = new Float32Array(PROFILE_SIZE * 4096);
   private hostOf = new Int32Array(4096);
   private dayOf = new Int32Array(4096);
+  private blockOf = new Int32Array(4096);
   private kept = 0;
   private seen = 0;
   private readonly hostIndex = new Map<string, number>();
@@ -64,6 +65,7 @@ export class HostProfileSet {
     this.rows.set(profile, at * PROFILE_SIZE);
     this.hostOf[at] = h;
     this.dayOf[at] = d;
+    this.blockOf[at] = Math.floor(blockStart / BLOCK_MS);
   }
 
   private grow(): void {
@@ -77,6 +79,9 @@ export class HostProfileSet {
     const days = new Int32Array(n);
     days.set(this.dayOf);
     this.dayOf = days;
+    const blocks = new Int32Array(n);
+    blocks.set(this.blockOf);
+    this.blockOf = blocks;
   }
 
   /** Each host's mean profile, encoded; and each peer group's mean of its members' means. */
@@ -130,6 +135,12 @@ export class HostProfileSet {
     };
     let heldDays = 0;
     for (let d = 0; d < dayCount; d++) if (heldOutDay(d)) heldDays++;
-    return { train: fill(picked), trainCount: picked.length, heldOut: fill(heldIdx), heldOutCount: heldIdx.length, heldOutDays: heldDays, sampleShare: this.seen ? this.kept / this.seen : 1 };
+    const hostsOf = (idx: readonly number[]): string[] => idx.map((r) => this.hostNames[this.hostOf[r]!]!);
+    const blocksOf = (idx: readonly number[]): Int32Array => Int32Array.from(idx, (r) => this.blockOf[r]!);
+    return {
+      train: fill(picked), trainCount: picked.length, heldOut: fill(heldIdx), heldOutCount: heldIdx.length, heldOutDays: heldDays,
+      sampleShare: this.seen ? this.kept / this.seen : 1,
+      heldOutHost: hostsOf(heldIdx), heldOutBlock: blocksOf(heldIdx), trainHost: hostsOf(picked), trainBlock: blocksOf(picked),
+    };
   }
 }

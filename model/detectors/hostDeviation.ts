@@ -3,7 +3,7 @@
 // when no rule names it (a workstation that starts serving files or logging in to servers). The
 // behaviour features with the largest reconstruction errors are the evidence.
 import type { HostBaselines } from '../hostBaselines.ts';
-import { HostScorer, HOST_INPUT_SIZE, hostInput, hostNetFromJson, type HostModelJson } from '../hostModel.ts';
+import { HostScorer, HOST_INPUT_SIZE, SustainedHostScore, hostInput, hostNetFromJson, type HostModelJson } from '../hostModel.ts';
 import { BLOCK_MS, HostProfileAccumulator, PROFILE_BEHAVIOUR, PROFILE_FEATURES, PROFILE_SIZE } from '../hostProfile.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
@@ -11,12 +11,14 @@ export class HostDeviationDetector implements Detector {
   private readonly acc: HostProfileAccumulator;
   private readonly scorer: HostScorer;
   private readonly x = new Float64Array(HOST_INPUT_SIZE);
+  private readonly sustained: SustainedHostScore;
   private out: Finding[] = [];
   private readonly emit = (host: string, profile: Float64Array, blockStart: number): void => this.score(host, profile, blockStart);
 
   constructor(private readonly model: HostModelJson, private readonly hosts: HostBaselines) {
     this.acc = new HostProfileAccumulator(hosts.calendar);
     this.scorer = new HostScorer(hostNetFromJson(model), model.residualScale);
+    this.sustained = new SustainedHostScore(model);
   }
 
   detect(ctx: WindowContext, out: Finding[]): void {
@@ -28,7 +30,8 @@ export class HostDeviationDetector implements Detector {
     const typical = this.hosts.typicalProfile(host);
     if (!typical) return;
     const err = this.scorer.error(hostInput(profile, typical.profile, this.x));
-    if (!(err > this.model.threshold)) return;
+    const score = this.sustained.add(host, Math.floor(blockStart / BLOCK_MS), err);
+    if (!(score > this.model.threshold)) return;
     const pf = this.scorer.perFeature;
     let total = 0;
     for (let i = 0; i < PROFILE_BEHAVIOUR; i++) total += pf[i]!;
@@ -41,13 +44,13 @@ export class HostDeviationDetector implements Detector {
       kind: 'host-deviation',
       key: `host-deviation|${host}`,
       subject: { localHost: host },
-      strength: err / this.model.threshold,
-      score: round(err, 5),
+      strength: score / this.model.threshold,
+      score: round(score, 3),
       observed: { feature: lead.feature, value: lead.observed, unit: 'profile' },
       expected: { low: lead.expected, high: lead.expected, median: lead.expected },
       contributions,
       maturity: typical.source === 'own' ? 1 : 0.5,
-      summary: `${host} behaved unlike ${typical.source === 'own' ? 'itself' : `its peers (${typical.source})`} in the 15 minutes from ${new Date(blockStart).toISOString().slice(11, 16)} UTC (host model error ${(err / this.model.threshold).toFixed(1)}× its limit), led by ${contributions.slice(0, 3).map((c) => `${c.feature} ${c.observed} (usually ${c.expected})`).join(', ')}`,
+      summary: `${host} behaved unlike ${typical.source === 'own' ? 'itself' : `its peers (${typical.source})`} in the 15 minutes from ${new Date(blockStart).toISOString().slice(11, 16)} UTC (for the last hour its host-model error was ${score.toFixed(1)}× its usual, limit ${this.model.threshold.toFixed(1)}×), led by ${contributions.slice(0, 3).map((c) => `${c.feature} ${c.observed} (usually ${c.expected})`).join(', ')}`,
       // consecutive blocks of one change of role are one incident
       holdMs: BLOCK_MS + 60_000,
     });
