@@ -69,29 +69,35 @@ export class HostScorer {
   }
 }
 
-/** A host's score is the mean of its last blocks' error ratios over this many blocks (an hour)… */
+/** A host's score is the median of its last blocks' error ratios over this many blocks (an hour)… */
 export const SUSTAIN_BLOCKS = 4;
 /** …of which at least this many must exist: a change of role lasts; one odd block does not count. */
 export const SUSTAIN_MIN_BLOCKS = 3;
 const MIN_SUSTAINED_SCORE = 2;
 
+/** The median of a few ratios: one extreme block (a burst that other detectors name) cannot carry it. */
+function medianOf(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /**
- * The sustained score of each row: the mean error ratio (error ÷ the host's scale) of the host's
- * rows within the last SUSTAIN_BLOCKS blocks up to it, or 0 with fewer than SUSTAIN_MIN_BLOCKS.
+ * The sustained score of each row: the median error ratio (error ÷ the host's scale) of the
+ * host's rows within the last SUSTAIN_BLOCKS blocks up to it, or 0 with fewer than SUSTAIN_MIN_BLOCKS.
  */
 export function sustainedScores(errors: Float64Array, hosts: readonly string[], blocks: Int32Array, scaleOf: (h: string) => number): Float64Array {
   const order = Array.from(errors.keys()).sort((a, b) => (hosts[a]! < hosts[b]! ? -1 : hosts[a]! > hosts[b]! ? 1 : blocks[a]! - blocks[b]!));
   const out = new Float64Array(errors.length);
   for (let k = 0; k < order.length; k++) {
     const r = order[k]!;
-    let sum = 0, n = 0;
+    const ratios: number[] = [];
     for (let j = k; j >= 0; j--) {
       const q = order[j]!;
       if (hosts[q] !== hosts[r] || blocks[r]! - blocks[q]! >= SUSTAIN_BLOCKS) break;
-      sum += errors[q]! / scaleOf(hosts[q]!);
-      n++;
+      ratios.push(errors[q]! / scaleOf(hosts[q]!));
     }
-    out[r] = n >= SUSTAIN_MIN_BLOCKS ? sum / n : 0;
+    out[r] = ratios.length >= SUSTAIN_MIN_BLOCKS ? medianOf(ratios) : 0;
   }
   return out;
 }
@@ -108,7 +114,7 @@ export class SustainedHostScore {
     list.push({ block, ratio });
     this.recent.set(host, list);
     if (list.length < SUSTAIN_MIN_BLOCKS) return 0;
-    return list.reduce((s, e) => s + e.ratio, 0) / list.length;
+    return medianOf(list.map((e) => e.ratio));
   }
 }
 
