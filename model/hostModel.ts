@@ -69,21 +69,22 @@ export class HostScorer {
   }
 }
 
-/** A host's score is the median of its last blocks' error ratios over this many blocks (an hour)… */
+/** A host's score is the smallest of its last blocks' error ratios over this many blocks (an hour)… */
 export const SUSTAIN_BLOCKS = 4;
 /** …of which at least this many must exist: a change of role lasts; one odd block does not count. */
 export const SUSTAIN_MIN_BLOCKS = 3;
 const MIN_SUSTAINED_SCORE = 2;
 
-/** The median of a few ratios: one extreme block (a burst that other detectors name) cannot carry it. */
-function medianOf(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/** The smallest of a few ratios: the host must have deviated in every block of the hour, so a
+ * burst of minutes (a scan, a storm that other detectors name) never carries it. */
+function minOf(v: readonly number[]): number {
+  let m = Infinity;
+  for (const x of v) if (x < m) m = x;
+  return m;
 }
 
 /**
- * The sustained score of each row: the median error ratio (error ÷ the host's scale) of the
+ * The sustained score of each row: the smallest error ratio (error ÷ the host's scale) of the
  * host's rows within the last SUSTAIN_BLOCKS blocks up to it, or 0 with fewer than SUSTAIN_MIN_BLOCKS.
  */
 export function sustainedScores(errors: Float64Array, hosts: readonly string[], blocks: Int32Array, scaleOf: (h: string) => number): Float64Array {
@@ -97,7 +98,7 @@ export function sustainedScores(errors: Float64Array, hosts: readonly string[], 
       if (hosts[q] !== hosts[r] || blocks[r]! - blocks[q]! >= SUSTAIN_BLOCKS) break;
       ratios.push(errors[q]! / scaleOf(hosts[q]!));
     }
-    out[r] = ratios.length >= SUSTAIN_MIN_BLOCKS ? medianOf(ratios) : 0;
+    out[r] = ratios.length >= SUSTAIN_MIN_BLOCKS ? minOf(ratios) : 0;
   }
   return out;
 }
@@ -114,7 +115,7 @@ export class SustainedHostScore {
     list.push({ block, ratio });
     this.recent.set(host, list);
     if (list.length < SUSTAIN_MIN_BLOCKS) return 0;
-    return medianOf(list.map((e) => e.ratio));
+    return minOf(list.map((e) => e.ratio));
   }
 }
 

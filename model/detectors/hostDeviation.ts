@@ -50,7 +50,7 @@ export class HostDeviationDetector implements Detector {
       expected: { low: lead.expected, high: lead.expected, median: lead.expected },
       contributions,
       maturity: typical.source === 'own' ? 1 : 0.5,
-      summary: `${host} behaved unlike ${typical.source === 'own' ? 'itself' : `its peers (${typical.source})`} in the 15 minutes from ${new Date(blockStart).toISOString().slice(11, 16)} UTC (over the last hour its host-model error was typically ${score.toFixed(1)}× its usual, limit ${this.model.threshold.toFixed(1)}×), led by ${contributions.slice(0, 3).map((c) => `${c.feature} ${c.observed} (usually ${c.expected})`).join(', ')}`,
+      summary: `${host} behaved unlike ${typical.source === 'own' ? 'itself' : `its peers (${typical.source})`} in the 15 minutes from ${new Date(blockStart).toISOString().slice(11, 16)} UTC (in every quarter hour of the last hour its host-model error was at least ${score.toFixed(1)}× its usual, limit ${this.model.threshold.toFixed(1)}×), led by ${contributions.slice(0, 3).map((c) => `${c.feature} ${c.observed} (usually ${c.expected})`).join(', ')}`,
       // consecutive blocks of one change of role are one incident
       holdMs: BLOCK_MS + 60_000,
     });
