@@ -17,7 +17,7 @@ export interface HostModelJson {
    *  floor): errors are measured in these units, so a feature that never varies for a host (its
    *  service mix) weighs more than one that always does (its volume) */
   residualScale: number[];
-  /** per host, its mean error on its training blocks (a block's ratio to it is what counts); for hosts never seen, the median */
+  /** per host, the 90th percentile of its errors on its training blocks (a block's ratio to it is what counts); for hosts never seen, the median */
   hostScale: Record<string, number>;
   defaultScale: number;
   /** how the threshold was set */
@@ -164,17 +164,20 @@ export async function trainHostModel(tf: Tf, rows: HostTrainingRows, opts: { see
   // each host's own usual error: a busy, varied server always reconstructs worse than a quiet
   // desktop, so a block is judged by how far it is from what that host usually scores
   const trainErr = errorsOf(rows.train, rows.trainCount);
-  const sums = new Map<string, { s: number; n: number }>();
+  const perHost = new Map<string, number[]>();
   rows.trainHost.forEach((h, r) => {
-    const e = sums.get(h) ?? { s: 0, n: 0 };
-    e.s += trainErr[r]!;
-    e.n++;
-    sums.set(h, e);
+    const list = perHost.get(h);
+    if (list) list.push(trainErr[r]!);
+    else perHost.set(h, [trainErr[r]!]);
   });
-  const means = [...sums.values()].map((e) => e.s / e.n).sort((a, b) => a - b);
-  const defaultScale = Math.max(1e-3, means[Math.floor(means.length / 2)] ?? 1);
+  // a host's scale is the 90th percentile of its own training errors: what it scores on a busy
+  // but ordinary quarter hour, not on its quietest
+  const p90 = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(0.9 * s.length))]!; };
+  const scales = new Map([...perHost.entries()].map(([h, v]) => [h, p90(v)]));
+  const sortedScales = [...scales.values()].sort((a, b) => a - b);
+  const defaultScale = Math.max(1e-3, sortedScales[Math.floor(sortedScales.length / 2)] ?? 1);
   const hostScale: Record<string, number> = {};
-  for (const [h, e] of [...sums.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) hostScale[h] = Math.round(Math.max(e.s / e.n, 0.25 * defaultScale) * 1e5) / 1e5;
+  for (const [h, v] of [...scales.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) hostScale[h] = Math.round(Math.max(v, 0.25 * defaultScale) * 1e5) / 1e5;
   const scaleOf = (h: string): number => hostScale[h] ?? defaultScale;
   let threshold: number;
   let method: HostModelJson['calibration']['method'];

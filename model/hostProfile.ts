@@ -7,6 +7,9 @@ import { activeHosts } from './features.ts';
 import type { SiteCalendar } from './timeSlots.ts';
 
 export const BLOCK_MS = 15 * 60_000;
+/** A block with fewer flows than this says nothing reliable about a host's mix of services (two
+ * flows make a 50 % share): it is not profiled. */
+export const MIN_BLOCK_FLOWS = 5;
 
 const CLASSES = ['web', 'dns', 'mail', 'smb', 'rdp', 'ssh', 'db', 'directory', 'ntp', 'other'] as const;
 const CLASS_OF: Record<number, number> = {
@@ -93,7 +96,9 @@ export class HostProfileAccumulator {
     const slot = this.calendar.slot(this.blockStart);
     const phase = (2 * Math.PI * (slot.hourOfDay + 0.5)) / 24;
     for (const [host, a] of this.hosts) {
-      if (a.present > 0) onBlock(host, profileOf(a, this.windows, slot.dayType === 'weekday' ? 1 : 0, phase), this.blockStart);
+      let flows = 0;
+      for (let k = 0; k < CLASSES.length; k++) flows += a.initiated[k]! + a.served[k]!;
+      if (a.present > 0 && flows >= MIN_BLOCK_FLOWS) onBlock(host, profileOf(a, this.windows, slot.dayType === 'weekday' ? 1 : 0, phase), this.blockStart);
       a.bytesOut = 0; a.bytesIn = 0; a.toRemote = 0; a.peersMax = 0; a.portsMax = 0; a.started = 0; a.present = 0;
       a.initiated.fill(0);
       a.served.fill(0);

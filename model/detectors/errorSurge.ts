@@ -1,6 +1,6 @@
 // error-surge: TCP resets, ICMP unreachables or NXDOMAIN answers far above what this time of
 // day normally shows — broken services, failing lookups (DGA malware), or a scan's echo.
-import { NETWORK_FEATURES, featureIndex } from '../features.ts';
+import { NETWORK_FEATURES, featureIndex, activeHosts } from '../features.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
@@ -33,7 +33,8 @@ export class ErrorSurgeDetector implements Detector {
     let localHost: string | undefined;
     if (lead.s.host) {
       let max = 0;
-      for (const h of w.topLocalHosts) if (h[lead.s.host] > max) { max = h[lead.s.host]; localHost = h.host; }
+      // the most affected host need not be among the busiest: read the full host table
+      for (const h of activeHosts(w)) if (h[lead.s.host] > max) { max = h[lead.s.host]; localHost = h.host; }
     }
     out.push({
       kind: 'error-surge',
