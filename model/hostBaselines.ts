@@ -268,6 +268,8 @@ export interface UploadLimits {
   minuteMax: number;
   hourMean: number;
   hourMax: number;
+  /** the larger of the host's and its peer group's largest hour */
+  peerHourMax: number;
   /** whose values the burst limits are: 'own+<peer group>' or '<peer group>' (a host never seen) */
   source: string;
   /** whose values the hourly budget is: 'own' (mature history), 'own+<peer group>' or '<peer group>' */
@@ -373,7 +375,7 @@ export class HostBaselines {
       // a burst is judged against the host and its kind of host (cloud sync bursts are what
       // workstations do); the hourly budget against the host alone once its history is mature
       windowMax: pick(STAT.windowMax, true), minuteMax: pick(STAT.minuteMax, true),
-      hourMean: pick(STAT.hourMean, !mature), hourMax: pick(STAT.hourMax, !mature),
+      hourMean: pick(STAT.hourMean, !mature), hourMax: pick(STAT.hourMax, !mature), peerHourMax: pick(STAT.hourMax, true),
       source: own ? `own+${peerName}` : peerName,
       budgetSource: mature ? 'own' : own ? `own+${peerName}` : peerName,
       maturity: Math.min(1, ownHours / (3 * MATURE_HOST_HOURS)) * (borrowed ? 0.25 : 1),

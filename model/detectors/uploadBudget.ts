@@ -3,8 +3,9 @@
 // to remote addresses: S ← max(0, S + minute − allowance), where the allowance is the host's
 // largest hour at this time of this kind of day (and the hours either side; its peer group's when
 // its own history is thin) spread over 60 minutes — a reference above the normal rate, so normal
-// variation drains instead of drifting up. The host is flagged once S has grown past that largest
-// hour (and at least MIN_BUDGET_EXCESS_BYTES) while it is still sending above its allowance.
+// variation drains instead of drifting up. The host is flagged once S has grown past the largest
+// hour of it or its peer group (and at least MIN_BUDGET_EXCESS_BYTES) while it is still sending
+// above its allowance.
 import { activeHosts, hostPayloadToRemote } from '../features.ts';
 import type { HostBaselines } from '../hostBaselines.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
@@ -84,7 +85,9 @@ export class UploadBudgetDetector implements Detector {
         s.total = 0;
       }
       s.total += s.minute;
-      const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.hourMax);
+      // the excess must outgrow what any ordinary host of its kind sends in a whole hour (a cloud
+      // sync of a big file), while the allowance it is measured from is the host's own
+      const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.peerHourMax);
       if (s.excess > limit && s.minute > allowance) {
         s.reported = true;
         out.push(this.finding(host, s, lim, limit, minuteStart + MINUTE_MS));
