@@ -13,10 +13,11 @@ export type AnomalyKind =
   | 'new-destination'
   | 'dns-tunnel'
   | 'beaconing'
-  | 'threat-intel';
+  | 'threat-intel'
+  | 'host-deviation';
 export const ANOMALY_KINDS: readonly AnomalyKind[] = [
   'outbound-spike', 'deviation', 'scan', 'error-surge', 'host-silent', 'new-destination',
-  'dns-tunnel', 'beaconing', 'threat-intel',
+  'dns-tunnel', 'beaconing', 'threat-intel', 'host-deviation',
 ];
 
 export type SeverityLevel = 'info' | 'low' | 'medium' | 'high' | 'critical';

@@ -4,14 +4,10 @@
 export interface DetectorLimits {
   /** most unanswered SYNs from one local host per second */
   synUnansweredMax: number;
-  /** largest outbound payload of any one host within a minute, per hour of day (UTC), bytes */
-  uploadMinuteMaxAnyHost: number[];
-  /** the same per baseline host */
-  uploadMinuteMax: Record<string, number[]>;
 }
 
 export function emptyLimits(): DetectorLimits {
-  return { synUnansweredMax: 0, uploadMinuteMaxAnyHost: new Array<number>(24).fill(0), uploadMinuteMax: {} };
+  return { synUnansweredMax: 0 };
 }
 
 /** How far above the training maximum a pattern must go before it counts. */

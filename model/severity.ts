@@ -18,6 +18,7 @@ export const KIND_HARM: Record<AnomalyKind, number> = {
   'error-surge': 18,
   'host-silent': 20,
   deviation: 14,
+  'host-deviation': 22,
 };
 
 /** size: points per doubling of the detector's strength (its value over its threshold), and the cap */

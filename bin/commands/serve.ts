@@ -17,6 +17,7 @@ import {
 } from '../../store/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { parseDuration, parseFlags } from '../options.ts';
@@ -73,6 +74,7 @@ in-process sensor:
 ${evidenceHelp}
                        The server serves the pcaps under --evidence-dir (default <var>/evidence):
                        a separate sensor must write to the same directory (same --var or a shared mount)
+${CALENDAR_USAGE}
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --sensor NAME --server http://THIS:8080 --server-token <token of role sensor>
@@ -118,6 +120,7 @@ export const options = {
   ioc: { type: 'string' },
   criticality: { type: 'string' },
   ...evidenceFlags,
+  ...CALENDAR_FLAGS,
 } as const;
 
 type ServeValues = ReturnType<typeof parse>['values'];
@@ -299,7 +302,7 @@ export async function run(argv: string[]): Promise<number> {
     const sensor = values['sensor-name'] ?? hostname();
     let engine: LiveDetection | null = null;
     const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
-    const detect = (model: ModelArtifact): LiveDetection => new LiveDetection(model, { sensor, ioc: values.ioc, criticality: values.criticality }, (from, to, at) => {
+    const detect = (model: ModelArtifact): LiveDetection => new LiveDetection(model, { sensor, ioc: values.ioc, criticality: values.criticality, calendar: calendarFrom(values, 'serve', model.meta.baseline.calendar) }, (from, to, at) => {
       say(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
     });
     if (values.model !== 'none') {

@@ -4,6 +4,7 @@ import type { WindowStats } from '../../capture/index.ts';
 import { LiveDetection, LiveModelWatcher, loadModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { modelsDirFrom } from '../options.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export const detectFlags = {
@@ -11,6 +12,7 @@ export const detectFlags = {
   models: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...CALENDAR_FLAGS,
 } as const;
 
 export const detectHelp = `detection:
@@ -21,13 +23,16 @@ export const detectHelp = `detection:
                        refused and the running one kept (both are logged)
   --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --ioc FILE           IOC list (IPs, CIDRs, domains; one per line), re-read when it changes
-  --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)`;
+  --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)
+${CALENDAR_USAGE}`;
 
 export interface DetectValues {
   model?: string;
   models?: string;
   ioc?: string;
   criticality?: string;
+  timezone?: string;
+  holidays?: string;
 }
 
 /** Why a model cannot score this sensor's windows, or null. */
@@ -119,7 +124,7 @@ export async function openDetectSink(values: DetectValues, ctx: { sensor: string
     const model = await loadModel(values.model, { modelsDir });
     const mismatch = windowMismatch(model, ctx.windowMs);
     if (mismatch !== null) throw new Error(mismatch);
-    engine = new LiveDetection(model, { ioc: values.ioc, criticality: values.criticality, sensor: ctx.sensor }, (from, to, at) => {
+    engine = new LiveDetection(model, { ioc: values.ioc, criticality: values.criticality, sensor: ctx.sensor, calendar: calendarFrom(values, 'sensor', model.meta.baseline.calendar) }, (from, to, at) => {
       log(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
     });
   } catch (err) {
