@@ -12,7 +12,7 @@ export const KIND_HARM: Record<AnomalyKind, number> = {
   'threat-intel': 66,
   'dns-tunnel': 38,
   beaconing: 32,
-  'outbound-spike': 36,
+  'outbound-spike': 46,
   'new-destination': 26,
   scan: 28,
   'error-surge': 18,
