@@ -175,13 +175,14 @@ describe('the analyst view in Chromium', () => {
   });
 
   it('shows the incident in the feed within a second of its window arriving', async () => {
-    await feedUntil(scenario.incidentStart, 0);
+    expect(scenario.spikeAt, 'the detection engine flags the outbound burst as a spike').toBeGreaterThanOrEqual(scenario.incidentStart);
+    await feedUntil(scenario.spikeAt, 0);
     await pageA.goto(`${server.url}/#/anomalies`);
     await pageB.goto(`${server.url}/#/anomalies`);
-    await pageA.locator('ol.feed').waitFor();
-    const incident = scenario.anomaliesAfter[scenario.incidentStart]!.find((a) => a.kind === 'outbound-spike');
+    await pageA.locator('ol.feed').waitFor({ state: 'attached' });
+    const incident = scenario.anomaliesAfter[scenario.spikeAt]!.find((a) => a.kind === 'outbound-spike');
     expect(incident, 'the detection engine flags the outbound burst').toBeDefined();
-    await feedUntil(scenario.incidentStart + 1, 0);
+    await feedUntil(scenario.spikeAt + 1, 0);
     const incidentId = server.app.spanwatch.book.get(incident!.id)!.incidentId!;
     const row = pageA.locator(`a.feed-row[data-id="${incidentId}"]`);
     await row.waitFor({ timeout: 1000 });
@@ -200,7 +201,7 @@ describe('the analyst view in Chromium', () => {
   });
 
   it('opens the evidence card from the keyboard and shows observed against expected', async () => {
-    const incident = scenario.anomaliesAfter[scenario.incidentStart]!.find((a) => a.kind === 'outbound-spike')!;
+    const incident = scenario.anomaliesAfter[scenario.spikeAt]!.find((a) => a.kind === 'outbound-spike')!;
     const row = pageA.locator(`a.feed-row[data-id="${server.app.spanwatch.book.get(incident.id)!.incidentId}"]`);
     await row.focus();
     await pageA.keyboard.press('Enter');
@@ -228,7 +229,7 @@ describe('the analyst view in Chromium', () => {
   });
 
   it('acknowledging changes the status for a second analyst and adds an audit entry', async () => {
-    const incident = scenario.anomaliesAfter[scenario.incidentStart]!.find((a) => a.kind === 'outbound-spike')!;
+    const incident = scenario.anomaliesAfter[scenario.spikeAt]!.find((a) => a.kind === 'outbound-spike')!;
     const incidentId = server.app.spanwatch.book.get(incident.id)!.incidentId!;
     const rowB = pageB.locator(`a.feed-row[data-id="${incidentId}"]`);
     expect(await rowB.getAttribute('data-status')).toBe('open');
@@ -255,7 +256,7 @@ describe('the analyst view in Chromium', () => {
   });
 
   it('reaches feed rows with Tab, and shows a viewer no actions', async () => {
-    const incident = scenario.anomaliesAfter[scenario.incidentStart]!.find((a) => a.kind === 'outbound-spike')!;
+    const incident = scenario.anomaliesAfter[scenario.spikeAt]!.find((a) => a.kind === 'outbound-spike')!;
     const viewer = await browser.newPage();
     await login(viewer, tokens.vic);
     await viewer.goto(`${server.url}/#/anomalies`);
@@ -297,7 +298,7 @@ describe('the analyst view in Chromium', () => {
   });
 
   it('replays a dataset into its own view without touching live anomalies', async () => {
-    const incident = scenario.anomaliesAfter[scenario.incidentStart]!.find((a) => a.kind === 'outbound-spike')!;
+    const incident = scenario.anomaliesAfter[scenario.spikeAt]!.find((a) => a.kind === 'outbound-spike')!;
     await pageA.goto(`${server.url}/#/replay`);
     await expect.poll(() => pageA.locator('#replay-dataset option').allTextContents(), WAIT).toContainEqual(expect.stringContaining(DRILL_DATASET));
     await pageA.locator('#replay-speed').selectOption('60');

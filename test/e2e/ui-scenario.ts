@@ -24,6 +24,8 @@ export interface Scenario {
   anomaliesAfter: Anomaly[][];
   /** index of the first incident window */
   incidentStart: number;
+  /** the first window (from incidentStart) whose anomalies include the outbound spike; -1 when none */
+  spikeAt: number;
   modelVersion: string;
   model: ModelArtifact;
   /** the whole capture, and the replay drill (from a minute before the incident to the end) */
@@ -82,5 +84,8 @@ export async function buildScenario(startMs: number, dir: string): Promise<Scena
   const anomaliesAfter = windows.map((w) => engine.process(w));
   anomaliesAfter[anomaliesAfter.length - 1]!.push(...engine.finish());
   const incidentStart = windows.findIndex((w) => w.start >= startMs + NORMAL_SECONDS * 1000);
-  return { windows, anomaliesAfter, incidentStart, modelVersion: model.meta.version, model, capturePath, drillPath };
+  // the window after which the engine first reports the burst as an outbound spike (the UI tests
+  // time the feed from there; how soon the detector fires is the detectors' tests' business)
+  const spikeAt = anomaliesAfter.findIndex((as, i) => i >= incidentStart && as.some((a) => a.kind === 'outbound-spike'));
+  return { windows, anomaliesAfter, incidentStart, spikeAt, modelVersion: model.meta.version, model, capturePath, drillPath };
 }

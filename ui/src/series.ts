@@ -154,8 +154,9 @@ export function observedSeries(a: Anomaly, windows: readonly WindowStats[]): Obs
     }
   }
   if (scope === 'remote' && remote && name) {
-    if (name === 'bytesOut' && a.observed.unit === 'bytes') {
-      return { label: `bytes sent to ${remote} since the incident began`, points: cumulative(collect((w) => ofRemote(w)?.bytesOut ?? 0), a.start), exact: false, bandApplies: true };
+    if ((name === 'bytesOut' || name === 'payloadOut') && a.observed.unit === 'bytes') {
+      // payload is what the detector measures; the windows carry bytes on the wire to the remote
+      return { label: `bytes sent to ${remote} since the incident began${name === 'payloadOut' ? ', on the wire' : ''}`, points: cumulative(collect((w) => ofRemote(w)?.bytesOut ?? 0), a.start), exact: false, bandApplies: true };
     }
     const exact = collect((w) => {
       const r = ofRemote(w) as unknown as Record<string, number> | undefined;

@@ -6,7 +6,7 @@ export const LEVELS: readonly SeverityLevel[] = ['info', 'low', 'medium', 'high'
 export const STATUSES: readonly AnomalyStatus[] = ['open', 'acknowledged', 'escalated', 'false-positive', 'resolved'];
 export const KINDS: readonly AnomalyKind[] = [
   'outbound-spike', 'deviation', 'scan', 'error-surge', 'host-silent', 'new-destination',
-  'dns-tunnel', 'beaconing', 'threat-intel',
+  'dns-tunnel', 'beaconing', 'threat-intel', 'host-deviation',
 ];
 export const ACTIONS: readonly AnalystAction[] = [
   'acknowledge', 'escalate', 'false-positive', 'resolve', 'comment', 'assign',
