@@ -73,7 +73,7 @@ export class HostScorer {
 export const SUSTAIN_BLOCKS = 4;
 /** …of which at least this many must exist: a change of role lasts; one odd block does not count. */
 export const SUSTAIN_MIN_BLOCKS = 3;
-const MIN_SUSTAINED_SCORE = 2;
+const MIN_SUSTAINED_SCORE = 3;
 
 /** The smallest of a few ratios: the host must have deviated in every block of the hour, so a
  * burst of minutes (a scan, a storm that other detectors name) never carries it. */
@@ -195,7 +195,7 @@ export async function trainHostModel(tf: Tf, rows: HostTrainingRows, opts: { see
     threshold = max * 1.5;
     method = 'training-margin';
   }
-  // a sustained score of 2 means twice the host's usual error for an hour: never alarm below it
+  // a sustained score of 3 means three times the host's usual error in every quarter hour of an hour: never alarm below it
   threshold = Math.max(threshold, MIN_SUSTAINED_SCORE);
   return {
     hidden,

@@ -1,16 +1,19 @@
 // deviation: the autoencoder cannot reconstruct the window — a combination of features it never
 // saw in normal traffic, even when each feature alone stays inside its band. The features with
 // the largest reconstruction errors are the evidence.
-import { NETWORK_FEATURES, FEATURE_COUNT, toDisplay } from '../features.ts';
+import { NETWORK_FEATURES, FEATURE_COUNT, featureIndex, toDisplay } from '../features.ts';
 import { AutoencoderScorer, type AutoencoderNet } from '../autoencoder.ts';
 import { normalise, type Normalisation } from '../normalisation.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
+const WORKDAY = featureIndex('time.workday');
+
 export class DeviationDetector implements Detector {
   private readonly scorer: AutoencoderScorer;
   private readonly x = new Float64Array(FEATURE_COUNT);
   private readonly perFeature = new Float64Array(FEATURE_COUNT);
+  private readonly borrowed = new Float64Array(FEATURE_COUNT);
 
   constructor(net: AutoencoderNet, private readonly norm: Normalisation, private readonly threshold: number, private readonly baseline: SeasonalBaseline) {
     this.scorer = new AutoencoderScorer(net);
@@ -23,7 +26,15 @@ export class DeviationDetector implements Detector {
   }
 
   detect(ctx: WindowContext, out: Finding[]): void {
-    const err = this.error(ctx.features);
+    // a kind of day training never saw is judged as the kind it did see (as the baselines borrow
+    // its hours), not as a new combination in itself
+    let features = ctx.features;
+    if (!this.baseline.dayTypeSeen(this.baseline.calendar.slot(ctx.w.start).dayTypeHour)) {
+      this.borrowed.set(ctx.features);
+      this.borrowed[WORKDAY] = 1 - this.borrowed[WORKDAY]!;
+      features = this.borrowed;
+    }
+    const err = this.error(features);
     if (!(err > this.threshold)) return;
     let total = 0;
     for (let j = 0; j < FEATURE_COUNT; j++) total += this.perFeature[j]!;

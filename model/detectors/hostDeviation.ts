@@ -7,6 +7,8 @@ import { HostScorer, HOST_INPUT_SIZE, SustainedHostScore, hostInput, hostNetFrom
 import { BLOCK_MS, HostProfileAccumulator, PROFILE_BEHAVIOUR, PROFILE_FEATURES, PROFILE_SIZE } from '../hostProfile.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
+const WORKDAY = PROFILE_FEATURES.indexOf('profile.workday');
+
 export class HostDeviationDetector implements Detector {
   private readonly acc: HostProfileAccumulator;
   private readonly scorer: HostScorer;
@@ -29,6 +31,8 @@ export class HostDeviationDetector implements Detector {
   private score(host: string, profile: Float64Array, blockStart: number): void {
     const typical = this.hosts.typicalProfile(host);
     if (!typical) return;
+    // a kind of day training never saw is judged as the kind it did see
+    if (this.hosts.slotWindows(this.hosts.slotOf(blockStart)).hours === 0) profile[WORKDAY] = 1 - profile[WORKDAY]!;
     const err = this.scorer.error(hostInput(profile, typical.profile, this.x));
     const score = this.sustained.add(host, Math.floor(blockStart / BLOCK_MS), err);
     if (!(score > this.model.threshold)) return;
