@@ -4,3 +4,4 @@ export type { Anomaly, AnomalyKind, AnomalyStatus, SeverityLevel, Contribution }
 export type {
   AnalystAction, AuditEntry, Channel, ClientMessage, Role, SensorHealth, ServerMessage, TrainingJob,
 } from '../../server/protocol.ts';
+export type { Resolution } from '../../store/index.ts';
