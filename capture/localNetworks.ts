@@ -11,7 +11,6 @@ export const DIR_OUTBOUND = 0;
 export const DIR_INBOUND = 1;
 export const DIR_INTERNAL = 2;
 export const DIR_OTHER = 3;
-export const DIRECTION_NAMES: readonly Direction[] = ['outbound', 'inbound', 'internal', 'other'];
 
 function ipv4Words(text: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);

@@ -1,10 +1,10 @@
 // The capture pipeline: source → decoder → flow table → window aggregator → WindowStats.
 import type { PacketRecord, PacketSource, SourceCounters } from './packet.ts';
-import type { Direction, WindowStats } from './windowStats.ts';
+import { DIRECTIONS, type Direction, type WindowStats } from './windowStats.ts';
 import { IP_PROTO } from './decode/decodedPacket.ts';
 import { PacketDecoder } from './decode/packetDecoder.ts';
 import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flowTable.ts';
-import { DEFAULT_LOCAL_NETS, DIRECTION_NAMES, LocalNetworks } from './localNetworks.ts';
+import { DEFAULT_LOCAL_NETS, LocalNetworks } from './localNetworks.ts';
 import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windowAccumulator.ts';
 import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregator.ts';
 import { timestampIso } from './timestampText.ts';
@@ -160,7 +160,7 @@ export class CapturePipeline {
 
   totals(): CaptureTotals {
     const directions = {} as Record<Direction, { packets: number; bytes: number }>;
-    DIRECTION_NAMES.forEach((d, i) => { directions[d] = { packets: this.dirPackets[i]!, bytes: this.dirBytes[i]! }; });
+    DIRECTIONS.forEach((d, i) => { directions[d] = { packets: this.dirPackets[i]!, bytes: this.dirBytes[i]! }; });
     const f = this.protoFlows;
     return {
       packets: this.packets,
