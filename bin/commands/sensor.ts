@@ -6,7 +6,7 @@ import {
 } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
-import { parseDuration, parseFlags } from '../options.ts';
+import { parseByteSize, parseDuration, parseFlags, parsePositiveInt, splitList } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 import { JsonlSink } from '../sinks/jsonl.ts';
 import { openServerSink } from '../sinks/server.ts';
@@ -94,25 +94,6 @@ async function openSinks(values: SensorValues, ctx: SensorContext): Promise<Reco
   const detect = await openDetectSink(values, ctx);
   if (detect) sinks.unshift(detect);
   return sinks;
-}
-
-/** "64MB", "512KiB", "1g", "65536" → bytes. */
-export function parseByteSize(text: string, key: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)$/i.exec(text.trim());
-  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 64MB, 512KB or a number of bytes`);
-  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.round(Number(m[1]) * factor);
-}
-
-function parsePositiveInt(text: string, key: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${key}: '${text}' is not a positive whole number`);
-  return n;
-}
-
-export function splitList(values: string[] | undefined): string[] | undefined {
-  if (!values) return undefined;
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
 function openSource(values: SensorValues, files: string[], onDamage: (err: CaptureFileError) => void): PacketSource {

@@ -10,7 +10,7 @@ import {
 import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } from '../../store/index.ts';
 import { join } from 'node:path';
 import { CliError } from '../cliError.ts';
-import { fromEnv, modelsDirFrom, parseDuration, parseFlags } from '../options.ts';
+import { fromEnv, modelsDirFrom, parseDuration, parseFlags, parseTime } from '../options.ts';
 
 export const help = `usage: spanwatch train (--jsonl FILE... | --pcap FILE... | --influx URL --from T --to T) [options]
 
@@ -81,12 +81,6 @@ export const options = {
   list: { type: 'boolean' },
   rollback: { type: 'boolean' },
 } as const;
-
-export function parseTime(text: string, key: string): number {
-  const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new CliError(`${key}: '${text}' is not a time; use ISO-8601 (2026-11-20T08:00:00Z) or ms since the epoch`);
-  return t;
-}
 
 function positiveInt(text: string | undefined, key: string, fallback: number): number {
   if (text === undefined) return fallback;
