@@ -2,6 +2,8 @@ export * from './windowStats.ts';
 export * from './packet.ts';
 export * from './io/index.ts';
 export { CapturePipeline, type PipelineOptions, type CaptureTotals } from './pipeline.ts';
+export { windowsFromCaptures } from './windowsFromCaptures.ts';
+export { readWindowsJsonl, WindowsFileError } from './windowsJsonl.ts';
 export { captureTotals, type FileTotals, type DamagedFile } from './captureTotals.ts';
 export { LocalNetworks, DEFAULT_LOCAL_NETS } from './localNetworks.ts';
 export { FlowTable, DEFAULT_FLOW_TIMEOUTS, DEFAULT_FLOW_CAPACITY, TCP_STATE, type FlowTimeouts } from './flowTable.ts';

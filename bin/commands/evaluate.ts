@@ -8,7 +8,7 @@ import {
 } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { modelsDirFrom, parseFlags } from '../options.ts';
-import { windowsFromCaptures } from './train.ts';
+import { windowsFromCaptures } from '../../capture/index.ts';
 
 export const help = `usage: spanwatch evaluate --model DIR|latest --labels FILE [--pcap FILE...] [options]
 

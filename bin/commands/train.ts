@@ -1,8 +1,7 @@
 // `spanwatch train`: windows from InfluxDB history, capture files or WindowStats JSON lines → a
 // new model version under the models folder. The live version changes only with --promote.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { WindowsFileError, readWindowsJsonl, windowsFromCaptures, type WindowStats } from '../../capture/index.ts';
 import {
   CONFIRMED_STATUSES, DEFAULT_MIN_WINDOWS, ModelTrainer, confirmedRanges, listModels, promoteModel, rollbackModel, saveModel,
   type AnalystRule, type TimeRange, type TrainProgress,
@@ -126,34 +125,6 @@ export function readExcludeRanges(path: string): TimeRange[] {
   });
 }
 
-/** WindowStats from JSON lines (the sensor's --jsonl output). */
-export async function* readWindowsJsonl(path: string): AsyncGenerator<WindowStats> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      let rec: { type?: string; data?: WindowStats };
-      try {
-        rec = JSON.parse(line) as { type?: string; data?: WindowStats };
-      } catch {
-        throw new CliError(`${path}:${n}: not JSON; expected lines like {"type":"window","data":{...}} from \`spanwatch sensor --jsonl\``, 1);
-      }
-      if (rec.type === 'window' && rec.data) yield rec.data;
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${path}: no such file`, 1);
-    throw err;
-  }
-}
-
-/** Runs capture files through the capture pipeline, handing each window to `onWindow`. */
-export async function windowsFromCaptures(paths: string[], opts: { windowMs: number; localNets?: string[]; sensor: string }, onWindow: (w: WindowStats) => void): Promise<void> {
-  const pipeline = new CapturePipeline({ sensor: opts.sensor, windowMs: opts.windowMs, localNets: opts.localNets }, onWindow);
-  await pipeline.run(openFileSource(paths, { speed: 'max' }));
-}
-
 export function progressReporter(): (p: TrainProgress) => void {
   const tty = process.stderr.isTTY;
   let lastLine = '';
@@ -228,7 +199,12 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   if (values.jsonl?.length) {
-    for (const f of values.jsonl) for await (const w of readWindowsJsonl(f)) add(w);
+    try {
+      for (const f of values.jsonl) for await (const w of readWindowsJsonl(f)) add(w);
+    } catch (err) {
+      if (err instanceof WindowsFileError) throw new CliError(err.message, 1);
+      throw err;
+    }
   } else if (values.pcap?.length) {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     try {
