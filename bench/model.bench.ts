@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { windowsFromCaptures, type WindowStats } from '../capture/index.ts';
 import { generateDataset, presetOptions } from '../datasets/index.ts';
 import { DetectionEngine, EvaluationRun, ModelTrainer, ThreeSigmaDetector, formatEvaluation, trainModel } from '../model/index.ts';
-import { DAY_MS, T0, syntheticWindows } from '../test/unit/model-synthetic.ts';
+import { DAY_MS, T0, syntheticWindows } from '../datasets/synthetic/index.ts';
 
 const DAYS = 3;
 const WINDOWS = DAYS * 86_400;

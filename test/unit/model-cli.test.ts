@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../model/index.ts';
 import { openDetectSink } from '../../bin/sinks/detect.ts';
-import { DAY_MS, REMOTES, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows } from './model-synthetic.ts';
+import { DAY_MS, REMOTES, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/spanwatch');
 let dir: string;
