@@ -6,6 +6,7 @@
 // Profiling: BENCH_INPUT=A or B runs one input only, and BENCH_TOOLS=0 skips tcpdump and tshark, so
 // that `BENCH_INPUT=B BENCH_TOOLS=0 node --cpu-prof --import tsx bench/capture.bench.ts` profiles
 // the pipeline alone (node passes --cpu-prof on to the child that runs it: its profile is the pipeline's).
+// BENCH_RING=512MB runs the pipeline with the evidence packet ring (every packet copied into it).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n');
-  process.stdout.write(`spanwatch: best of ${ROUNDS} runs of a fresh pipeline (BENCH_ROUNDS); tcpdump and tshark: one run each, file in the page cache\n`);
+  process.stdout.write(`spanwatch: best of ${ROUNDS} runs of a fresh pipeline (BENCH_ROUNDS)${process.env.BENCH_RING ? `, with a ${process.env.BENCH_RING} packet ring (BENCH_RING)` : ''}; tcpdump and tshark: one run each, file in the page cache\n`);
   process.stdout.write(`targets (one core): A ≥ 2 M pkt/s, B ≥ 1 M pkt/s; B holds ~${TARGET_PACKETS.toLocaleString('en')} concurrent flows (RSS after B)\n`);
   process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores, load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}\n`);
 }

@@ -1,8 +1,19 @@
 // The capture pipeline's rates on one capture file, in a process of its own: ROUNDS runs of a
 // fresh pipeline, the best of each rate printed as JSON (the first run also warms up the JIT, as
 // any long-running sensor is). Used by capture.bench.ts: `node --import tsx bench/pipelineRuns.ts FILE ROUNDS`.
+// BENCH_RING=SIZE (e.g. 512MB) gives the pipeline the evidence packet ring a sensor with a model keeps.
 import { readFileSync } from 'node:fs';
-import { CapturePipeline, openFileSource } from '../capture/index.ts';
+import { CapturePipeline, PacketRing, frameRecord, openFileSource } from '../capture/index.ts';
+import { parseByteSize } from '../bin/options.ts';
+
+/** one ring for every run, allocated once, as a sensor allocates it at start */
+const ring = process.env.BENCH_RING ? new PacketRing({ maxBytes: parseByteSize(process.env.BENCH_RING, 'BENCH_RING'), windowMs: 120_000 }) : null;
+if (ring) {
+  // filled once before measuring, as on a sensor that has run longer than the ring's window: every
+  // page of it is in memory (the first pass through fresh pages costs a page fault each)
+  const frame = frameRecord(new Uint8Array(1500), 1, 0);
+  while (ring.evictedBySize === 0) ring.add(frame);
+}
 
 export interface PipelineResult {
   /** packets per second of wall time */
@@ -25,7 +36,7 @@ function mainThreadCpuSeconds(): number {
 
 async function pipelineRun(path: string): Promise<PipelineResult> {
   let windows = 0;
-  const pipeline = new CapturePipeline({ sensor: 'bench' }, () => { windows++; });
+  const pipeline = new CapturePipeline({ sensor: 'bench', ...(ring ? { packetRing: ring } : {}) }, () => { windows++; });
   const t = process.hrtime.bigint();
   const c = process.cpuUsage();
   const m = mainThreadCpuSeconds();

@@ -11,3 +11,7 @@ export { PacketDecoder } from './decode/packetDecoder.ts';
 export { DecodedPacket, NETWORK, FRAGMENT, IP_PROTO } from './decode/decodedPacket.ts';
 export { SUPPORTED_LINK_TYPES } from './decode/linkLayer.ts';
 export { timestampIso } from './timestampText.ts';
+export { communityId, type FlowTuple } from './communityId.ts';
+export { PassiveDnsNames, DEFAULT_PASSIVE_DNS_CAPACITY, type PassiveDnsEntry } from './passiveDnsNames.ts';
+export { PacketRing, type PacketRingOptions } from './packetRing.ts';
+export * from './evidence/index.ts';

@@ -12,7 +12,8 @@ export const DIR_INBOUND = 1;
 export const DIR_INTERNAL = 2;
 export const DIR_OTHER = 3;
 
-function ipv4Words(text: string): number | null {
+/** IPv4 text → its 32-bit value, or null. */
+export function ipv4Words(text: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (!m) return null;
   const b = m.slice(1).map(Number);

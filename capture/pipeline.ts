@@ -9,6 +9,8 @@ import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windowAccumulator.ts
 import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregator.ts';
 import { timestampIso } from './timestampText.ts';
 import { MAX_REMOTES } from './windowAddresses.ts';
+import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './passiveDnsNames.ts';
+import type { PacketRing } from './packetRing.ts';
 
 export interface PipelineOptions {
   sensor: string;
@@ -29,6 +31,10 @@ export interface PipelineOptions {
   maxGapWindows?: number;
   /** bounds on the lists and sets kept per window */
   limits?: Partial<Omit<WindowLimits, 'topK'>>;
+  /** addresses the passive DNS table remembers (default 65,536; 0 turns it off) */
+  passiveDnsCapacity?: number;
+  /** keep a copy of every packet here (for the evidence pcaps) */
+  packetRing?: PacketRing;
 }
 
 export interface CaptureTotals {
@@ -72,6 +78,9 @@ export class CapturePipeline {
   private readonly maxGapLive: number;
   private readonly aggOpts: WindowAggregatorOptions;
   private readonly onPacket = (rec: PacketRecord): void => this.ingest(rec);
+  /** passive DNS: the names A/AAAA answers gave addresses (null when turned off) */
+  readonly names: PassiveDnsNames | null;
+  private readonly ring: PacketRing | null;
 
   constructor(opts: PipelineOptions, onWindow: (w: WindowStats) => void) {
     this.windowMs = opts.windowMs ?? 1000;
@@ -79,6 +88,9 @@ export class CapturePipeline {
     this.quietFlushMs = opts.quietFlushMs ?? this.windowMs + 1000;
     this.table = new FlowTable(opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY, { ...DEFAULT_FLOW_TIMEOUTS, ...opts.flowTimeouts }, opts.growFlowTable ?? false);
     this.maxGapLive = opts.maxGapWindows ?? 3_600;
+    const namesCapacity = opts.passiveDnsCapacity ?? DEFAULT_PASSIVE_DNS_CAPACITY;
+    this.names = namesCapacity > 0 ? new PassiveDnsNames(namesCapacity) : null;
+    this.ring = opts.packetRing ?? null;
     this.aggOpts = {
       sensor: opts.sensor,
       windowMs: this.windowMs,
@@ -86,6 +98,7 @@ export class CapturePipeline {
       limits: { ...DEFAULT_WINDOW_LIMITS, ...opts.limits, topK: opts.topK ?? DEFAULT_WINDOW_LIMITS.topK },
       maxGapWindows: opts.maxGapWindows ?? 1_000_000,
       quietFlushMs: this.quietFlushMs,
+      names: this.names,
     };
     if (this.aggOpts.limits.remotes > MAX_REMOTES) {
       throw new Error(`at most ${MAX_REMOTES} remote endpoints can be tracked per window (got ${this.aggOpts.limits.remotes})`);
@@ -119,6 +132,8 @@ export class CapturePipeline {
 
   /** Counts one packet (what run() calls per packet; public for tests and benchmarks). */
   ingest(rec: PacketRecord): void {
+    const ring = this.ring;
+    if (ring !== null) ring.add(rec);
     const p = this.decoder.decode(rec);
     this.packets++;
     this.bytes += rec.origLen;

@@ -7,6 +7,7 @@ import { NumberSet } from './numberSet.ts';
 import { NumberIndex } from './numberIndex.ts';
 import { WindowAddresses } from './windowAddresses.ts';
 import { LocalHostAccumulator, RemoteEndpointAccumulator } from './endpointAccumulators.ts';
+import type { PassiveDnsNames } from './passiveDnsNames.ts';
 
 export interface WindowLimits {
   topK: number;
@@ -14,6 +15,8 @@ export interface WindowLimits {
   flowStarts: number;
   /** DNS names listed per window */
   dnsNames: number;
+  /** answered addresses (passive DNS) listed per window */
+  dnsAnswers: number;
   /** local hosts tracked per window; later ones are not ranked */
   hosts: number;
   /** remote endpoints tracked per window (the first ones seen); later ones are not ranked */
@@ -24,7 +27,7 @@ export interface WindowLimits {
 }
 
 export const DEFAULT_WINDOW_LIMITS: WindowLimits = {
-  topK: 20, flowStarts: 1_000, dnsNames: 500, hosts: 65_536, remotes: 4_096, distinct: 1 << 20,
+  topK: 20, flowStarts: 1_000, dnsNames: 500, dnsAnswers: 200, hosts: 65_536, remotes: 4_096, distinct: 1 << 20,
 };
 
 function emptyDnsSummary(): DnsSummary {
@@ -53,6 +56,9 @@ export class WindowAccumulator {
   dnsEntropySum = 0;
   readonly dnsNames = new Map<string, DnsName>();
   dnsNamesDropped = 0;
+  /** address → name of the A/AAAA answers seen in the window */
+  readonly dnsAnswers = new Map<string, string>();
+  dnsAnswersDropped = 0;
   packetsSeen = 0;
   decodeErrors = 0;
 
@@ -79,6 +85,12 @@ export class WindowAccumulator {
     if (r === undefined) r = new RemoteEndpointAccumulator(v6, w);
     else r.reset(v6, w);
     return this.remoteList.push(r) - 1;
+  }
+
+  /** Notes an address a DNS answer gave (bounded per window). */
+  addDnsAnswer(address: string, name: string, limit: number): void {
+    if (this.dnsAnswers.has(address) || this.dnsAnswers.size < limit) this.dnsAnswers.set(address, name);
+    else this.dnsAnswersDropped++;
   }
 
   /** Makes this accumulator a fresh one for another window (saves allocating sets and maps per window). */
@@ -116,6 +128,8 @@ export class WindowAccumulator {
     this.dnsEntropySum = 0;
     if (this.dnsNames.size > 0) this.dnsNames.clear();
     this.dnsNamesDropped = 0;
+    if (this.dnsAnswers.size > 0) this.dnsAnswers.clear();
+    this.dnsAnswersDropped = 0;
     this.packetsSeen = 0;
     this.decodeErrors = 0;
   }
@@ -124,7 +138,7 @@ export class WindowAccumulator {
     return { packets: this.svcPackets[i]!, bytes: this.svcBytes[i]!, flows: this.svcFlows[i]! };
   }
 
-  toStats(sensor: string, topK: number): WindowStats {
+  toStats(sensor: string, topK: number, names: PassiveDnsNames | null): WindowStats {
     const dirs = this.dirs;
     for (let d = 0; d < dirs.length; d++) {
       dirs[d]!.remoteHosts = this.addresses.directionCounts[d]!;
@@ -169,10 +183,16 @@ export class WindowAccumulator {
     w.topRemoteEndpoints = this.remoteList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)
-      .map((r) => ({
-        host: r.host, bytesOut: r.bytesOut, bytesIn: r.bytesIn, packets: r.packets, flows: r.flows,
-        localHosts: r.localHosts, topPort: r.topPort,
-      }));
+      .map((r) => {
+        const host = r.host;
+        const e: WindowStats['topRemoteEndpoints'][number] = {
+          host, bytesOut: r.bytesOut, bytesIn: r.bytesIn, packets: r.packets, flows: r.flows,
+          localHosts: r.localHosts, topPort: r.topPort,
+        };
+        const name = names?.nameOf(host);
+        if (name !== undefined) e.name = name;
+        return e;
+      });
     const q = this.dnsQueries;
     w.dns = {
       queries: q,
@@ -184,6 +204,10 @@ export class WindowAccumulator {
       names: [...this.dnsNames.values()],
       namesDropped: this.dnsNamesDropped,
     };
+    if (this.dnsAnswers.size > 0 || this.dnsAnswersDropped > 0) {
+      w.dns.answers = [...this.dnsAnswers].map(([address, name]) => ({ address, name }));
+      w.dns.answersDropped = this.dnsAnswersDropped;
+    }
     return w;
   }
 }

@@ -14,6 +14,8 @@ import { SVC_OTHER, serviceOf } from './services.ts';
 import { WindowAccumulator, type WindowLimits } from './windowAccumulator.ts';
 import { FlowAccounting } from './flowAccounting.ts';
 import { hostAccountPacket } from './hostAccounting.ts';
+import { addressText } from './addressText.ts';
+import type { PassiveDnsNames } from './passiveDnsNames.ts';
 
 export interface WindowAggregatorOptions {
   sensor: string;
@@ -24,6 +26,8 @@ export interface WindowAggregatorOptions {
   maxGapWindows: number;
   /** a window is closed by the wall clock this long after its end when no later packet closed it */
   quietFlushMs: number;
+  /** passive DNS: learns from A/AAAA answers, names the top remote endpoints (null: off) */
+  names: PassiveDnsNames | null;
 }
 
 /** The direction of the same traffic seen the other way round. */
@@ -119,6 +123,7 @@ export class WindowAggregator {
       if (p.dnsResponse) {
         ds.dnsResponses++;
         if (p.dnsRcode === 3) ds.dnsNxdomain++;
+        if (p.dnsAnswers > 0) this.learnAnswers(acc, p);
       } else {
         ds.dnsQueries++;
       }
@@ -126,6 +131,18 @@ export class WindowAggregator {
     }
     hostAccountPacket(acc, p, pdir, fa, flow, limits, fromInit, firstInDirection);
     return pdir;
+  }
+
+  /** Passive DNS: each answered address gets the name that was asked for. */
+  private learnAnswers(acc: WindowAccumulator, p: DecodedPacket): void {
+    const names = this.opts.names;
+    if (names === null) return;
+    const words = p.dnsAnswerWords;
+    for (let i = 0; i < p.dnsAnswers; i++) {
+      const address = addressText(p.dnsAnswerV6[i] === 1, words.subarray(i * 4, i * 4 + 4));
+      names.learn(address, p.dnsName, p.tsMs);
+      acc.addDnsAnswer(address, p.dnsName, this.opts.limits.dnsAnswers);
+    }
   }
 
   private windowFor(index: number): WindowAccumulator {
@@ -168,7 +185,7 @@ export class WindowAggregator {
 
   private emitWindow(acc: WindowAccumulator, byClock: boolean): void {
     this.emitGapUntil(acc.index, byClock);
-    const w = acc.toStats(this.opts.sensor, this.opts.limits.topK);
+    const w = acc.toStats(this.opts.sensor, this.opts.limits.topK, this.opts.names);
     w.flushedByClock = byClock;
     this.fillHealth(w);
     this.nextToEmit = acc.index + 1;

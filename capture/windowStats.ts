@@ -78,6 +78,8 @@ export interface RemoteEndpointStats {
   localHosts: number;
   /** the server-side port carrying the most bytes with this remote */
   topPort: number;
+  /** the name DNS answers on the wire last gave this address (passive DNS; untrusted text), when one was seen */
+  name?: string;
 }
 
 /** A flow whose first packet fell in this window (bounded list; see `flowStartsDropped`). */
@@ -116,6 +118,16 @@ export interface DnsSummary {
   labelEntropyMean: number;
   names: DnsName[];
   namesDropped: number;
+  /** addresses A/AAAA answers of this window gave, with the name asked (passive DNS; at most 200; absent in older records) */
+  answers?: DnsAnswer[];
+  /** answered addresses beyond that limit */
+  answersDropped?: number;
+}
+
+/** One address a DNS answer gave, and the name that was asked for (untrusted text). */
+export interface DnsAnswer {
+  address: string;
+  name: string;
 }
 
 export interface CaptureHealth {

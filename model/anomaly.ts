@@ -1,5 +1,6 @@
 // The Anomaly record: what the model flags, with its evidence. Documented in the README
 // ("Records: Anomaly"); any change to its shape bumps ANOMALY_VERSION.
+import type { AttackTechnique } from './attackTechniques.ts';
 
 export const ANOMALY_VERSION = 1;
 
@@ -42,6 +43,10 @@ export interface AnomalySubject {
   port?: number;
   /** a DNS domain, for dns-tunnel and threat-intel (untrusted text) */
   domain?: string;
+  /** the name DNS answers on the wire gave `remote` (passive DNS; untrusted text) */
+  remoteName?: string;
+  /** the asset name the criticality file gives `localHost` (filled in by the server) */
+  localName?: string;
 }
 
 export interface Anomaly {
@@ -80,4 +85,6 @@ export interface Anomaly {
   summary: string;
   modelVersion: string;
   status: AnomalyStatus;
+  /** MITRE ATT&CK techniques this kind of finding is evidence of (model/attackTechniques.ts); absent on records from before the mapping */
+  attack?: AttackTechnique[];
 }

@@ -3,6 +3,7 @@
 import type { WindowStats } from '../capture/index.ts';
 import { matchingRule } from './analystRules.ts';
 import type { Anomaly, AnomalyKind } from './anomaly.ts';
+import { attackTechniques } from './attackTechniques.ts';
 import { CriticalityMap } from './criticality.ts';
 import { BeaconingDetector } from './detectors/beaconing.ts';
 import { DeviationDetector } from './detectors/deviation.ts';
@@ -81,7 +82,7 @@ export class DetectionEngine {
     const ctx: WindowContext = { w, features: this.features, captureLoss };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
-    return this.withoutRuled(this.tracker.update(w, this.findings, captureLoss));
+    return withAttack(this.withoutRuled(this.tracker.update(w, this.findings, captureLoss)));
   }
 
   /** Anomalies covered by an unexpired analyst rule in the model are known false positives. */
@@ -98,6 +99,12 @@ export class DetectionEngine {
   }
 
   finish(): Anomaly[] {
-    return this.withoutRuled(this.tracker?.finish() ?? []);
+    return withAttack(this.withoutRuled(this.tracker?.finish() ?? []));
   }
+}
+
+/** Every anomaly leaves the engine with the ATT&CK techniques of its kind (they follow its headline, which can change as it grows). */
+function withAttack(found: Anomaly[]): Anomaly[] {
+  for (const a of found) a.attack = attackTechniques(a);
+  return found;
 }

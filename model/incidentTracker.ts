@@ -53,7 +53,6 @@ export class IncidentTracker {
       this.extend(inc, w, f, captureLoss);
       if (f.closes) {
         inc.anomaly.ongoing = false;
-        inc.anomaly.summary = f.summary;
         this.open.delete(f.key);
         out.push({ ...inc.anomaly });
       } else if (inc.anomaly.level !== before || inc.peakStrength > beforePeak * 1.25 || inc.anomaly.windows - inc.emittedWindows >= REEMIT_EVERY_WINDOWS) {
@@ -119,8 +118,12 @@ export class IncidentTracker {
     if (captureLoss) inc.lossWindows++;
     inc.lastSeenEnd = a.end;
     inc.holdMs = f.holdMs ?? inc.holdMs;
-    if (f.strength > inc.peakStrength) {
+    // the record describes its strongest window: observed, expected and the summary sentence move
+    // together, so the feed's number, the card's and the summary's are one number; a closing
+    // finding as strong as the peak wins the tie (it says how the incident ended)
+    if (f.strength > inc.peakStrength || (f.closes && f.strength >= inc.peakStrength)) {
       inc.peakStrength = f.strength;
+      a.summary = f.summary;
       a.peakAt = w.start;
       a.subject = f.subject;
       a.observed = f.observed;
@@ -129,7 +132,6 @@ export class IncidentTracker {
       a.score = f.score;
       a.maturity = f.maturity;
     }
-    a.summary = f.summary;
     a.captureLoss = inc.lossWindows > 0;
     this.rescore(inc);
   }

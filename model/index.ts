@@ -1,4 +1,5 @@
 export * from './anomaly.ts';
+export { attackTechniques, type AttackTechnique } from './attackTechniques.ts';
 export { FEATURE_VERSION, FEATURE_NAMES, NETWORK_FEATURES, HOST_FEATURES, extractFeatures } from './features.ts';
 export type { FeatureSpec } from './features.ts';
 export { DetectionEngine, type DetectionOptions } from './detectionEngine.ts';
@@ -10,9 +11,10 @@ export {
   promoteModel, rollbackModel, type ModelListing,
 } from './artifactStore.ts';
 export type { ModelArtifact, ModelMeta, TrainingRecord } from './modelArtifact.ts';
-export { CriticalityMap, CRITICALITIES, type Criticality } from './criticality.ts';
+export { CriticalityMap, CRITICALITIES, type Criticality, type AssetInfo } from './criticality.ts';
 export { parseIocText, IocList } from './iocList.ts';
-export { severityOf, levelOf, type SeverityInput } from './severity.ts';
+export { severityOf, incidentSeverity, levelOf, type SeverityInput } from './severity.ts';
+export { ipToBigInt, parsePrefix, prefixContains, type IpPrefix } from './ipPrefix.ts';
 export {
   evaluate, EvaluationRun, formatEvaluation, foundAs, FOUND_AS, INCIDENT_KINDS, MATCH_TOLERANCE_MS, MODEL_KINDS, scopeRange,
   type DayFalseAlarms, type DayType, type EvaluationLabels, type EvaluationReport, type EvaluationScope, type IncidentKind, type IncidentResult,

@@ -7,12 +7,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
-import type { SeverityLevel } from '../model/index.ts';
+import type { CriticalityMap, SeverityLevel } from '../model/index.ts';
 import { AlertDispatcher, type AlertSink } from './alerts/alertDispatcher.ts';
 import { SyslogSink } from './alerts/syslogSink.ts';
 import { WebhookSink } from './alerts/webhookSink.ts';
 import { AnomalyActions } from './anomalies/anomalyActions.ts';
 import { AnomalyBook } from './anomalies/anomalyBook.ts';
+import { IncidentBook } from './anomalies/incidentBook.ts';
 import { SuppressionStore } from './anomalies/suppressionStore.ts';
 import { AuditAnchoring } from './audit/auditAnchoring.ts';
 import { AuditLog } from './audit/auditLog.ts';
@@ -31,6 +32,10 @@ import type { AnomalyWriter, AuditAnchorStore, HistorySource, ModelRegistry, Rep
 import { ReplaySessions } from './replays/replaySessions.ts';
 import { adminRoutes } from './routes/adminRoutes.ts';
 import { anomalyRoutes } from './routes/anomalyRoutes.ts';
+import { evidenceRoutes } from './routes/evidenceRoutes.ts';
+import { AddressNames } from './evidence/addressNames.ts';
+import { EvidenceDirectory } from './evidence/evidenceDirectory.ts';
+import { incidentRoutes } from './routes/incidentRoutes.ts';
 import { baselineRoutes } from './routes/baselineRoutes.ts';
 import { falsePositiveRoutes } from './routes/falsePositiveRoutes.ts';
 import { modelRoutes } from './routes/modelRoutes.ts';
@@ -77,7 +82,7 @@ export interface AlertConfig {
 }
 
 export interface ServerOptions {
-  /** users.json, audit.log, suppressions.json live here */
+  /** users.json, audit.log, suppressions.json, incidents.json live here */
   varDir: string;
   /** stored history (store/'s reader); default: the server's recent memory only */
   history?: HistorySource;
@@ -105,6 +110,10 @@ export interface ServerOptions {
   rateLimits?: Partial<RateLimits>;
   /** sensors tracked at once and how long an unseen sensor is remembered (default 256, one day) */
   sensorLimits?: Partial<SensorLimits>;
+  /** where sensors write evidence pcaps (default <varDir>/evidence) */
+  evidenceDir?: string;
+  /** the criticality file's map: asset names and criticality for /names */
+  assets?: CriticalityMap | null;
 }
 
 /** how often sensors unseen for their expiry are forgotten */
@@ -174,7 +183,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   audit.head();
   audit.ledger();
   const hub = new StreamHub({ recentMessages: opts.stream?.recentMessages, recentAnomalies: opts.stream?.recentAnomalies });
-  const book = new AnomalyBook();
+  const book = new AnomalyBook(new IncidentBook(join(opts.varDir, 'incidents.json')));
   const suppressions = new SuppressionStore(join(opts.varDir, 'suppressions.json'));
   const log = (level: 'info' | 'warn' | 'error', message: string): void => { app.log[level](message); };
   const alertSinks: AlertSink[] = [...(opts.alerts?.sinks ?? [])];
@@ -187,8 +196,12 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
   const alerts = new AlertDispatcher({ level: opts.alerts?.level ?? 'high', sinks: alertSinks, onError: (m) => log('warn', m) });
   const sensors = new SensorRegistry(opts.sensorLimits);
   const recent = new RecentHistory(book);
-  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent);
+  const names = new AddressNames(opts.assets ?? null);
+  const evidence = new EvidenceDirectory(opts.evidenceDir ?? join(opts.varDir, 'evidence'));
   const actions = new AnomalyActions(book, audit, hub, opts.anomalyWriter ?? null, (m) => log('error', m));
+  const feed = new LiveFeed(hub, book, suppressions, alerts, sensors, recent, names, (incident, from, anomalyId) => {
+    actions.reopened(incident, from, anomalyId).catch((err: unknown) => log('error', `auditing the reopening of incident ${incident.id} failed: ${(err as Error).message}`));
+  });
   const models = opts.models ?? null;
   const training = models
     ? new TrainingJobs(models, (job) => hub.publish({ type: 'training', channel: LIVE_CHANNEL, job }), (job) => {
@@ -197,7 +210,7 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     : null;
   const replayRunner = opts.replays ?? null;
   const ctx: ServerContext = {
-    users, sockets, audit, anchoring, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner,
+    users, sockets, audit, anchoring, hub, book, actions, suppressions, alerts, sensors, recent, feed, models, training, replayRunner, evidence, names,
     history: opts.history ?? recent,
     replays: replayRunner ? new ReplaySessions(replayRunner, hub) : null,
     stream, storeBacklog: opts.storeBacklog ?? (() => 0), log, ingest: new IngestCounters(),
@@ -235,6 +248,8 @@ export async function buildServer(opts: ServerOptions): Promise<SpanwatchServer>
     await api.register(trafficRoutes, { ctx });
     await api.register(baselineRoutes, { ctx });
     await api.register(anomalyRoutes, { ctx });
+    await api.register(evidenceRoutes, { ctx });
+    await api.register(incidentRoutes, { ctx });
     await api.register(modelRoutes, { ctx });
     await api.register(suppressionRoutes, { ctx });
     await api.register(falsePositiveRoutes, { ctx });

@@ -3,9 +3,11 @@
 // A sensor the registry forgets (unseen for a day) is forgotten by every per-sensor map behind the
 // feed; ingest asks the registry to admit a sensor before handing its records here.
 import type { WindowStats } from '../capture/index.ts';
-import type { Anomaly } from '../model/index.ts';
+import type { Anomaly, AnomalyStatus } from '../model/index.ts';
 import type { AlertDispatcher } from './alerts/alertDispatcher.ts';
 import type { AnomalyBook } from './anomalies/anomalyBook.ts';
+import type { AddressNames } from './evidence/addressNames.ts';
+import type { IncidentRecord } from './anomalies/incidentBook.ts';
 import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { SensorRegistry } from './ingest/sensorRegistry.ts';
@@ -28,6 +30,9 @@ export class LiveFeed {
     private readonly alerts: AlertDispatcher,
     private readonly sensors: SensorRegistry,
     private readonly recent: RecentHistory,
+    private readonly names: AddressNames,
+    /** a new finding reopened a resolved incident: the change is audited and announced */
+    private readonly onReopened: (incident: IncidentRecord, from: AnomalyStatus, anomalyId: string) => void = () => undefined,
   ) {
     sensors.onForget((sensor) => {
       this.healthSentAt.delete(sensor);
@@ -39,6 +44,7 @@ export class LiveFeed {
   window(w: WindowStats): void {
     this.windowsIn++;
     this.recent.addWindow(w);
+    this.names.learn(w);
     const health = this.sensors.noteWindow(w);
     this.hub.publish({ type: 'window', channel: LIVE_CHANNEL, data: w });
     const now = Date.now();
@@ -50,12 +56,23 @@ export class LiveFeed {
 
   anomaly(a: Anomaly): AnomalyView {
     this.anomaliesIn++;
+    a = this.named(a);
     const suppression = this.suppressions.match(a);
-    const { view } = this.book.upsert(a, suppression?.id);
+    const { view, reopened } = this.book.upsert(a, suppression?.id);
+    if (reopened) this.onReopened(reopened.incident, reopened.from, a.id);
     this.sensors.noteModel(a.sensor, a.modelVersion);
     this.hub.publish({ type: 'anomaly', channel: LIVE_CHANNEL, data: view });
-    this.alerts.consider(view);
+    // a finding of an incident the analysts closed (seen again after a restart or replay) is not news
+    if (view.status !== 'false-positive' && view.status !== 'resolved') this.alerts.consider(view);
     return view;
+  }
+
+  /** The anomaly with the names the server knows for its subject: passive DNS for the remote (when the sensor gave none), the asset name for the local host. */
+  private named(a: Anomaly): Anomaly {
+    const remoteName = a.subject.remote !== undefined && a.subject.remoteName === undefined ? this.names.nameOf(a.subject.remote) : undefined;
+    const localName = a.subject.localHost !== undefined && a.subject.localName === undefined ? this.names.assetName(a.subject.localHost) : undefined;
+    if (remoteName === undefined && localName === undefined) return a;
+    return { ...a, subject: { ...a.subject, ...(remoteName !== undefined ? { remoteName } : {}), ...(localName !== undefined ? { localName } : {}) } };
   }
 
   health(h: SensorHealth): void {

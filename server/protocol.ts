@@ -1,7 +1,7 @@
 // The live stream's wire protocol and the shapes the REST API returns, shared by the server and
 // the browser app. Documented in the README ("API" and "Live stream").
 import type { CaptureHealth, WindowStats } from '../capture/index.ts';
-import type { AnalystRule, Anomaly, AnomalyStatus } from '../model/index.ts';
+import type { AnalystRule, Anomaly, AnomalyKind, AnomalyStatus, SeverityLevel } from '../model/index.ts';
 
 /** viewer < analyst < admin for the API; `sensor` is a machine account that may only ingest. */
 export type Role = 'viewer' | 'analyst' | 'admin' | 'sensor';
@@ -70,9 +70,12 @@ export interface AnomalyMessage extends Envelope { type: 'anomaly'; data: Anomal
 export interface AnomalyStatusMessage extends Envelope {
   type: 'anomaly-status';
   anomalyId: string;
+  /** the incident whose status changed; one message goes out for each of its findings */
+  incidentId?: string;
   status: AnomalyStatus;
   user: string;
-  action: AnalystAction;
+  /** `reopen`: the server reopened a resolved incident because a new finding joined it (user `system`) */
+  action: AnalystAction | 'reopen';
   note?: string;
   assignee?: string;
   at: number;
@@ -139,10 +142,45 @@ export interface TrainingJob {
 
 /** An anomaly as the server returns it: the model's record plus the analyst workflow around it. */
 export interface AnomalyView extends Anomaly {
+  /** the incident this finding belongs to; `status` and `assignee` are the incident's */
+  incidentId?: string;
   /** id of the active suppression that matched when the anomaly arrived (no alert was sent) */
   suppressedBy?: string;
   /** the analyst it is assigned to */
   assignee?: string;
+}
+
+/** One event: related findings (same host, remote or domain, overlapping in time), with the analyst status. */
+export interface IncidentView {
+  id: string;
+  sensor: string;
+  status: AnomalyStatus;
+  assignee?: string;
+  /** event time span of its findings (ms) */
+  start: number;
+  end: number;
+  /** true while any finding is still growing */
+  ongoing: boolean;
+  /** the most severe finding's, raised by corroborating kinds (docs/model.md, "Severity") */
+  severity: number;
+  level: SeverityLevel;
+  /** distinct kinds of its findings, the headline's first */
+  kinds: AnomalyKind[];
+  /** local hosts and remotes named by its findings */
+  hosts: string[];
+  remotes: string[];
+  domains: string[];
+  /** the most severe finding: what the feed row shows */
+  headline: AnomalyView;
+  /** how many findings it holds (all of them are listed by GET /incidents/:id) */
+  findings: number;
+  /** wall-clock ms when its first finding was detected */
+  detectedAt: number;
+}
+
+export interface IncidentPage {
+  incidents: IncidentView[];
+  nextCursor?: string;
 }
 
 export interface AnomalyPage {

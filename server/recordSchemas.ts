@@ -34,7 +34,7 @@ export const SENSOR_NAME_SCHEMA: Schema = text(128, 1);
 export const MODEL_VERSION_SCHEMA: Schema = { type: 'string', pattern: MODEL_VERSION_PATTERN.source };
 
 /** Array bounds far above the capture's defaults (top-K 20, 1000 flow starts, 500 DNS names). */
-export const RECORD_LIMITS = { topK: 1_000, flowStarts: 10_000, dnsNames: 10_000, contributions: 256 } as const;
+export const RECORD_LIMITS = { topK: 1_000, flowStarts: 10_000, dnsNames: 10_000, contributions: 256, dnsAnswers: 10_000, attack: 32 } as const;
 
 const directionStats = record({
   packets: count, bytes: count, flowsStarted: count, flowsActive: count, remoteHosts: count, remotePorts: count,
@@ -67,7 +67,7 @@ export const WINDOW_STATS_RECORD = {
     },
     topRemoteEndpoints: {
       type: 'array', maxItems: RECORD_LIMITS.topK,
-      items: record({ host, bytesOut: count, bytesIn: count, packets: count, flows: count, localHosts: count, topPort: port }),
+      items: record({ host, bytesOut: count, bytesIn: count, packets: count, flows: count, localHosts: count, topPort: port, name: packetName }, ['name']),
     },
     flowStarts: {
       type: 'array', maxItems: RECORD_LIMITS.flowStarts,
@@ -83,7 +83,9 @@ export const WINDOW_STATS_RECORD = {
         items: record({ name: packetName, client: host, queries: count, nxdomain: count, qtype: port }),
       },
       namesDropped: count,
-    }),
+      answers: { type: 'array', maxItems: RECORD_LIMITS.dnsAnswers, items: record({ address: host, name: packetName }) },
+      answersDropped: count,
+    }, ['answers', 'answersDropped']),
     health: captureHealth,
   }),
 };
@@ -102,7 +104,10 @@ export const ANOMALY_RECORD = {
     windows: count,
     ongoing: { type: 'boolean' },
     detectedAt: epochMs,
-    subject: record({ localHost: host, remote: host, port, domain: packetName }, ['localHost', 'remote', 'port', 'domain']),
+    subject: record(
+      { localHost: host, remote: host, port, domain: packetName, remoteName: packetName, localName: text(256) },
+      ['localHost', 'remote', 'port', 'domain', 'remoteName', 'localName'],
+    ),
     observed: record({ feature: text(256, 1), value: finite, unit: text(128) }),
     expected: record({ low: finite, high: finite, median: finite }),
     contributions: {
@@ -117,7 +122,11 @@ export const ANOMALY_RECORD = {
     summary: text(4_096),
     modelVersion: MODEL_VERSION_SCHEMA,
     status: { type: 'string', enum: [...ANOMALY_STATUSES] },
-  }),
+    attack: {
+      type: 'array', maxItems: RECORD_LIMITS.attack,
+      items: record({ id: { type: 'string', pattern: '^T[0-9]{4}(\\.[0-9]{3})?$' }, name: text(256, 1), tactic: text(128, 1) }),
+    },
+  }, ['attack']),
 };
 
 export const SENSOR_HEALTH_RECORD = {

@@ -23,7 +23,20 @@ export const SHARED_SCHEMAS = [
       id: { type: 'string' }, sensor: { type: 'string' }, kind: { type: 'string' }, start: { type: 'number' },
       end: { type: 'number' }, level: { type: 'string', enum: [...SEVERITY_LEVELS] }, severity: { type: 'number' },
       status: { type: 'string', enum: [...ANOMALY_STATUSES] }, summary: { type: 'string' },
-      suppressedBy: { type: 'string' }, assignee: { type: 'string' },
+      suppressedBy: { type: 'string' }, assignee: { type: 'string' }, incidentId: { type: 'string' },
+    },
+  },
+  {
+    $id: 'Incident',
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      id: { type: 'string' }, sensor: { type: 'string' }, status: { type: 'string', enum: [...ANOMALY_STATUSES] },
+      assignee: { type: 'string' }, start: { type: 'number' }, end: { type: 'number' }, ongoing: { type: 'boolean' },
+      severity: { type: 'number' }, level: { type: 'string', enum: [...SEVERITY_LEVELS] },
+      kinds: { type: 'array', items: { type: 'string' } }, hosts: { type: 'array', items: { type: 'string' } },
+      remotes: { type: 'array', items: { type: 'string' } }, domains: { type: 'array', items: { type: 'string' } },
+      headline: { $ref: 'Anomaly#' }, findings: { type: 'integer' }, detectedAt: { type: 'number' },
     },
   },
   {

@@ -6,6 +6,8 @@ import type { SuppressionStore } from './anomalies/suppressionStore.ts';
 import type { AuditAnchoring } from './audit/auditAnchoring.ts';
 import type { AuditLog } from './audit/auditLog.ts';
 import type { SocketRegistry } from './auth/socketRegistry.ts';
+import type { AddressNames } from './evidence/addressNames.ts';
+import type { EvidenceDirectory } from './evidence/evidenceDirectory.ts';
 import type { UserStore } from './auth/userStore.ts';
 import type { RecentHistory } from './history/recentHistory.ts';
 import type { IngestCounters } from './ingest/ingestCounters.ts';
@@ -38,6 +40,10 @@ export interface ServerContext {
   /** the store when configured, else the recent memory */
   history: HistorySource;
   feed: LiveFeed;
+  /** the pcaps and records sensors wrote around anomalies */
+  evidence: EvidenceDirectory;
+  /** passive DNS and asset names for addresses */
+  names: AddressNames;
   models: ModelRegistry | null;
   training: TrainingJobs | null;
   replayRunner: ReplayRunner | null;

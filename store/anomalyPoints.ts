@@ -3,7 +3,7 @@
 // lands on the same point and overwrites it, so the stored point is always the latest state.
 import {
   ANOMALY_VERSION, ANOMALY_KINDS, ANOMALY_STATUSES, SEVERITY_LEVELS,
-  type Anomaly, type AnomalyKind, type AnomalyStatus, type Contribution, type SeverityLevel,
+  type Anomaly, type AnomalyKind, type AttackTechnique, type AnomalyStatus, type Contribution, type SeverityLevel,
 } from '../model/index.ts';
 import { subMsOffset, type StorePoint } from './point.ts';
 
@@ -21,6 +21,8 @@ export function anomalyToPoint(a: Anomaly): StorePoint {
   if (a.subject.remote !== undefined) fields.remote = a.subject.remote;
   if (a.subject.port !== undefined) fields.port = a.subject.port;
   if (a.subject.domain !== undefined) fields.domain = a.subject.domain;
+  if (a.subject.remoteName !== undefined) fields.remoteName = a.subject.remoteName;
+  if (a.attack !== undefined) fields.attack = JSON.stringify(a.attack);
   return {
     measurement: 'anomalies',
     tags: { sensor: a.sensor, kind: a.kind },
@@ -36,6 +38,19 @@ const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v !
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(v as T) ? (v as T) : fallback;
+}
+
+/** The stored technique list; absent on points written before the mapping (readers derive it from the kind). */
+function parseAttack(v: unknown): AttackTechnique[] | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (!Array.isArray(parsed)) return undefined;
+    return parsed.filter((t): t is AttackTechnique => typeof t?.id === 'string' && typeof t.name === 'string' && typeof t.tactic === 'string')
+      .map((t) => ({ id: t.id, name: t.name, tactic: t.tactic }));
+  } catch {
+    return undefined;
+  }
 }
 
 export function pointToAnomaly(p: StorePoint): Anomaly {
@@ -55,7 +70,9 @@ export function pointToAnomaly(p: StorePoint): Anomaly {
   if (remote !== undefined) subject.remote = remote;
   if (typeof f.port === 'number') subject.port = f.port;
   if (domain !== undefined) subject.domain = domain;
-  return {
+  const remoteName = optStr(f.remoteName);
+  if (remoteName !== undefined) subject.remoteName = remoteName;
+  const anomaly: Anomaly = {
     version: ANOMALY_VERSION,
     id: str(f.id),
     sensor: p.tags.sensor ?? '',
@@ -79,4 +96,7 @@ export function pointToAnomaly(p: StorePoint): Anomaly {
     modelVersion: str(f.modelVersion),
     status: oneOf<AnomalyStatus>(f.status, ANOMALY_STATUSES, 'open'),
   };
+  const attack = parseAttack(f.attack);
+  if (attack !== undefined) anomaly.attack = attack;
+  return anomaly;
 }

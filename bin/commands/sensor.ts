@@ -12,6 +12,8 @@ import { JsonlSink } from '../sinks/jsonl.ts';
 import { openServerSink } from '../sinks/server.ts';
 import { openStoreSink, storeFlags, storeHelp } from '../sinks/store.ts';
 import { detectFlags, detectHelp, openDetectSink } from '../sinks/detect.ts';
+import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
+import { defaultVarDir } from '../sinks/store.ts';
 
 export const help = `usage: spanwatch sensor (--pcap FILE... | --interface IF) [options] [FILE...]
 
@@ -41,6 +43,8 @@ ${storeHelp}
 
 ${detectHelp}
 
+${evidenceHelp}
+
 Ctrl-C (SIGINT) or SIGTERM stops the capture, emits the windows still open and closes the outputs.
 Exit status: 0 on success, 1 when a capture file was damaged (the rest is still read), 2 on bad usage.
 
@@ -67,6 +71,7 @@ export const options = {
   'server-token': { type: 'string' },
   ...storeFlags,
   ...detectFlags,
+  ...evidenceFlags,
 } as const;
 
 type SensorValues = ReturnType<typeof parseSensorFlags>['values'];
@@ -86,11 +91,17 @@ export interface SensorContext {
  * Every output of the sensor, composed in one place: each output module adds the few lines that
  * open its sink from its flags.
  */
-async function openSinks(values: SensorValues, ctx: SensorContext): Promise<RecordSink[]> {
+async function openSinks(values: SensorValues, ctx: SensorContext, evidence: EvidenceSink | null): Promise<RecordSink[]> {
   const sinks: RecordSink[] = [];
-  if (values.jsonl !== undefined) sinks.push(await JsonlSink.open(values.jsonl));
+  if (values.jsonl !== undefined) {
+    const jsonl = await JsonlSink.open(values.jsonl);
+    evidence?.onRecord((r) => jsonl.evidence(r));
+    sinks.push(jsonl);
+  }
   if (values.server !== undefined) sinks.push(openServerSink(values.server, values['server-token']));
   if (!values['no-store']) sinks.push(await openStoreSink(values, ctx.sensor));
+  // the evidence stage closes (writing its last pcaps) before the outputs it reports to
+  if (evidence) sinks.unshift(evidence);
   const detect = await openDetectSink(values, ctx);
   if (detect) sinks.unshift(detect);
   return sinks;
@@ -145,26 +156,40 @@ export async function run(argv: string[]): Promise<number> {
   const sensor = values.sensor ?? hostname();
   const localNets = splitList(values['local-net']);
   let sinks: RecordSink[] = [];
+  let pipeline: CapturePipeline;
   const ctx: SensorContext = {
     sensor,
     windowMs,
-    publishAnomaly: (a) => { for (const s of sinks) s.anomaly(a); },
+    publishAnomaly: (a) => {
+      if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
+        const name = pipeline.names?.nameOf(a.subject.remote);
+        if (name !== undefined) a.subject.remoteName = name;
+      }
+      for (const s of sinks) s.anomaly(a);
+    },
   };
-  let pipeline: CapturePipeline;
+  const evidenceConfig = evidenceSettings(values, defaultVarDir());
+  if (values.model === undefined && (['evidence-window', 'evidence-max', 'evidence-dir', 'evidence-disk'] as const).some((k) => values[k] !== undefined)) {
+    throw new CliError('sensor: the --evidence-* flags need --model (evidence is kept for anomalies)');
+  }
+  const evidence = values.model !== undefined && evidenceConfig !== null
+    ? new EvidenceSink(evidenceConfig, windowMs, (m) => process.stderr.write(`spanwatch sensor: ${m}\n`))
+    : null;
   try {
-    pipeline = new CapturePipeline({ sensor, windowMs, localNets }, (w: WindowStats) => {
+    pipeline = new CapturePipeline({ sensor, windowMs, localNets, ...(evidence ? { packetRing: evidence.ring } : {}) }, (w: WindowStats) => {
       for (const s of sinks) s.window(w);
     });
   } catch (err) {
     throw new CliError(`sensor: ${(err as Error).message}`);
   }
+  evidence?.attach(pipeline.names);
   let damaged = 0;
   let liveError: LiveCaptureError | null = null;
   const source = openSource(values, files, (err) => {
     damaged++;
     process.stderr.write(`spanwatch sensor: ${err.message}\n`);
   });
-  sinks = await openSinks(values, ctx);
+  sinks = await openSinks(values, ctx, evidence);
   if (sinks.length === 0) {
     throw new CliError('sensor: no output; give --jsonl FILE (or - for stdout). See `spanwatch sensor --help`.');
   }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import {
   CapturePipeline, openFileSource, openLiveSource, parseSpeed, type PacketSource, type WindowStats,
 } from '../../capture/index.ts';
-import { DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type ModelArtifact, type SeverityLevel } from '../../model/index.ts';
+import { CriticalityMap, DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type ModelArtifact, type SeverityLevel } from '../../model/index.ts';
 import {
   DatasetReplays, InfluxAnomalyWriter, InfluxAuditAnchors, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
@@ -15,8 +15,10 @@ import {
   InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, isAlive, startEmbeddedInflux,
   type EmbeddedInflux, type StoreConnection,
 } from '../../store/index.ts';
+import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
+import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { parseDuration, parseFlags } from '../options.ts';
 import { followLiveModel } from '../sinks/detect.ts';
 
@@ -65,7 +67,12 @@ in-process sensor:
   --model VERSION      model for detection (default latest: the live one in --models, followed
                        when another version is promoted, between two windows; none: no detection)
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
-  --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets)
+  --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets;
+                       its asset names label addresses in /api/v1/names)
+
+${evidenceHelp}
+                       The server serves the pcaps under --evidence-dir (default <var>/evidence):
+                       a separate sensor must write to the same directory (same --var or a shared mount)
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --sensor NAME --server http://THIS:8080 --server-token <token of role sensor>
@@ -110,6 +117,7 @@ export const options = {
   model: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...evidenceFlags,
 } as const;
 
 type ServeValues = ReturnType<typeof parse>['values'];
@@ -238,9 +246,19 @@ export async function run(argv: string[]): Promise<number> {
   const tls = readTls(values);
   const trustProxy = trustedProxies(values);
   const source = values.sensor ? openSensorSource(values, files) : null;
+  const evidenceConfig = evidenceSettings(values, varDir);
+  let assets: CriticalityMap | null = null;
+  if (values.criticality !== undefined) {
+    try {
+      assets = CriticalityMap.fromFile(values.criticality);
+    } catch (err) {
+      throw new CliError(`serve --criticality: ${(err as Error).message}`);
+    }
+  }
   const store = await openStore(values, varDir);
   const opts: StartOptions = {
-    varDir, host: values.host ?? '127.0.0.1', port,
+    varDir, host: values.host ?? '127.0.0.1', port, assets,
+    evidenceDir: evidenceConfig?.dir ?? join(varDir, 'evidence'),
     ...(tls ? { tls } : {}), ...(trustProxy ? { trustProxy } : {}),
     ...(values['ui-dir'] !== undefined ? { uiDir: resolve(values['ui-dir']) } : {}),
     logger: { level: process.env.SPANWATCH_LOG_LEVEL || 'warn', redact: ['req.headers.authorization', 'req.headers.cookie'] },
@@ -296,25 +314,42 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     const feed = server.app.spanwatch.feed;
-    pipeline = new CapturePipeline({ sensor, windowMs, localNets: values['local-net'] }, (w) => {
+    // evidence follows detection, which may start only when a model is first promoted
+    const evidence = values.model !== 'none' && evidenceConfig
+      ? new EvidenceSink(evidenceConfig, windowMs, (m) => process.stderr.write(`spanwatch serve: ${m}\n`))
+      : null;
+    const publish = (a: Anomaly): void => {
+      if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
+        const name = pipeline?.names?.nameOf(a.subject.remote);
+        if (name !== undefined) a.subject.remoteName = name;
+      }
+      evidence?.anomaly(a);
+      const view = feed.anomaly(a);
+      store?.writer.write([anomalyToPoint({ ...a, status: view.status })]);
+    };
+    pipeline = new CapturePipeline({ sensor, windowMs, localNets: values['local-net'], ...(evidence ? { packetRing: evidence.ring } : {}) }, (w) => {
       feed.window(w);
       store?.writer.writeWindow(w);
-      if (!engine) return;
-      let found;
-      try {
-        found = engine.process(w);
-      } catch (err) {
-        engine = null;
-        process.stderr.write(`spanwatch serve: detection stopped: ${(err as Error).message}\n`);
-        return;
+      if (engine) {
+        let found: Anomaly[] = [];
+        try {
+          found = engine.process(w);
+        } catch (err) {
+          engine = null;
+          process.stderr.write(`spanwatch serve: detection stopped: ${(err as Error).message}\n`);
+        }
+        for (const a of found) publish(a);
       }
-      for (const a of found) {
-        const view = feed.anomaly(a);
-        store?.writer.write([anomalyToPoint({ ...a, status: view.status })]);
-      }
+      evidence?.window(w);
     });
+    evidence?.attach(pipeline.names);
     const p = pipeline;
-    capture = p.run(source).then(
+    const finishEvidence = (): void => {
+      // the capture ended: its open incidents end, and their pcaps are written with what was seen
+      if (engine) for (const a of engine.finish()) publish(a);
+      void evidence?.close();
+    };
+    capture = p.run(source).finally(finishEvidence).then(
       () => { if (!stopping) process.stderr.write(`spanwatch serve: capture from ${source.name} finished; still serving\n`); },
       (err: unknown) => { process.stderr.write(`spanwatch serve: capture stopped: ${(err as Error).message}\n`); },
     );

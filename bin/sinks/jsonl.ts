@@ -1,8 +1,9 @@
-// JSON lines: one `{"type":"window","data":WindowStats}` or `{"type":"anomaly","data":Anomaly}` per line.
+// JSON lines: one `{"type":"window","data":WindowStats}`, `{"type":"anomaly","data":Anomaly}` or
+// `{"type":"evidence","data":EvidenceRecord}` per line.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { WindowStats } from '../../capture/index.ts';
+import type { EvidenceRecord, WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import type { RecordSink } from '../sinks.ts';
 
@@ -36,6 +37,11 @@ export class JsonlSink implements RecordSink {
 
   anomaly(anomaly: Anomaly): void {
     this.write('anomaly', anomaly);
+  }
+
+  /** a complete evidence record (the pcap around an anomaly) */
+  evidence(record: EvidenceRecord): void {
+    this.write('evidence', record);
   }
 
   private write(type: string, data: unknown): void {

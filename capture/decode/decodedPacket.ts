@@ -7,6 +7,9 @@ export const NETWORK = { NONE: 0, IPV4: 4, IPV6: 6, ARP: 1 } as const;
 /** Which IPv4/IPv6 fragment this packet is. */
 export const FRAGMENT = { NONE: 0, FIRST: 1, LATER: 2 } as const;
 
+/** A/AAAA answers kept per DNS response; the rest of a longer answer section is not read */
+export const MAX_DNS_ANSWERS = 16;
+
 export const IP_PROTO = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
 
 export class DecodedPacket {
@@ -52,6 +55,11 @@ export class DecodedPacket {
   dnsQtype = 0;
   /** the first question's name (lower-cased, bytes outside printable ASCII as \xNN), '' when none */
   dnsName = '';
+  /** A/AAAA answers of a DNS response (at most MAX_DNS_ANSWERS): four words each, as `src`/`dst` hold addresses */
+  dnsAnswers = 0;
+  readonly dnsAnswerWords = new Uint32Array(MAX_DNS_ANSWERS * 4);
+  /** 1 where answer i is an AAAA record */
+  readonly dnsAnswerV6 = new Uint8Array(MAX_DNS_ANSWERS);
 
   reset(): void {
     this.malformed = false;
@@ -73,6 +81,7 @@ export class DecodedPacket {
     this.dnsRcode = 0;
     this.dnsQtype = 0;
     this.dnsName = '';
+    this.dnsAnswers = 0;
   }
 
   get isIp(): boolean {

@@ -69,11 +69,13 @@ export class CaptureWriter extends BufferedRecordWriter {
 export class CaptureFileWriter extends BufferedRecordWriter {
   private fd: number | null;
 
+  /** `bufferBytes`: records collected before each write to disk (default 4 MiB) */
   constructor(
     readonly path: string,
     opts: CaptureWriterOptions,
+    bufferBytes = FILE_BUFFER_BYTES,
   ) {
-    super(opts, FILE_BUFFER_BYTES);
+    super(opts, bufferBytes);
     this.fd = openSync(path, 'w');
     this.append(this.encoder.header());
   }

@@ -3,7 +3,7 @@
 // drops the alert and counts it.
 import { SEVERITY_LEVELS, type SeverityLevel } from '../../model/index.ts';
 import type { AnomalyView } from '../protocol.ts';
-import type { AlertPayload } from './alertPayload.ts';
+import { alertPayload, type AlertPayload } from './alertPayload.ts';
 
 export interface AlertSink {
   readonly name: string;
@@ -64,7 +64,7 @@ export class AlertDispatcher {
       this.fail(`alert queue full (${this.queue.length}); dropped the alert for anomaly ${anomaly.id}`);
       return;
     }
-    this.queue.push({ type: 'spanwatch.anomaly', reason: before === undefined ? 'new' : 'escalated', anomaly });
+    this.queue.push(alertPayload(before === undefined ? 'new' : 'escalated', anomaly));
     this.counters.queued++;
     void this.drain();
   }

@@ -24,6 +24,8 @@ export function formatSyslog(payload: AlertPayload, host = hostname()): string {
     `level="${a.level}"`, `severity="${a.severity}"`, `reason="${payload.reason}"`,
     ...(a.subject.localHost ? [`host="${sdValue(a.subject.localHost)}"`] : []),
     ...(a.subject.remote ? [`remote="${sdValue(a.subject.remote)}"`] : []),
+    ...(a.subject.remoteName ? [`remoteName="${sdValue(a.subject.remoteName)}"`] : []),
+    ...(payload.attack.length > 0 ? [`attack="${sdValue(payload.attack.map((t) => t.id).join(','))}"`] : []),
   ].join(' ');
   const hostField = escapeControl(host).replace(/\s/g, '') || '-';
   return `<${pri}>1 ${ts} ${hostField} spanwatch - anomaly [spanwatch@32473 ${params}] ${escapeControl(a.summary)}`;

@@ -66,8 +66,13 @@ describe('Propose rule on the evidence card', () => {
     expect(rule!.expiresAt - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
     expect(rule!.expiresAt - Date.now()).toBeLessThan(7.1 * 86_400_000);
     expect(server.app.spanwatch.book.get(ID)!.status).toBe('false-positive');
-    const actions = (await server.app.spanwatch.audit.entries({ target: `anomaly:${ID}` })).map((e) => e.action);
-    expect(actions).toEqual(['anomaly.acknowledge', 'anomaly.false-positive', 'anomaly.rule-accepted']);
+    // the verdict acts on the finding's incident; the accepted rule is recorded on the finding
+    const incidentId = server.app.spanwatch.book.get(ID)!.incidentId;
+    expect(incidentId).toBeTruthy();
+    const entries = await server.app.spanwatch.audit.entries();
+    const mine = entries.filter((e) => e.target === `anomaly:${ID}` || e.target === `incident:${incidentId}`);
+    const actions = mine.map((e) => e.action);
+    expect(actions, JSON.stringify(mine)).toEqual(['incident.acknowledge', 'incident.false-positive', 'anomaly.rule-accepted']);
 
     server.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'next-upload', kind: 'new-destination', subject: { localHost: '10.0.0.8', remote: '198.51.100.99' } }));
     expect(server.app.spanwatch.book.get('next-upload')!.suppressedBy).toBe(rule!.id);

@@ -76,7 +76,7 @@ describe('alert delivery', () => {
     expect(webhookAttempts).toBe(3);
     expect(webhookBodies.map((b) => [b.anomaly.id, b.reason, b.anomaly.level])).toEqual([['al-1', 'new', 'high'], ['al-1', 'escalated', 'critical']]);
     expect(udpMessages).toHaveLength(2);
-    expect(udpMessages[0]).toMatch(/^<131>1 \d{4}-\d\d-\d\dT[\d:.]+Z \S+ spanwatch - anomaly \[spanwatch@32473 id="al-1" sensor="s1" kind="outbound-spike" level="high" severity="80" reason="new" host="10.0.0.5" remote="203.0.113.9"\] 10.0.0.5 sent/);
+    expect(udpMessages[0]).toMatch(/^<131>1 \d{4}-\d\d-\d\dT[\d:.]+Z \S+ spanwatch - anomaly \[spanwatch@32473 id="al-1" sensor="s1" kind="outbound-spike" level="high" severity="80" reason="new" host="10.0.0.5" remote="203.0.113.9" attack="T1041,T1048,T1567"\] 10.0.0.5 sent/);
     expect(udpMessages[1]).toMatch(/^<130>1 /);
     const status = (await tWeb.app.inject({ url: '/api/v1/status', headers: tWeb.auth('viewer') })).json();
     expect(status.alerts).toMatchObject({ level: 'high', queued: 2, delivered: 4, failed: 0, deduplicated: 1 });

@@ -103,7 +103,7 @@ describe('server with a sensor process and InfluxDB', () => {
       const auth = { authorization: `Bearer ${viewerToken}` };
       const one = await fresh.inject({ url: '/api/v1/anomalies/stored-1', headers: auth });
       expect(one.json().anomaly).toMatchObject({ id: 'stored-1', status: 'acknowledged', sensor: 'influx-s' });
-      expect(one.json().audit.map((e: { action: string }) => e.action)).toEqual(['anomaly.acknowledge']);
+      expect(one.json().audit.map((e: { action: string }) => e.action)).toEqual(['incident.acknowledge']);
       const list = await fresh.inject({ url: '/api/v1/anomalies?sensor=influx-s&status=acknowledged', headers: auth });
       expect(list.json().anomalies.map((x: { id: string }) => x.id)).toEqual(['stored-1']);
     } finally {

@@ -75,7 +75,7 @@ describe('severity', () => {
     expect(s({ criticality: 'high' })).toBeGreaterThan(s({}));
     expect(s({ maturity: 0.1 })).toBeLessThan(s({}));
     expect(s({ captureLoss: true })).toBeLessThan(s({}));
-    expect(severityOf({ ...base, strength: 1000, windows: 1000, criticality: 'critical' }).severity).toBe(100);
+    expect(severityOf({ ...base, strength: 1000, windows: 1000, criticality: 'critical' }).level).toBe('critical');
   });
   it('applies the criticality file and the capture-loss mark to an incident', () => {
     const crit = join(dir, 'criticality.json');

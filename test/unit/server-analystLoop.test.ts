@@ -54,9 +54,11 @@ describe('false positive → proposed rule → accepted suppression', () => {
     const spike = await t.app.inject({ method: 'POST', url: '/api/v1/anomalies/spike-1/false-positive', headers: t.auth('analyst') });
     expect(spike.statusCode).toBe(200);
     expect(spike.json().proposal.scope).toEqual({ kind: 'outbound-spike', host: '10.0.0.20' });
-    // the verdict went through the workflow, audited: open → acknowledged → false-positive
-    const audit = (await t.app.inject({ url: '/api/v1/audit?target=anomaly:nd-1', headers: t.auth('analyst') })).json().entries;
-    expect(audit.map((e: { action: string }) => e.action)).toEqual(['anomaly.acknowledge', 'anomaly.false-positive']);
+    // the verdict went through the workflow on the finding's incident, audited: open → acknowledged → false-positive
+    const incidentId = nd.json().anomaly.incidentId as string;
+    expect(incidentId).toBeTruthy();
+    const audit = (await t.app.inject({ url: `/api/v1/audit?target=incident:${incidentId}`, headers: t.auth('analyst') })).json().entries;
+    expect(audit.map((e: { action: string }) => e.action)).toEqual(['incident.acknowledge', 'incident.false-positive']);
     expect((await fp('nd-1', 'viewer')).statusCode).toBe(403);
     expect((await fp('no-such')).statusCode).toBe(404);
   });

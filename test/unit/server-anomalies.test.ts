@@ -14,11 +14,14 @@ describe('server anomalies', () => {
   beforeAll(async () => { t = await testServer({ anomalyWriter: writer }); });
   afterAll(async () => { await t.cleanup(); });
 
+  /** a finding of its own: no other test's finding shares its host or remote, so it is an incident alone */
+  let hostSeq = 0;
+  const alone = (over: Parameters<typeof makeAnomaly>[0]) => makeAnomaly({ subject: { localHost: `10.7.0.${++hostSeq}`, remote: `198.18.0.${hostSeq}` }, ...over });
   const act = (id: string, action: AnalystAction, extra: Record<string, string> = {}, role: 'analyst' | 'admin' = 'analyst') =>
     t.app.inject({ method: 'POST', url: `/api/v1/anomalies/${id}/actions`, headers: t.auth(role), payload: { action, ...extra } });
 
   it('walks the workflow: acknowledge → escalate → resolve, with comment/assign keeping the status', async () => {
-    t.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'wf-1' }));
+    t.app.spanwatch.feed.anomaly(alone({ id: 'wf-1' }));
     let r = await act('wf-1', 'escalate');
     expect(r.statusCode).toBe(409);
     expect(r.json().message).toBe('cannot escalate an anomaly that is open: acknowledge it first');
@@ -37,7 +40,7 @@ describe('server anomalies', () => {
   });
 
   it('false-positive from acknowledged; comment and assign need their field', async () => {
-    t.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'fp-1' }));
+    t.app.spanwatch.feed.anomaly(alone({ id: 'fp-1' }));
     expect((await act('fp-1', 'comment')).statusCode).toBe(400);
     expect((await act('fp-1', 'assign')).statusCode).toBe(400);
     expect((await act('fp-1', 'false-positive')).statusCode).toBe(409);
@@ -46,9 +49,10 @@ describe('server anomalies', () => {
   });
 
   it('keeps the analyst status when the detector updates the incident', async () => {
-    t.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'upd-1' }));
+    const first = alone({ id: 'upd-1' });
+    t.app.spanwatch.feed.anomaly(first);
     await act('upd-1', 'acknowledge');
-    t.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'upd-1', windows: 3, ongoing: true, severity: 90 }));
+    t.app.spanwatch.feed.anomaly({ ...first, windows: 3, ongoing: true, severity: 90 });
     const one = await t.app.inject({ url: '/api/v1/anomalies/upd-1', headers: t.auth('viewer') });
     expect(one.json().anomaly).toMatchObject({ status: 'acknowledged', windows: 3, severity: 90 });
   });
@@ -57,14 +61,15 @@ describe('server anomalies', () => {
     const start = 1_700_000_100_000;
     for (let i = -2; i < 4; i++) t.app.spanwatch.feed.window(makeWindow('s1', start + i * 1000));
     t.app.spanwatch.feed.window(makeWindow('s1', start + 3_600_000));
-    t.app.spanwatch.feed.anomaly(makeAnomaly({ id: 'ev-1', start, end: start + 2000 }));
+    t.app.spanwatch.feed.anomaly(alone({ id: 'ev-1', start, end: start + 2000 }));
     await act('ev-1', 'acknowledge', { note: 'checking' });
     const res = await t.app.inject({ url: '/api/v1/anomalies/ev-1', headers: t.auth('viewer') });
     const body = res.json();
     expect(body.anomaly.contributions[0].feature).toBe('outbound.bytes');
     expect(body.relatedWindows.map((w: { start: number }) => w.start)).toEqual([-2, -1, 0, 1, 2, 3].map((i) => start + i * 1000));
-    expect(body.audit.map((e: { action: string; user: string }) => [e.action, e.user])).toEqual([['anomaly.acknowledge', 'analyst1']]);
-    expect(body.audit[0].details).toMatchObject({ from: 'open', to: 'acknowledged', note: 'checking' });
+    expect(body.audit.map((e: { action: string; user: string }) => [e.action, e.user])).toEqual([['incident.acknowledge', 'analyst1']]);
+    expect(body.audit[0].details).toMatchObject({ from: 'open', to: 'acknowledged', note: 'checking', anomaly: 'ev-1' });
+    expect(body.audit[0].target).toBe(`incident:${body.anomaly.incidentId}`);
     expect((await t.app.inject({ url: '/api/v1/anomalies/nope', headers: t.auth('viewer') })).statusCode).toBe(404);
   });
 
@@ -74,7 +79,7 @@ describe('server anomalies', () => {
     const c = res.json();
     expect(c.anomaly.id).toBe('wf-1');
     expect(c.audit.map((e: { action: string }) => e.action)).toEqual([
-      'anomaly.acknowledge', 'anomaly.assign', 'anomaly.comment', 'anomaly.escalate', 'anomaly.resolve', 'case.export',
+      'incident.acknowledge', 'incident.assign', 'incident.comment', 'incident.escalate', 'incident.resolve', 'case.export',
     ]);
     expect(c.auditChain.ok).toBe(true);
     expect(res.headers['content-disposition']).toContain('case-wf-1.json');

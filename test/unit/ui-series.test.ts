@@ -77,7 +77,13 @@ describe('ui chart series', () => {
     expect(standIn.exact).toBe(false);
     expect(standIn.points).toEqual([{ t: 0, v: 200 }, { t: 2000, v: 400 }]);
     expect(observedSeries({ ...a, observed: { feature: 'host.peers', value: 1, unit: 'peers' } }, ws)).toMatchObject({ exact: true, points: [{ t: 0, v: 2 }, { t: 2000, v: 2 }] });
-    expect(observedSeries({ ...a, observed: { feature: 'remote.bytesOut', value: 1, unit: 'bytes' } }, ws).points.map((p) => p.v)).toEqual([400, 800]);
+    // bytes sent to a new destination are a running total, as the finding counts them
+    expect(observedSeries({ ...a, observed: { feature: 'remote.bytesOut', value: 1, unit: 'bytes' } }, ws).points.map((p) => p.v)).toEqual([400, 1200]);
+    // a host's bytes per minute: the sum over the trailing minute of its windows
+    expect(observedSeries({ ...a, observed: { feature: 'host.payloadOutPerMinute', value: 1, unit: 'bytes/min' } }, ws)).toMatchObject({ exact: false, bandApplies: true, points: [{ t: 0, v: 400 }, { t: 2000, v: 1200 }] });
+    // a scanner's distinct ports and peers come from its host table
+    expect(observedSeries({ ...a, kind: 'scan', observed: { feature: 'scan.distinctPorts', value: 1, unit: 'ports' } }, ws).points.map((p) => p.v)).toEqual([1, 1]);
+    expect(observedSeries({ ...a, kind: 'scan', observed: { feature: 'scan.distinctTargets', value: 1, unit: 'hosts' } }, ws).points.map((p) => p.v)).toEqual([2, 2]);
   });
 
   it('asks for 1 s windows under an hour, 1 min roll-ups under three days, 1 h beyond', () => {

@@ -50,7 +50,7 @@ describe('ui vocabulary and shapes', () => {
 
   it('writes subjects and values as plain text', () => {
     expect(subjectText(a)).toBe('10.0.0.9 → 203.0.113.7:53 (<img src=x>.example)');
-    expect(observedVsExpected(a)).toBe('61.5 chars vs 8 chars–20 chars');
+    expect(observedVsExpected(a)).toBe('61.5 chars, expected 8–20 chars');
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
     expect(formatValue(2048, 'bytes/s')).toBe('2.0 KB/s');
     expect(formatAge(0, 125_000)).toBe('2 min ago');
@@ -59,10 +59,17 @@ describe('ui vocabulary and shapes', () => {
   });
 
   it('routes by hash and round-trips ids with odd characters', () => {
-    expect(parseRoute('')).toEqual({ name: 'live', param: '' });
-    expect(parseRoute('#/anomalies')).toEqual({ name: 'anomalies', param: '' });
-    expect(parseRoute(routeHash('anomaly', 'a/b c#1'))).toEqual({ name: 'anomaly', param: 'a/b c#1' });
-    expect(parseRoute('#/host/%E0%A4%A')).toEqual({ name: 'host', param: '' });
+    expect(parseRoute('')).toMatchObject({ name: 'live', param: '' });
+    expect(parseRoute('#/anomalies')).toMatchObject({ name: 'anomalies', param: '' });
+    expect(parseRoute(routeHash('anomaly', 'a/b c#1'))).toMatchObject({ name: 'anomaly', param: 'a/b c#1' });
+    expect(parseRoute('#/host/%E0%A4%A')).toMatchObject({ name: 'host', param: '' });
+    // a view's state rides in the query, and comes back whole
+    const hash = routeHash('anomalies', undefined, { level: 'high', q: '10.0.0.0/24', kind: '' });
+    expect(hash).toBe('#/anomalies?level=high&q=10.0.0.0%2F24');
+    const back = parseRoute(hash);
+    expect([back.name, back.query.get('level'), back.query.get('q'), back.query.has('kind')]).toEqual(['anomalies', 'high', '10.0.0.0/24', false]);
+    expect(parseRoute(routeHash('incident', 'inc-a?b', { finding: 'x&y' }))).toMatchObject({ name: 'incident', param: 'inc-a?b' });
+    expect(parseRoute(routeHash('incident', 'inc-a?b', { finding: 'x&y' })).query.get('finding')).toBe('x&y');
   });
 
   it('backs off exponentially with jitter, capped at 10 s', () => {

@@ -3,8 +3,8 @@
 import type { AnalystAction, Role, SensorHealth, TrainingJob, WindowStats } from './types.ts';
 import { MAX_WINDOWS_PER_REQUEST, type Resolution } from './resolution.ts';
 import {
-  asArray, asAnomalyPage, asBaseline, asEvidence, asHostTimeline, asModels, asSensors, asTopHosts,
-  type AnomalyPage, type Baseline, type DatasetInfo, type Evidence, type HostPoint, type ModelVersion, type TopHost,
+  asArray, asAnomalyPage, asBaseline, asEvidence, asHostTimeline, asIncidentDetail, asIncidentPage, asModels, asSensors, asTopHosts,
+  type AnomalyPage, type Baseline, type DatasetInfo, type Evidence, type HostPoint, type IncidentDetail, type IncidentPage, type ModelVersion, type TopHost,
 } from './apiShapes.ts';
 
 export const API_BASE = '/api/v1';
@@ -19,7 +19,7 @@ export class ApiError extends Error {
 export interface Me { user: string; role: Role }
 
 export interface AnomalyQuery {
-  status?: string; level?: string; kind?: string; sensor?: string; host?: string;
+  status?: string; level?: string; kind?: string; sensor?: string; host?: string; q?: string; incident?: string;
   from?: number; to?: number; limit?: number; cursor?: string;
 }
 
@@ -46,6 +46,10 @@ export interface ApiClient {
   windows(sensor: string | undefined, from: number, to: number, resolution: Resolution): Promise<WindowStats[]>;
   anomalies(q: AnomalyQuery): Promise<AnomalyPage>;
   anomaly(id: string): Promise<Evidence>;
+  incidents(q: AnomalyQuery): Promise<IncidentPage>;
+  incident(id: string): Promise<IncidentDetail>;
+  /** a file download with the token (case file, pcap): fetched, then saved through a blob link */
+  download(path: string, fallbackName: string): Promise<void>;
   act(id: string, action: AnalystAction, note?: string, assignee?: string): Promise<unknown>;
   /** marks the anomaly false positive; the rule it proposes (not active until accepted) */
   falsePositive(id: string, note?: string): Promise<RuleProposal>;
@@ -61,6 +65,18 @@ export interface ApiClient {
   rollback(): Promise<unknown>;
   datasets(): Promise<DatasetInfo[]>;
   replay(dataset: string, speed: number): Promise<{ id: string; channel: string }>;
+}
+
+/** Saves data as a file through a temporary object URL (allowed by the CSP: no navigation, no inline code). */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function apiClient(token: string): ApiClient {
@@ -93,6 +109,14 @@ export function apiClient(token: string): ApiClient {
       return asAnomalyPage(await call('GET', `/anomalies${query({ ...q })}`));
     },
     async anomaly(id) { return asEvidence(await call('GET', `/anomalies/${encodeURIComponent(id)}`)); },
+    async incidents(q) { return asIncidentPage(await call('GET', `/incidents${query({ ...q })}`)); },
+    async incident(id) { return asIncidentDetail(await call('GET', `/incidents/${encodeURIComponent(id)}`)); },
+    async download(path, fallbackName) {
+      const res = await fetch(`${API_BASE}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new ApiError(res.status, `GET ${path} failed (${res.status}): ${res.statusText}`);
+      const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+      saveBlob(await res.blob(), name);
+    },
     act(id, action, note, assignee) {
       return call('POST', `/anomalies/${encodeURIComponent(id)}/actions`, { action, note, assignee });
     },

@@ -1,10 +1,20 @@
 // Turns REST answers into the shapes the views draw. The server wraps lists in an object
 // ({ items }, { windows }, …) or returns them bare; both are accepted so a view never breaks on
 // an envelope, while unknown records are dropped rather than drawn wrongly.
-import type { Anomaly, AuditEntry, SensorHealth, WindowStats } from './types.ts';
+import type { Anomaly, AnomalyKind, AnomalyStatus, AuditEntry, SensorHealth, SeverityLevel, WindowStats } from './types.ts';
 
 export interface AnomalyPage { items: Anomaly[]; nextCursor?: string }
-export interface Evidence { anomaly: Anomaly; windows: WindowStats[]; audit: AuditEntry[] }
+export interface Evidence { anomaly: Anomaly; windows: WindowStats[]; audit: AuditEntry[]; flows: FlowRow[] }
+/** A flow of the subject in the peak window, when the server's evidence carries flows. */
+export type FlowRow = Record<string, string | number>;
+/** One event: related findings grouped by the server (GET /incidents). */
+export interface Incident {
+  id: string; sensor: string; status: AnomalyStatus; assignee?: string; start: number; end: number; ongoing: boolean;
+  severity: number; level: SeverityLevel; kinds: AnomalyKind[]; hosts: string[]; remotes: string[]; domains: string[];
+  headline: Anomaly; findings: number; detectedAt: number;
+}
+export interface IncidentPage { items: Incident[]; nextCursor?: string }
+export interface IncidentDetail { incident: Incident; findings: Anomaly[]; audit: AuditEntry[]; related: Incident[] }
 export interface TopHost { host: string; bytesOut: number; bytesIn: number; flows: number; peers: number }
 export interface HostPoint { t: number; bytesOut: number; bytesIn: number; durationMs?: number }
 export interface BandPoint { t: number; low: number; median: number; high: number; slot: string; maturity: number }
@@ -57,7 +67,39 @@ export function asEvidence(v: unknown): Evidence {
   if (!anomaly) throw new Error('the server answered without an anomaly record');
   const windows = asArray<unknown>(root.windows ?? root.relatedWindows ?? [], 'windows').filter(isWindowStats);
   const audit = asArray<AuditEntry>(root.audit ?? root.auditEntries ?? [], 'entries');
-  return { anomaly, windows, audit };
+  const ev = isObj((anomaly as unknown as Obj).evidence) ? (anomaly as unknown as Obj).evidence as Obj : {};
+  const flows = asFlows(root.flows ?? (anomaly as unknown as Obj).flows ?? ev.flows);
+  return { anomaly, windows, audit, flows };
+}
+
+function asFlows(v: unknown): FlowRow[] {
+  return asArray<unknown>(v ?? [], 'flows').filter(isObj).map((f) => {
+    const row: FlowRow = {};
+    for (const [k, val] of Object.entries(f)) if (typeof val === 'string' || (typeof val === 'number' && Number.isFinite(val))) row[k] = val;
+    return row;
+  });
+}
+
+export function isIncident(v: unknown): v is Incident {
+  return isObj(v) && typeof v.id === 'string' && typeof v.level === 'string' && typeof v.status === 'string' && isAnomaly(v.headline)
+    && Array.isArray(v.kinds) && Array.isArray(v.hosts) && Array.isArray(v.remotes);
+}
+
+export function asIncidentPage(v: unknown): IncidentPage {
+  const items = asArray<unknown>(v, 'incidents').filter(isIncident).map((i) => ({ ...i, domains: Array.isArray(i.domains) ? i.domains : [] }));
+  const cursor = isObj(v) ? v.nextCursor : undefined;
+  return { items, nextCursor: typeof cursor === 'string' && cursor ? cursor : undefined };
+}
+
+export function asIncidentDetail(v: unknown): IncidentDetail {
+  const root = isObj(v) ? v : {};
+  if (!isIncident(root.incident)) throw new Error('the server answered without an incident record');
+  return {
+    incident: { ...root.incident, domains: Array.isArray(root.incident.domains) ? root.incident.domains : [] },
+    findings: asArray<unknown>(root.findings ?? []).filter(isAnomaly),
+    audit: asArray<AuditEntry>(root.audit ?? [], 'entries'),
+    related: asArray<unknown>(root.related ?? []).filter(isIncident).map((i) => ({ ...i, domains: Array.isArray(i.domains) ? i.domains : [] })),
+  };
 }
 
 export function asSensors(v: unknown): SensorHealth[] {

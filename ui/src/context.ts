@@ -16,4 +16,4 @@ export interface AppContext {
 }
 
 /** A view renders into `root` and returns its cleanup (timers, listeners). */
-export type View = (root: HTMLElement, ctx: AppContext, param: string) => (() => void) | void;
+export type View = (root: HTMLElement, ctx: AppContext, param: string, query: URLSearchParams) => (() => void) | void;

@@ -140,3 +140,17 @@ export function anomaliesNewestFirst(state: LiveState, channel: Channel): Anomal
   if (!c) return [];
   return [...c.anomalies.values()].sort((a, b) => b.detectedAt - a.detectedAt || b.start - a.start);
 }
+
+/**
+ * The data's "now": the end of the newest window or finding the page holds for a channel. Views
+ * anchor their time ranges here, not to the wall clock, so a replayed day of older traffic is
+ * navigable like a live one.
+ */
+export function dataTime(state: LiveState, channel: Channel): number | undefined {
+  const c = state.channels.get(channel);
+  if (!c) return undefined;
+  const last = c.windows[c.windows.length - 1];
+  let t = last ? last.start + last.durationMs : -Infinity;
+  for (const a of c.anomalies.values()) if (a.end > t) t = a.end;
+  return Number.isFinite(t) ? t : undefined;
+}

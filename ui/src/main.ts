@@ -9,7 +9,7 @@ import { openStream, type StreamHandle } from './stream.ts';
 import type { Channel } from './types.ts';
 import { canAdminister } from './vocabulary.ts';
 import { anomaliesView } from './views/anomalies.ts';
-import { evidenceView, replayedEvidenceView } from './views/evidence.ts';
+import { evidenceView, incidentEvidenceView, replayedEvidenceView } from './views/evidence.ts';
 import { healthView } from './views/health.ts';
 import { hostView, hostsView } from './views/hosts.ts';
 import { liveView } from './views/live.ts';
@@ -24,6 +24,7 @@ const VIEWS: Record<string, View> = {
   live: liveView,
   anomalies: anomaliesView,
   anomaly: evidenceView,
+  incident: incidentEvidenceView,
   replayed: replayedEvidenceView,
   hosts: hostsView,
   host: hostView,
@@ -34,7 +35,7 @@ const VIEWS: Record<string, View> = {
 
 const NAV: { name: string; label: string; admin?: boolean }[] = [
   { name: 'live', label: 'Live' },
-  { name: 'anomalies', label: 'Anomalies' },
+  { name: 'anomalies', label: 'Incidents' },
   { name: 'hosts', label: 'Hosts' },
   { name: 'health', label: 'Health' },
   { name: 'training', label: 'Training', admin: true },
@@ -53,14 +54,23 @@ function showBanner(text: string | null): void {
   banner.textContent = text ?? '';
 }
 
-/** What the stream does not replay: recent windows, known anomalies and sensor health, over REST. */
+/**
+ * What the stream does not replay: recent windows, known anomalies and sensor health, over REST.
+ * "Recent" is the data's time: when the wall clock's last minutes hold no windows (a replay of an
+ * older day, now finished), the minutes before the newest finding are loaded instead.
+ */
 async function loadInitial(ctx: AppContext): Promise<void> {
   const now = Date.now();
-  const [page, sensors, windows] = await Promise.all([
+  const [page, sensors, recent] = await Promise.all([
     ctx.api.anomalies({ limit: 200 }).catch(() => ({ items: [] })),
     ctx.api.status().catch(() => []),
     ctx.api.windows(undefined, now - RECENT_WINDOWS_MS, now + 60_000, '1s').catch(() => []),
   ]);
+  let windows = recent;
+  const newest = Math.max(...page.items.map((a) => a.end));
+  if (windows.length === 0 && Number.isFinite(newest)) {
+    windows = await ctx.api.windows(undefined, newest - RECENT_WINDOWS_MS, newest + 60_000, '1s').catch(() => []);
+  }
   for (const w of windows) putWindow(ctx.state, 'live', w);
   for (const a of page.items) putAnomaly(ctx.state, 'live', a);
   for (const s of sensors) ctx.state.health.set(s.sensor, s);
@@ -118,7 +128,7 @@ function startApp(token: string, me: Me): void {
       else a.removeAttribute('aria-current');
     }
     clear(root);
-    cleanup = view(root, ctx, route.param);
+    cleanup = view(root, ctx, route.param, route.query);
   }
 
   loadInitial(ctx).finally(() => {

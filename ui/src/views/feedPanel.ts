@@ -1,21 +1,26 @@
-// The anomaly feed for one channel: newest first, filterable, each row a link to its evidence
-// card (Tab reaches it, Enter opens it). Unseen high/critical anomalies are marked until opened.
+// The finding feed of a replay channel (the live feed shows incidents: incidentFeed.ts): newest
+// first, filterable, each row a link to its evidence card (Tab reaches it, Enter opens it), with
+// its event time. Unseen high/critical findings are marked until opened.
 import { select as d3select } from 'd3-selection';
 import type { AppContext } from '../context.ts';
 import { el, select } from '../dom.ts';
-import { formatAge } from '../format.ts';
-import { anomaliesNewestFirst, putAnomaly } from '../liveState.ts';
+import { formatTime } from '../format.ts';
+import { anomaliesNewestFirst } from '../liveState.ts';
 import { levelLabel, matchesFilter, observedVsExpected, subjectText, type FeedFilter } from '../anomalyText.ts';
 import { routeHash } from '../router.ts';
 import type { Anomaly, Channel } from '../types.ts';
 import { KINDS, LEVELS, STATUSES } from '../vocabulary.ts';
 
 const MAX_ROWS = 300;
+const COLUMNS = [
+  ['c-level', 'Level'], ['c-time', 'Time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
+  ['c-findings', 'Windows'], ['c-status', 'Status'],
+] as const;
 
-export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel, fetchFromServer: boolean): () => void {
+export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel): () => void {
   const filter: FeedFilter = { level: '', kind: '', status: '', sensor: '' };
   const sensors = ['', ...ctx.state.health.keys()];
-  const onFilter = (key: keyof FeedFilter) => (v: string) => { filter[key] = v; void refresh(); };
+  const onFilter = (key: keyof FeedFilter) => (v: string) => { filter[key] = v; draw(); };
   const count = el('span', { class: 'muted', attrs: { 'aria-live': 'polite' } });
   root.append(el('div', { class: 'controls' },
     el('label', { class: 'field' }, el('span', {}, 'Level'), select(['', ...LEVELS], '', onFilter('level'))),
@@ -25,24 +30,11 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel, 
     count,
   ));
   const header = el('div', { class: 'feed-row feed-head', attrs: { 'aria-hidden': 'true' } },
-    ...['Level', 'Kind', 'Subject', 'Observed vs expected', 'Age', 'Status'].map((h) => el('span', {}, h)));
+    ...COLUMNS.map(([cls, h]) => el('span', { class: cls }, h)));
   const list = el('ol', { class: 'feed', attrs: { 'aria-label': 'Anomalies, newest first' } });
   root.append(header, list);
 
-  async function refresh(): Promise<void> {
-    if (fetchFromServer) {
-      try {
-        const page = await ctx.api.anomalies({ ...filter, limit: 200 });
-        for (const a of page.items) putAnomaly(ctx.state, channel, a);
-      } catch (err) {
-        count.textContent = err instanceof Error ? err.message : String(err);
-      }
-    }
-    draw();
-  }
-
   function draw(): void {
-    const now = Date.now();
     const rows = anomaliesNewestFirst(ctx.state, channel).filter((a) => matchesFilter(a, filter)).slice(0, MAX_ROWS);
     count.textContent = `${rows.length} shown`;
     d3select(list).selectAll<HTMLLIElement, Anomaly>('li')
@@ -50,12 +42,12 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel, 
       .join((enter) => {
         const li = enter.append('li');
         const a = li.append('a').attr('class', 'feed-row');
-        for (const cls of ['c-level', 'c-kind', 'c-subject', 'c-observed', 'c-age', 'c-status']) a.append('span').attr('class', cls);
+        for (const [cls] of COLUMNS) a.append('span').attr('class', cls);
         return li;
       })
       .call((li) => {
         const a = li.select<HTMLAnchorElement>('a.feed-row')
-          .attr('href', (d) => (channel === 'live' ? routeHash('anomaly', d.id) : routeHash('replayed', `${channel}/${d.id}`)))
+          .attr('href', (d) => routeHash('replayed', `${channel}/${d.id}`))
           .attr('data-id', (d) => d.id)
           .attr('data-level', (d) => d.level)
           .attr('data-status', (d) => d.status)
@@ -65,7 +57,8 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel, 
         a.select('.c-kind').text((d) => d.kind);
         a.select('.c-subject').text((d) => subjectText(d));
         a.select('.c-observed').text((d) => observedVsExpected(d));
-        a.select('.c-age').text((d) => formatAge(d.detectedAt, now));
+        a.select('.c-time').text((d) => formatTime(d.start).slice(5, 19));
+        a.select('.c-findings').text((d) => String(d.windows));
         a.select('.c-status').attr('class', (d) => `c-status status-${d.status}`).text((d) => d.status);
       })
       .order();
@@ -75,8 +68,6 @@ export function mountFeed(root: HTMLElement, ctx: AppContext, channel: Channel, 
     if ((c.kind === 'anomaly' || c.kind === 'status') && c.channel === channel) draw();
     else if (c.kind === 'resync') draw();
   });
-  const ageTimer = setInterval(draw, 5000);
   draw();
-  if (fetchFromServer) void refresh();
-  return () => { off(); clearInterval(ageTimer); };
+  return () => { off(); };
 }

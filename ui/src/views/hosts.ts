@@ -5,27 +5,26 @@ import { barChart } from '../charts/barChart.ts';
 import { timeChart } from '../charts/timeChart.ts';
 import type { AppContext, View } from '../context.ts';
 import { button, clear, el } from '../dom.ts';
-import { formatAge, formatBytes } from '../format.ts';
-import { channelData, anomaliesNewestFirst } from '../liveState.ts';
+import { formatAge, formatBytes, formatTime } from '../format.ts';
+import { channelData, anomaliesNewestFirst, dataTime } from '../liveState.ts';
 import { DIRECTION_COLOUR } from '../palette.ts';
 import { routeHash } from '../router.ts';
-import { levelLabel } from '../anomalyText.ts';
+import { levelLabel, summaryText } from '../anomalyText.ts';
 import { topTalkers } from '../hostTotals.ts';
 import type { TopHost } from '../apiShapes.ts';
 
 const NOW_SPAN_MS = 60_000;
 const RANGES = [{ label: 'Last hour', ms: 3_600_000 }, { label: 'Last 24 h', ms: 86_400_000 }, { label: 'Last 7 d', ms: 7 * 86_400_000 }];
 
+/** the data's newest time: ranges end there, so a replayed older day shows its own traffic */
 function latest(ctx: AppContext): number {
-  const w = channelData(ctx.state, 'live').windows;
-  const last = w[w.length - 1];
-  return last ? last.start + last.durationMs : Date.now();
+  return dataTime(ctx.state, 'live') ?? Date.now();
 }
 
 function hostTable(hosts: TopHost[], label: string): HTMLElement {
   if (hosts.length === 0) return el('p', { class: 'muted' }, 'No hosts yet.');
   const body = el('tbody');
-  for (const h of hosts) {
+  for (const h of [...hosts].sort((x, y) => y.bytesOut - x.bytesOut || (x.host < y.host ? -1 : 1))) {
     body.append(el('tr', {},
       el('td', {}, el('a', { attrs: { href: routeHash('host', h.host) } }, h.host)),
       el('td', { class: 'num' }, formatBytes(h.bytesOut)), el('td', { class: 'num' }, formatBytes(h.bytesIn)),
@@ -40,7 +39,7 @@ export const hostsView: View = (root, ctx) => {
   const nowBox = el('section', { class: 'card', attrs: { 'aria-label': 'Top talkers now' } });
   const rangeBox = el('section', { class: 'card', attrs: { 'aria-label': 'Top talkers over a range' } });
   const rangeResult = el('div');
-  rangeBox.append(el('h2', {}, 'Top talkers over a range'),
+  rangeBox.append(el('h2', {}, 'Top talkers over a range (by bytes sent)'),
     el('div', { class: 'controls' }, ...RANGES.map((r) => button(r.label, () => {
       const to = latest(ctx);
       clear(rangeResult);
@@ -56,7 +55,9 @@ export const hostsView: View = (root, ctx) => {
   nowBox.append(el('h2', {}, 'Top talkers, last minute (by bytes sent)'), svgBox, tableBox);
   const svg = d3select(svgBox).append('svg');
   function draw(): void {
-    const hosts = topTalkers(channelData(ctx.state, 'live').windows, latest(ctx) - NOW_SPAN_MS);
+    const windows = channelData(ctx.state, 'live').windows;
+    const last = windows[windows.length - 1];
+    const hosts = topTalkers(windows, (last ? last.start + last.durationMs : Date.now()) - NOW_SPAN_MS);
     barChart(svg, {
       width: Math.min(900, Math.max(520, root.clientWidth - 40)), colour: DIRECTION_COLOUR.outbound,
       bars: hosts.slice(0, 10).map((h) => ({ key: h.host, label: h.host, value: h.bytesOut, valueLabel: formatBytes(h.bytesOut) })),
@@ -70,7 +71,8 @@ export const hostsView: View = (root, ctx) => {
 };
 
 export const hostView: View = (root, ctx, host) => {
-  root.append(el('h1', {}, 'Host ', el('span', { class: 'subject' }, host)));
+  root.append(el('h1', {}, 'Host ', el('span', { class: 'subject' }, host)),
+    el('p', {}, el('a', { attrs: { href: routeHash('anomalies', undefined, { q: host }), id: 'host-incidents' } }, 'All incidents involving this host')));
   const chartBox = el('section', { class: 'card wide', attrs: { 'aria-label': 'Outbound baseline' } }, el('h2', {}, 'Outbound traffic against its baseline, last 24 h'));
   const status = el('p', { class: 'muted' }, 'Loading…');
   chartBox.append(status);
@@ -78,7 +80,8 @@ export const hostView: View = (root, ctx, host) => {
   root.append(chartBox, el('section', { class: 'card', attrs: { 'aria-label': 'Anomalies for this host' } }, el('h2', {}, 'Anomalies involving this host'), list));
   const now = Date.now();
   for (const a of anomaliesNewestFirst(ctx.state, 'live').filter((x) => x.subject.localHost === host || x.subject.remote === host)) {
-    list.append(el('li', {}, el('a', { attrs: { href: routeHash('anomaly', a.id) } }, `${levelLabel(a.level)} ${a.kind} — ${a.summary}`), ` (${formatAge(a.detectedAt, now)})`));
+    list.append(el('li', {}, el('a', { attrs: { href: a.incidentId ? routeHash('incident', a.incidentId, { finding: a.id }) : routeHash('anomaly', a.id) } }, `${levelLabel(a.level)} ${a.kind} — ${summaryText(a)}`),
+      ` (${formatTime(a.start)}, detected ${formatAge(a.detectedAt, now)})`));
   }
   if (!list.firstChild) list.append(el('li', { class: 'muted' }, 'None known.'));
   const to = latest(ctx);

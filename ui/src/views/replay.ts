@@ -2,17 +2,21 @@
 // chart and feed, so analysts practise on known incidents without touching live data.
 import type { View } from '../context.ts';
 import { clear, el, field } from '../dom.ts';
+import { formatDuration } from '../format.ts';
 import { mountFeed } from './feedPanel.ts';
 import { mountTraffic } from './trafficPanel.ts';
 
-const SPEEDS = ['1', '2', '5', '10', '60'];
+const SPEEDS = ['1', '10', '60', '300', '600', '1200'];
+/** a day of traffic in 2.4 minutes */
+const DEFAULT_SPEED = '600';
 
 export const replayView: View = (root, ctx) => {
   root.append(el('h1', {}, 'Replay (training mode)'),
     el('p', {}, 'A replay runs in its own channel: nothing here reaches the live view, the live feed or alerting.'));
   const datasetPick = el('select');
   const speedPick = el('select');
-  for (const s of SPEEDS) speedPick.append(el('option', { attrs: { value: s } }, `${s}×`));
+  for (const s of SPEEDS) speedPick.append(el('option', { attrs: { value: s } }, `${s}× (a day in ${formatDuration(86_400 / Number(s))})`));
+  speedPick.value = DEFAULT_SPEED;
   const status = el('p', { class: 'muted', attrs: { role: 'status' } });
   const form = el('form', { class: 'controls' }, field('Dataset', datasetPick, 'replay-dataset'), field('Speed', speedPick, 'replay-speed'),
     el('button', { attrs: { type: 'submit' } }, 'Start replay'), status);
@@ -37,7 +41,7 @@ export const replayView: View = (root, ctx) => {
       const traffic = el('section', { attrs: { 'aria-label': 'Replay traffic' } });
       const feed = el('section', { attrs: { 'aria-label': 'Replay anomalies' } });
       stage.append(el('h2', {}, `Traffic (${channel})`), traffic, el('h2', {}, 'Anomalies in this replay'), feed);
-      cleanups = [mountTraffic(traffic, ctx, channel, false), mountFeed(feed, ctx, channel, false)];
+      cleanups = [mountTraffic(traffic, ctx, channel, false), mountFeed(feed, ctx, channel)];
     }, (e: unknown) => { status.textContent = e instanceof Error ? e.message : String(e); });
   });
   return () => { for (const c of cleanups) c(); };

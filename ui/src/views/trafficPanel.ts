@@ -5,11 +5,12 @@
 import { select as d3select } from 'd3-selection';
 import type { AppContext } from '../context.ts';
 import { button, el, select } from '../dom.ts';
-import { formatBytes, formatCount, formatTime } from '../format.ts';
-import { anomaliesNewestFirst, channelData } from '../liveState.ts';
+import { formatBytes, formatCount, formatTime, fromInputTime, toInputTime } from '../format.ts';
+import { anomaliesNewestFirst, channelData, dataTime } from '../liveState.ts';
 import { DIRECTION_COLOUR } from '../palette.ts';
 import { resolutionFor } from '../resolution.ts';
 import { routeHash } from '../router.ts';
+import { summaryText } from '../anomalyText.ts';
 import { bandsFor, CHART_DIRECTIONS, ratesFromWindows, type Metric, type RatePoint } from '../series.ts';
 import { timeChart, type SeriesLine } from '../charts/timeChart.ts';
 import { expectedAreas, historyBandRange, liveBandRange } from '../baselineBands.ts';
@@ -17,6 +18,8 @@ import type { Baseline } from '../apiShapes.ts';
 import type { Channel, WindowStats } from '../types.ts';
 
 const LIVE_SPAN_MS = 5 * 60_000;
+/** what a history range shows at 1 s when the store holds no roll-ups for it */
+const FALLBACK_SPAN_MS = 3_600_000;
 /** after a failed band request (no live model yet), ask again this much later */
 const BAND_RETRY_MS = 60_000;
 const HISTORY_PRESETS: { label: string; ms: number }[] = [
@@ -40,10 +43,15 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
   const backToLive = button('Back to live', () => { mode = { kind: 'live' }; draw(); }, 'primary');
   const sensors = (): string[] => ['', ...new Set([...ctx.state.health.keys(), ...channelData(ctx.state, channel).windows.map((w) => w.sensor)])];
   const sensorPicker = select(sensors(), sensor, (v) => { sensor = v; if (mode.kind === 'history') void loadHistory(mode.from, mode.to); else draw(); });
+  // the end of a history range: the time picker's value, else the data's newest time (never the wall clock)
+  const endPicker = el('input', { attrs: { type: 'datetime-local', id: 'history-end', 'aria-label': 'History ends at (event time, UTC)' } });
+  const historyEnd = (): number => fromInputTime(endPicker.value) ?? dataTime(ctx.state, channel) ?? Date.now();
   const controls = el('div', { class: 'controls' },
     el('label', { class: 'field' }, el('span', {}, 'Sensor'), sensorPicker),
+    allowHistory ? el('label', { class: 'field' }, el('span', {}, 'Ending (UTC)'), endPicker) : null,
     allowHistory ? el('span', { class: 'presets' }, 'History: ', ...HISTORY_PRESETS.map((p) => button(p.label, () => {
-      const to = latestTime() ?? Date.now();
+      const to = historyEnd();
+      if (!endPicker.value) endPicker.value = toInputTime(to);
       void loadHistory(to - p.ms, to);
     }))) : null,
     allowHistory ? backToLive : null,
@@ -70,9 +78,15 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     const resolution = resolutionFor(from, to);
     status.textContent = `loading ${resolution} history…`;
     try {
-      const windows = await ctx.api.windows(sensor || undefined, from, to, resolution);
+      let windows = await ctx.api.windows(sensor || undefined, from, to, resolution);
+      let note = '';
+      if (windows.length === 0 && resolution !== '1s') {
+        // a replayed older day can be in the store at 1 s before its roll-ups are: show its last hour
+        windows = await ctx.api.windows(sensor || undefined, Math.max(from, to - FALLBACK_SPAN_MS), to, '1s');
+        if (windows.length) note = `; no ${resolution} roll-ups stored for this range, showing its last hour at 1s`;
+      }
       mode = { kind: 'history', from, to, windows };
-      status.textContent = `history ${formatTime(from)} – ${formatTime(to)} at ${resolution} (${windows.length} windows)`;
+      status.textContent = `history ${formatTime(from)} – ${formatTime(to)} at ${note ? '1s' : resolution} (${windows.length} windows)${note}`;
     } catch (err) {
       status.textContent = err instanceof Error ? err.message : String(err);
     }
@@ -121,7 +135,7 @@ export function mountTraffic(root: HTMLElement, ctx: AppContext, channel: Channe
     const domain: [number, number] = mode.kind === 'live' ? [end - LIVE_SPAN_MS, end] : [mode.from, mode.to];
     refreshBand(end);
     const anomalies = anomaliesNewestFirst(ctx.state, channel).filter((a) => !sensor || a.sensor === sensor);
-    const markers = anomalies.map((a) => ({ id: a.id, t: a.peakAt, level: a.level, label: `${a.level} ${a.kind}: ${a.summary}` }));
+    const markers = anomalies.map((a) => ({ id: a.id, t: a.peakAt, level: a.level, label: `${a.level} ${a.kind}: ${summaryText(a)}` }));
     const width = Math.max(560, Math.min(1300, root.clientWidth - 8));
     const onBrush = allowHistory ? (from: number, to: number) => { void loadHistory(from, to); } : undefined;
     const onMarker = (id: string) => ctx.navigate(routeHash('anomaly', id));

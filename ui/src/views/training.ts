@@ -2,7 +2,7 @@
 // versions' metrics with the live one, promote or roll back.
 import type { AppContext, View } from '../context.ts';
 import { button, clear, el, field } from '../dom.ts';
-import { formatCount, formatTime } from '../format.ts';
+import { formatMetric, formatMetricDelta, formatTime } from '../format.ts';
 import type { ModelVersion } from '../apiShapes.ts';
 import type { TrainingJob } from '../types.ts';
 import { canAdminister } from '../vocabulary.ts';
@@ -28,8 +28,8 @@ function metricsTable(ctx: AppContext, models: ModelVersion[], onChanged: () => 
     const cells = names.map((n) => {
       const v = m.metrics[n];
       const ref = live?.metrics[n];
-      const delta = v !== undefined && ref !== undefined && !m.live ? ` (${v - ref >= 0 ? '+' : ''}${formatCount(v - ref)})` : '';
-      return el('td', { class: 'num' }, v === undefined ? '–' : `${formatCount(v)}${delta}`);
+      const delta = v !== undefined && ref !== undefined && !m.live ? ` (${formatMetricDelta(n, v - ref)})` : '';
+      return el('td', { class: 'num' }, v === undefined ? '–' : `${formatMetric(n, v)}${delta}`);
     });
     const act = m.live
       ? button('Roll back', () => ctx.api.rollback().then(() => { say('Rolled back.'); onChanged(); }, (e: unknown) => say(String(e))))
