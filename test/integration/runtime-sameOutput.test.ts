@@ -52,7 +52,7 @@ const comparable = (ws: WindowStats[]): WindowStats[] => ws.map((w) => ({ ...w, 
 function incidents(as: Anomaly[]): string[] {
   const last = new Map<string, Anomaly>();
   for (const a of as) last.set(a.id, a);
-  return [...last.values()].map((a) => `${a.kind} ${a.start} ${a.subject.local ?? '-'} ${a.subject.remote ?? '-'} ${a.ongoing}`).sort();
+  return [...last.values()].map((a) => `${a.kind} ${a.start} ${a.subject.localHost ?? '-'} ${a.subject.remote ?? '-'} ${a.ongoing}`).sort();
 }
 
 describe('one sensor runtime', () => {
