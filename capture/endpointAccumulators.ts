@@ -39,6 +39,12 @@ export class LocalHostAccumulator extends AddressWords {
   dnsNxdomain = 0;
   /** peers counted in the window's address table (WindowAddresses.addPeer); the others are in peerSet */
   peersInline = 0;
+  /** what this host sent to remote (non-local) addresses: the part of bytesOut that left the network */
+  bytesToRemote = 0;
+  packetsToRemote = 0;
+  /** weighted majority vote over bytes per remote-endpoint index (exact when one remote received > half) */
+  topRemote = -1;
+  topRemoteWeight = 0;
 
   /** `peerSet` and `portSet` stay with the object and are cleared with it */
   constructor(v6: boolean, w: Uint32Array, readonly peerSet: NumberSet, readonly portSet: NumberSet) {
@@ -61,6 +67,23 @@ export class LocalHostAccumulator extends AddressWords {
     this.dnsQueries = 0;
     this.dnsNxdomain = 0;
     this.peersInline = 0;
+    this.bytesToRemote = 0;
+    this.packetsToRemote = 0;
+    this.topRemote = -1;
+    this.topRemoteWeight = 0;
+  }
+
+  /** Counts `bytes` sent to remote endpoint `remote` (its index in the window's remoteList, -1 = untracked). */
+  sentToRemote(remote: number, bytes: number): void {
+    this.bytesToRemote += bytes;
+    this.packetsToRemote++;
+    if (remote < 0) return;
+    if (remote === this.topRemote) this.topRemoteWeight += bytes;
+    else if (this.topRemoteWeight >= bytes) this.topRemoteWeight -= bytes;
+    else {
+      this.topRemote = remote;
+      this.topRemoteWeight = bytes - this.topRemoteWeight;
+    }
   }
 }
 

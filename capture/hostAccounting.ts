@@ -10,7 +10,10 @@ import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
 function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
   const known = acc.localHosts.get(key);
   if (known >= 0) return known;
-  if (acc.hostList.length >= limit) return -1;
+  if (acc.hostList.length >= limit) {
+    acc.hostsOverflowPackets++;
+    return -1;
+  }
   const i = acc.addLocalHost(p.network === NETWORK.IPV6, addr);
   acc.localHosts.insert(key, i);
   return i;
@@ -39,10 +42,12 @@ export function hostAccountPacket(
   const tcp = p.proto === IP_PROTO.TCP && p.hasPorts;
   const newlyActive = fa.newlyActive;
   const serverPort = fa.serverPort(flow);
+  let sender = -1;
   if (pdir === DIR_OUTBOUND || pdir === DIR_INTERNAL) {
     const at = flow * F_STRIDE + (fromInitiator ? F_HOST_INIT : F_HOST_RESP);
     let i = fa.f[at]!;
     if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.srcKey, p, p.src, limits.hosts);
+    sender = i;
     if (i >= 0) {
       const h = acc.hostList[i]!;
       h.bytesOut += len;
@@ -85,6 +90,7 @@ export function hostAccountPacket(
       if (firstInDirection) r.addLocal(out ? fa.srcKey : fa.dstKey, limits.distinct);
       r.voteForPort(serverPort, len);
     }
+    if (out && sender >= 0) acc.hostList[sender]!.sentToRemote(i, len);
   }
 }
 

@@ -61,6 +61,8 @@ export class WindowAccumulator {
   dnsAnswersDropped = 0;
   packetsSeen = 0;
   decodeErrors = 0;
+  /** packets of local hosts beyond limits.hosts (not attributed to any host) */
+  hostsOverflowPackets = 0;
 
   /** host and endpoint objects of the window before, re-initialised instead of allocated anew */
   private readonly hostPool: LocalHostAccumulator[] = [];
@@ -132,6 +134,7 @@ export class WindowAccumulator {
     this.dnsAnswersDropped = 0;
     this.packetsSeen = 0;
     this.decodeErrors = 0;
+    this.hostsOverflowPackets = 0;
   }
 
   private service(i: number): ServiceStats {
@@ -160,6 +163,8 @@ export class WindowAccumulator {
         other: this.service(9),
       },
       topLocalHosts: [],
+      localHosts: [],
+      localHostsOverflowPackets: 0,
       topRemoteEndpoints: [],
       flowStarts: this.flowStarts,
       flowStartsDropped: this.flowStartsDropped,
@@ -171,15 +176,19 @@ export class WindowAccumulator {
     };
     if (this.hostList.length === 0 && this.remoteList.length === 0 && this.dnsQueries === 0 && this.dnsResponses === 0) return w;
     // sorted in place: the lists are not read again before reuseFor() (the sort is stable either way)
-    w.topLocalHosts = this.hostList
+    // every active local host, busiest first; the top list shares its first entries
+    w.localHosts = this.hostList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
-      .slice(0, topK)
       .map((h) => ({
         host: h.host, bytesOut: h.bytesOut, bytesIn: h.bytesIn, packetsOut: h.packetsOut, packetsIn: h.packetsIn,
         flows: h.flows, flowsStarted: h.flowsStarted, peers: h.peersInline + h.peerSet.size, dstPorts: h.portSet.size,
         tcpSyn: h.tcpSyn, tcpSynUnanswered: h.tcpSynUnanswered, tcpRstReceived: h.tcpRstReceived,
         dnsQueries: h.dnsQueries, dnsNxdomain: h.dnsNxdomain,
+        bytesToRemote: h.bytesToRemote, packetsToRemote: h.packetsToRemote,
+        ...(h.topRemote >= 0 ? { topRemote: this.remoteList[h.topRemote]!.host } : {}),
       }));
+    w.localHostsOverflowPackets = this.hostsOverflowPackets;
+    w.topLocalHosts = w.localHosts.slice(0, topK);
     w.topRemoteEndpoints = this.remoteList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
       .slice(0, topK)

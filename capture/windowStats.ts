@@ -63,6 +63,12 @@ export interface LocalHostStats {
   tcpRstReceived: number;
   dnsQueries: number;
   dnsNxdomain: number;
+  /** bytes and packets this host sent to remote (non-local) addresses: the part of bytesOut that
+   *  left the network (absent in windows recorded before it was counted) */
+  bytesToRemote?: number;
+  packetsToRemote?: number;
+  /** the remote address that received most of those bytes (exact when one received more than half) */
+  topRemote?: string;
 }
 
 /** One remote endpoint among the top-K of the window (ranked by total bytes). */
@@ -160,6 +166,11 @@ export interface WindowStats {
   directions: Record<Direction, DirectionStats>;
   services: Record<Service, ServiceStats>;
   topLocalHosts: LocalHostStats[];
+  /** every active local host of the window, busiest first (up to the capture's host limit; absent
+   *  in windows read back from the store or recorded before it existed: use topLocalHosts then) */
+  localHosts?: LocalHostStats[];
+  /** packets of local hosts beyond the host limit, counted in no host entry */
+  localHostsOverflowPackets?: number;
   topRemoteEndpoints: RemoteEndpointStats[];
   flowStarts: FlowStart[];
   flowStartsDropped: number;

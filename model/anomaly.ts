@@ -13,10 +13,11 @@ export type AnomalyKind =
   | 'new-destination'
   | 'dns-tunnel'
   | 'beaconing'
-  | 'threat-intel';
+  | 'threat-intel'
+  | 'host-deviation';
 export const ANOMALY_KINDS: readonly AnomalyKind[] = [
   'outbound-spike', 'deviation', 'scan', 'error-surge', 'host-silent', 'new-destination',
-  'dns-tunnel', 'beaconing', 'threat-intel',
+  'dns-tunnel', 'beaconing', 'threat-intel', 'host-deviation',
 ];
 
 export type SeverityLevel = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -47,6 +48,10 @@ export interface AnomalySubject {
   remoteName?: string;
   /** the asset name the criticality file gives `localHost` (filled in by the server) */
   localName?: string;
+  /** scan: the hosts a horizontal scan reached, most recent first (at most 20) */
+  targets?: string[];
+  /** scan: the ports a vertical scan opened, most recent first (at most 20) */
+  ports?: number[];
 }
 
 export interface Anomaly {

@@ -40,6 +40,8 @@ const BY_KIND: Record<AnomalyKind, (a: AnomalyFacts) => AttackTechnique[]> = {
   'error-surge': (a) => (a.observed.feature === 'dns.nxdomain' ? [T.domainGeneration] : []),
   'host-silent': () => [],
   deviation: () => [],
+  // a host acting outside its own profile is a lead, not evidence of one technique
+  'host-deviation': () => [],
 };
 
 /** The ATT&CK techniques this anomaly is evidence of (possibly none). */

@@ -163,6 +163,8 @@ export interface ErrorThreshold {
   tailProbability: number;
   threshold: number;
   heldOut: number;
+  /** how the limit was set from the held-out errors (recorded by training) */
+  calibration?: { method: 'held-out-days' | 'every-fifth-window'; heldOutDays: number; alarmsPerDayBudget: number };
 }
 
 export function calibrateThreshold(errors: ArrayLike<number>, tailProbability: number): ErrorThreshold {
@@ -176,4 +178,10 @@ export function calibrateThreshold(errors: ArrayLike<number>, tailProbability: n
   const logStd = Math.sqrt(Math.max(1e-12, sq / n - logMean * logMean));
   const z = normalQuantile(1 - tailProbability);
   return { logMean, logStd, tailProbability, threshold: Math.exp(logMean + z * logStd), heldOut: n };
+}
+
+/** The margin on held-out errors: a single held-out day says little about the next day's worst
+ * window, so the fewer days were held out, the wider the margin (1.25 for one day, 1.15 for two). */
+export function heldOutMargin(days: number): number {
+  return 1.05 + 0.2 / Math.max(1, days);
 }

@@ -11,15 +11,21 @@ import { DnsTunnelDetector } from './detectors/dnsTunnel.ts';
 import { ErrorSurgeDetector } from './detectors/errorSurge.ts';
 import type { Detector, Finding, WindowContext } from './detectors/finding.ts';
 import { HostSilentDetector } from './detectors/hostSilent.ts';
-import { KnownRemotes, NewDestinationDetector } from './detectors/newDestination.ts';
+import { NewDestinationDetector } from './detectors/newDestination.ts';
 import { OutboundSpikeDetector } from './detectors/outboundSpike.ts';
+import { UploadBudgetDetector } from './detectors/uploadBudget.ts';
+import { HostBaselines } from './hostBaselines.ts';
+import { HostDeviationDetector } from './detectors/hostDeviation.ts';
 import { ScanDetector } from './detectors/scan.ts';
 import { ThreatIntelDetector } from './detectors/threatIntel.ts';
-import { FEATURE_COUNT, extractFeatures } from './features.ts';
+import { FEATURE_COUNT, extractFeatures, windowCaptureLoss } from './features.ts';
 import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
+import { LearnedPatterns } from './learnedPatterns.ts';
+import { OnlineLearner } from './onlineLearning.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { SeasonalBaseline } from './seasonalBaseline.ts';
+import type { SiteCalendar } from './timeSlots.ts';
 
 export interface DetectionOptions {
   /** IOC list file (IPs, CIDRs, domains); re-read when it changes */
@@ -30,12 +36,13 @@ export interface DetectionOptions {
   sensor?: string;
   /** only these detectors (default: all) */
   kinds?: readonly AnomalyKind[];
+  /** the site calendar (time zone, holidays); default: the one the model was trained with */
+  calendar?: SiteCalendar;
   /** wall clock for detectedAt and IOC-file re-reads (tests pin it) */
   now?: () => number;
+  /** learn the pattern detectors' normal from quiet windows between retrains (onlineLearning.ts; default true) */
+  learnOnline?: boolean;
 }
-
-/** A window counts as lossy when the capture dropped more than this share of its packets. */
-export const CAPTURE_LOSS_RATIO = 0.001;
 
 export class DetectionEngine {
   private readonly detectors: Array<{ kind: AnomalyKind; detector: Detector }> = [];
@@ -45,23 +52,39 @@ export class DetectionEngine {
   private readonly criticality: CriticalityMap | null;
   readonly deviation: DeviationDetector;
   private readonly iocs: IocList | null;
+  private readonly patterns: LearnedPatterns;
+  private readonly online: OnlineLearner | null;
+  private readonly patternDetectors: { scan: ScanDetector; tunnel: DnsTunnelDetector; beaconing: BeaconingDetector; destinations: NewDestinationDetector };
+  private readonly calendar: SiteCalendar;
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
-    const baseline = new SeasonalBaseline(meta.baseline);
+    const baseline = new SeasonalBaseline(meta.baseline, opts.calendar);
+    this.calendar = baseline.calendar;
+    const hosts = new HostBaselines(meta.hostBaselines, baseline.calendar);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
+    this.patterns = new LearnedPatterns(meta.patterns, meta.knownRemotes, meta.periodicPairs);
+    this.online = opts.learnOnline === false ? null : new OnlineLearner(this.patterns);
+    const p = this.patternDetectors = {
+      scan: new ScanDetector(meta.limits, this.patterns.scans),
+      tunnel: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution),
+      beaconing: new BeaconingDetector(this.patterns.services),
+      destinations: new NewDestinationDetector(this.patterns.known, this.patterns.destinations),
+    };
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
-      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, meta.limits) },
-      { kind: 'scan', detector: new ScanDetector(meta.limits) },
+      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, hosts) },
+      { kind: 'outbound-spike', detector: new UploadBudgetDetector(hosts) },
+      { kind: 'scan', detector: p.scan },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
-      { kind: 'host-silent', detector: new HostSilentDetector(baseline, meta.hosts, meta.hostMaxGapMs) },
-      { kind: 'new-destination', detector: new NewDestinationDetector(new KnownRemotes(meta.knownRemotes)) },
-      { kind: 'dns-tunnel', detector: new DnsTunnelDetector(meta.limits) },
-      { kind: 'beaconing', detector: new BeaconingDetector(new Set(meta.periodicPairs)) },
+      { kind: 'host-silent', detector: new HostSilentDetector(hosts, baseline) },
+      { kind: 'new-destination', detector: p.destinations },
+      { kind: 'dns-tunnel', detector: p.tunnel },
+      { kind: 'beaconing', detector: p.beaconing },
       { kind: 'deviation', detector: this.deviation },
+      { kind: 'host-deviation', detector: new HostDeviationDetector(meta.hostModel, hosts) },
     ];
     for (const d of all) if (!opts.kinds || opts.kinds.includes(d.kind)) this.detectors.push(d);
   }
@@ -76,12 +99,15 @@ export class DetectionEngine {
       criticality: this.criticality,
       now: this.opts.now ?? Date.now,
     });
-    extractFeatures(w, this.features);
-    const h = w.health;
-    const captureLoss = h.lossRatio > CAPTURE_LOSS_RATIO || (h.packetsIfDropped > 0 && h.packetsIfDropped / Math.max(1, h.packetsSeen) > CAPTURE_LOSS_RATIO);
-    const ctx: WindowContext = { w, features: this.features, captureLoss };
+    extractFeatures(w, this.features, this.calendar);
+    const captureLoss = windowCaptureLoss(w);
+    const ctx: WindowContext = { w, features: this.features, captureLoss, dnsNames: this.patterns.attribution.clientNames(w) };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
+    const p = this.patternDetectors;
+    this.online?.observe(ctx, this.findings, {
+      domains: p.tunnel.lastCandidates, scans: p.scan.lastCandidates, beacons: p.beaconing.lastCandidates, bursts: p.destinations.lastBursts,
+    });
     return withAttack(this.withoutRuled(this.tracker.update(w, this.findings, captureLoss)));
   }
 

@@ -1,20 +1,27 @@
 // DNS name helpers: the registered domain a name belongs to, and how random its labels look.
-
-/** Second-level labels under which registrations happen one level deeper (example.co.uk). */
-const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne', 'or', 'go']);
+// Registered domains come from the Public Suffix List through `tldts` (ICANN section only: the
+// private section would make every `<hash>.cloudfront.net` a domain of its own, hiding both the
+// CDN's normal hash names and a tunnel under it).
+import { parse } from 'tldts';
 
 export function normaliseName(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
-/** "a.b.example.co.uk" → "example.co.uk"; "x.example.com" → "example.com". */
+/** Top-level domains are letters (or punycode); a last label with digits means the name is not under a real domain. */
+const REAL_TLD = /^(?:[a-z]{2,24}|xn--[a-z0-9-]+)$/;
+/** Reverse lookups group under their zone, not under one octet of the address. */
+const REVERSE_ZONES = ['in-addr.arpa', 'ip6.arpa'];
+
+/** "a.b.example.co.uk" → "example.co.uk"; "x.example.com" → "example.com"; an unknown TLD keeps its last two labels. */
 export function registeredDomain(name: string): string {
-  const labels = normaliseName(name).split('.');
-  if (labels.length <= 2) return labels.join('.');
-  const tld = labels[labels.length - 1]!;
-  const sld = labels[labels.length - 2]!;
-  const take = tld.length === 2 && SECOND_LEVEL.has(sld) ? 3 : 2;
-  return labels.slice(-take).join('.');
+  const n = normaliseName(name);
+  for (const zone of REVERSE_ZONES) if (n === zone || n.endsWith(`.${zone}`)) return zone;
+  const labels = n.split('.');
+  if (labels.length <= 2) return n;
+  const parsed = parse(n, { extractHostname: false, validateHostname: false });
+  if (parsed.domain && parsed.isIcann) return parsed.domain;
+  return labels.slice(-2).join('.');
 }
 
 /** The part of a name below its registered domain ("" when there is none). */
@@ -23,9 +30,6 @@ export function subdomainPart(name: string): string {
   const reg = registeredDomain(n);
   return n.length > reg.length ? n.slice(0, n.length - reg.length - 1) : '';
 }
-
-/** Top-level domains are letters (or punycode); a last label with digits means the name is not under a real domain. */
-const REAL_TLD = /^(?:[a-z]{2,24}|xn--[a-z0-9-]+)$/;
 
 /**
  * The domain a name is grouped under and the part carrying the data. Names under a real TLD split
@@ -38,7 +42,8 @@ export function splitName(name: string): { domain: string; sub: string } {
   if (labels.length >= 2 && !REAL_TLD.test(labels[labels.length - 1]!)) {
     return { domain: labels[0]!, sub: labels.slice(1).join('.') };
   }
-  return { domain: registeredDomain(n), sub: subdomainPart(n) };
+  const domain = registeredDomain(n);
+  return { domain, sub: n.length > domain.length ? n.slice(0, n.length - domain.length - 1) : '' };
 }
 
 /** Shannon entropy in bits per character. */

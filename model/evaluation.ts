@@ -40,8 +40,9 @@ export interface LabelledIncident {
   description: string;
 }
 
-export type DayType = 'weekday' | 'weekend' | 'holiday';
-export const DAY_TYPES: readonly DayType[] = ['weekday', 'weekend', 'holiday'];
+import { DAY_TYPES, type DayType } from './timeSlots.ts';
+
+export { DAY_TYPES, type DayType };
 const DAY_TYPE_NAMES: Record<DayType, string> = { weekday: 'per working day', weekend: 'per weekend day', holiday: 'per holiday' };
 
 export interface LabelledDay {

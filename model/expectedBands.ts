@@ -6,6 +6,7 @@
 // expm1 of the slot's 1st percentile, median and 99th percentile gives the range in bytes/s or
 // packets/s; quantiles survive the monotone transform, so nothing is lost but rounding.
 import type { ModelArtifact } from './modelArtifact.ts';
+import { HostBaselines, MATURE_HOST_HOURS } from './hostBaselines.ts';
 import { SeasonalBaseline, type SlotKind } from './seasonalBaseline.ts';
 import { HOST_FEATURES, NETWORK_FEATURES, toDisplay, type FeatureSpec } from './features.ts';
 
@@ -108,10 +109,16 @@ export function expectedBands(model: Pick<ModelArtifact, 'meta'>, query: BandQue
   const result: ExpectedBands = { version: model.meta.version, stepMs, series };
   if (query.host !== undefined) {
     const spec = specOf(HOST_BAND_SERIES, HOST_FEATURES);
-    const key = `host:${query.host}:${HOST_BAND_SERIES}`;
-    const known = baseline.has(key);
-    // a host's band exists only at the hours it was seen: an all-day fallback would invent one
-    result.host = { host: query.host, known, series: HOST_BAND_SERIES, unit: spec.unit, points: known ? bandOf(baseline, key, spec, times, true) : [] };
+    const hosts = new HostBaselines(model.meta.hostBaselines, baseline.calendar);
+    const known = hosts.has(query.host);
+    // a host's band exists only in the slots it was seen in: an all-day fallback would invent one
+    const points: BandPoint[] = [];
+    for (const t of known ? times : []) {
+      const v = hosts.ownSlot(query.host, hosts.slotOf(t))!;
+      if (v.hours === 0) continue;
+      points.push({ t, low: 0, median: round(v.windowMean), high: round(v.windowMax), slot: 'day-type-hour', maturity: round(Math.min(1, v.hours / (3 * MATURE_HOST_HOURS))) });
+    }
+    result.host = { host: query.host, known, series: HOST_BAND_SERIES, unit: spec.unit, points };
   }
   return result;
 }

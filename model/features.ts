@@ -4,8 +4,9 @@
 // to how a feature is computed bumps FEATURE_VERSION: a model only scores the features it
 // was trained on.
 import { SERVICES, type WindowStats, type LocalHostStats } from '../capture/index.ts';
+import { SiteCalendar } from './timeSlots.ts';
 
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 /** Bytes a header-only packet (TCP ACK over Ethernet/IPv4) carries: outbound bytes beyond this
  * per packet are payload, so the ACK stream of a big download does not look like an upload. */
@@ -47,7 +48,7 @@ function buildNetworkFeatures(): FeatureSpec[] {
   rate('hosts.active', 'hosts');
   rate('hosts.maxPayloadOut', 'bytes/s');
   rate('hosts.maxPeers', 'peers');
-  for (const name of ['time.hodSin', 'time.hodCos', 'time.dowSin', 'time.dowCos']) {
+  for (const name of ['time.hodSin', 'time.hodCos', 'time.workday']) {
     f.push({ name, scale: 'cyclic', unit: '', seasonal: false });
   }
   return f;
@@ -66,8 +67,6 @@ export function featureIndex(name: string): number {
 
 export const HOST_FEATURES: readonly FeatureSpec[] = [
   { name: 'host.payloadOut', scale: 'log1p-rate', unit: 'bytes/s', seasonal: true },
-  { name: 'host.peers', scale: 'log1p-rate', unit: 'peers', seasonal: true },
-  { name: 'host.flows', scale: 'log1p-rate', unit: 'flows', seasonal: true },
 ];
 
 /** Converts a feature value back to the unit a person reads (bytes/s, hosts, share …). */
@@ -80,10 +79,10 @@ export function fromDisplay(spec: FeatureSpec, value: number): number {
 }
 
 const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
 
-/** Fills `out` (length FEATURE_COUNT) with the window's features; allocates nothing. */
-export function extractFeatures(w: WindowStats, out: Float64Array): Float64Array {
+/** Fills `out` (length FEATURE_COUNT) with the window's features; allocates nothing. Time
+ * features are in the site's calendar: local hour of day, and whether it is a working day. */
+export function extractFeatures(w: WindowStats, out: Float64Array, calendar: SiteCalendar = SiteCalendar.UTC): Float64Array {
   const perSec = 1000 / Math.max(1, w.durationMs);
   const lr = (v: number): number => Math.log1p(Math.max(0, v) * perSec);
   const lc = (v: number): number => Math.log1p(Math.max(0, v));
@@ -116,21 +115,24 @@ export function extractFeatures(w: WindowStats, out: Float64Array): Float64Array
   for (const s of SERVICES) total += w.services[s].bytes;
   for (const s of SERVICES) out[i++] = total > 0 ? w.services[s].bytes / total : 0;
   let maxOut = 0, maxPeers = 0;
-  for (const h of w.topLocalHosts) {
-    const p = hostPayloadOut(h);
+  const hosts = activeHosts(w);
+  for (const h of hosts) {
+    const p = hostPayloadToRemote(h);
     if (p > maxOut) maxOut = p;
     if (h.peers > maxPeers) maxPeers = h.peers;
   }
-  out[i++] = lc(w.topLocalHosts.length);
+  out[i++] = lc(hosts.length);
   out[i++] = lr(maxOut);
   out[i++] = lc(maxPeers);
-  const dayPhase = (2 * Math.PI * (((w.start % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
-  // 1970-01-01 was a Thursday; shift so the week phase starts on Monday 00:00 UTC.
-  const weekPhase = (2 * Math.PI * ((((w.start + 3 * DAY_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS)) / WEEK_MS;
+  const slot = calendar.slot(w.start);
+  // the hour's phase with its minutes: local time is the UTC time plus the calendar's offset
+  const local = w.start + calendar.offsetMs(w.start);
+  const dayPhase = (2 * Math.PI * (((local % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
   out[i++] = Math.sin(dayPhase);
   out[i++] = Math.cos(dayPhase);
-  out[i++] = Math.sin(weekPhase);
-  out[i++] = Math.cos(weekPhase);
+  // the kind of day, not the day of the week: a model trained on three weekdays has seen every
+  // working day's rhythm, but would find a Thursday's phase of the week new
+  out[i++] = slot.dayType === 'weekday' ? 1 : 0;
   return out;
 }
 
@@ -138,11 +140,39 @@ export function hostPayloadOut(h: LocalHostStats): number {
   return Math.max(0, h.bytesOut - h.packetsOut * HEADER_BYTES_PER_PACKET);
 }
 
-/** The per-host features of one top local host, in HOST_FEATURES order. */
-export function hostFeatures(h: LocalHostStats, durationMs: number, out: Float64Array): Float64Array {
-  const perSec = 1000 / Math.max(1, durationMs);
-  out[0] = Math.log1p(hostPayloadOut(h) * perSec);
-  out[1] = Math.log1p(h.peers);
-  out[2] = Math.log1p(h.flows);
+/** Payload a host sent to remote addresses (what left the network through it). Windows recorded
+ * before the capture counted it per host only have bytesOut, which includes internal traffic. */
+export function hostPayloadToRemote(h: LocalHostStats): number {
+  if (h.bytesToRemote === undefined) return hostPayloadOut(h);
+  return Math.max(0, h.bytesToRemote - (h.packetsToRemote ?? 0) * HEADER_BYTES_PER_PACKET);
+}
+
+/** Every active local host of the window: the full table when the capture gave it, else the top list. */
+export function activeHosts(w: WindowStats): readonly LocalHostStats[] {
+  return w.localHosts ?? w.topLocalHosts;
+}
+
+
+/** Fills `out` with the local hosts that sent at least one packet in the window ("silent" means
+ * none). A host that only received (the target of a connection attempt) may be down and does not
+ * count. Windows without the full host table fall back to the top list, flow initiators and DNS clients. */
+export function presentHosts(w: WindowStats, out: Set<string>): Set<string> {
+  out.clear();
+  if (w.localHosts) {
+    for (const h of w.localHosts) if (h.packetsOut > 0) out.add(h.host);
+    return out;
+  }
+  for (const h of w.topLocalHosts) if (h.packetsOut > 0) out.add(h.host);
+  for (const f of w.flowStarts) if (f.direction === 'outbound' || f.direction === 'internal') out.add(f.local);
+  for (const d of w.dns.names) out.add(d.client);
   return out;
+}
+
+/** A window counts as lossy when the capture dropped more than this share of its packets. */
+export const CAPTURE_LOSS_RATIO = 0.001;
+
+/** Whether the capture lost enough of a window that its absences and gaps are unknown. */
+export function windowCaptureLoss(w: WindowStats): boolean {
+  const h = w.health;
+  return h.lossRatio > CAPTURE_LOSS_RATIO || (h.packetsIfDropped > 0 && h.packetsIfDropped / Math.max(1, h.packetsSeen) > CAPTURE_LOSS_RATIO);
 }

@@ -30,3 +30,4 @@ export { MODEL_VERSION_PATTERN, isModelVersion, checkModelVersion } from './mode
 export {
   scopeMatches, matchingRule, isConfirmed, confirmedRanges, isPrefix, CONFIRMED_STATUSES, type AnalystRule, type RuleScope,
 } from './analystRules.ts';
+export { SiteCalendar, CalendarError, parseHolidays, type CalendarJson, type TimeSlot } from './timeSlots.ts';

@@ -47,3 +47,23 @@ export function prefixContains(p: IpPrefix, ip: { v6: boolean; value: bigint }):
   const mask = p.bits === 0 ? 0n : ((1n << BigInt(p.bits)) - 1n) << BigInt(width - p.bits);
   return (ip.value & mask) === p.network;
 }
+
+/**
+ * The two networks an address is judged by: v4 its /24 and /16, v6 its /48 and /32, as CIDR text
+ * ("203.0.113.0/24"); null when `ip` is not an address.
+ */
+export function networksOf(ip: string): { narrow: string; wide: string } | null {
+  if (isIPv4(ip)) {
+    const a = ip.split('.');
+    return { narrow: `${a[0]}.${a[1]}.${a[2]}.0/24`, wide: `${a[0]}.${a[1]}.0.0/16` };
+  }
+  const v = ipToBigInt(ip);
+  if (!v) return null;
+  const text = (bits: number): string => {
+    const net = (v.value >> BigInt(128 - bits)) << BigInt(128 - bits);
+    const groups: string[] = [];
+    for (let i = 0; i < bits / 16; i++) groups.push(((net >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+    return `${groups.join(':')}::/${bits}`;
+  };
+  return { narrow: text(48), wide: text(32) };
+}

@@ -5,6 +5,9 @@ import type { AutoencoderNet, ErrorThreshold, SavedModel } from './autoencoder.t
 import type { AnalystRule } from './analystRules.ts';
 import type { DetectorLimits } from './detectorLimits.ts';
 import type { TimeRange } from './trainingSet.ts';
+import type { LearnedPatternsJson } from './learnedPatterns.ts';
+import type { HostBaselineJson } from './hostBaselines.ts';
+import type { HostModelJson } from './hostModel.ts';
 
 export interface TrainingRecord {
   /** event time of the first window and the end of the last one, ms */
@@ -43,10 +46,12 @@ export interface ModelMeta {
   knownRemotes: { addresses: string[] };
   /** local|remote|port triples that connected at regular intervals during training */
   periodicPairs: string[];
-  /** local hosts with their own baseline */
-  hosts: string[];
-  /** per host, per hour of day (UTC): the longest absence seen in training, ms */
-  hostMaxGapMs: Record<string, number[]>;
+  /** resolvers and DNS domains learned from training (absent in models made before they were learned) */
+  patterns?: LearnedPatternsJson;
+  /** every local host seen in training, with its compact per-slot baseline, its role and the peer groups */
+  hostBaselines: HostBaselineJson;
+  /** the host autoencoder (15-minute host profiles against each host's typical profile) */
+  hostModel: HostModelJson;
   limits: DetectorLimits;
   /** mean and standard deviation of every feature over the training windows (the 3-sigma peer) */
   moments: { mean: number[]; std: number[] };

@@ -12,12 +12,13 @@ export const KIND_HARM: Record<AnomalyKind, number> = {
   'threat-intel': 66,
   'dns-tunnel': 38,
   beaconing: 32,
-  'outbound-spike': 36,
+  'outbound-spike': 46,
   'new-destination': 26,
   scan: 28,
   'error-surge': 18,
   'host-silent': 20,
   deviation: 14,
+  'host-deviation': 22,
 };
 
 /** size: points per doubling of the detector's strength (its value over its threshold), and the cap */

@@ -3,13 +3,15 @@
 // same weights, thresholds and meta (apart from the creation time and wall-clock duration).
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
-import { calibrateThreshold, netFromModel, serialiseModel, trainAutoencoder, AutoencoderScorer } from './autoencoder.ts';
+import { calibrateThreshold, heldOutMargin, netFromModel, serialiseModel, trainAutoencoder, AutoencoderScorer } from './autoencoder.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, HOST_FEATURES, NETWORK_FEATURES } from './features.ts';
 import type { AnalystRule } from './analystRules.ts';
 import type { ModelArtifact, ModelMeta } from './modelArtifact.ts';
 import { fitNormalisation, normalise } from './normalisation.ts';
 import { loadTf } from './tfRuntime.ts';
 import { TrainingSet, type TimeRange } from './trainingSet.ts';
+import { trainHostModel } from './hostModel.ts';
+import type { SiteCalendar } from './timeSlots.ts';
 
 export type { TimeRange } from './trainingSet.ts';
 
@@ -32,6 +34,8 @@ export interface TrainOptions {
   maxTrainRows?: number;
   /** tail probability of the log-normal error fit where the deviation threshold sits */
   tailProbability?: number;
+  /** false alarms per day the learned models may raise on held-out normal days (default 1, half each) */
+  falseAlarmsPerDay?: number;
   /** windows overlapping these ranges (confirmed incidents) are left out */
   exclude?: readonly TimeRange[];
   /** analysts' accepted rules, recorded in meta.json for detection to honour (expired ones are left out) */
@@ -41,6 +45,8 @@ export interface TrainOptions {
   /** fewer windows than this is an error */
   minWindows?: number;
   onProgress?: (p: TrainProgress) => void;
+  /** the site's time zone and holidays for every time slot (default UTC, no holidays) */
+  calendar?: SiteCalendar;
   /** wall clock for createdAt and the version name */
   now?: () => number;
 }
@@ -63,7 +69,7 @@ export class ModelTrainer {
   private readonly set: TrainingSet;
   private readonly began = Date.now();
   constructor(private readonly opts: TrainOptions = {}) {
-    this.set = new TrainingSet(opts.seed ?? 1, opts.exclude ?? []);
+    this.set = new TrainingSet(opts.seed ?? 1, opts.exclude ?? [], opts.calendar);
   }
 
   add(w: WindowStats): void {
@@ -97,20 +103,21 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
   }
 
   opts.onProgress?.({ phase: 'baseline', done: set.count });
-  const hosts = set.hosts();
-  const hostSet = new Set(hosts);
-  const hostFeatureNames = new Set(HOST_FEATURES.map((f) => f.name));
-  const built = set.baseline.build((key) => (key.startsWith('presence:') ? 0 : minSpreadOf(key, hostFeatureNames)));
-  for (const key of Object.keys(built.keys)) {
-    const m = /^(?:host|presence):(.+?)(?::host\.[a-zA-Z]+)?$/.exec(key);
-    if (m && !hostSet.has(m[1]!)) delete built.keys[key];
-  }
+  const built = set.baseline.build(minSpreadOf);
 
   const n = set.count;
   const norm = fitNormalisation(set.rows, n, FEATURE_COUNT);
   const trainIdx: number[] = [];
   const heldIdx: number[] = [];
-  for (let i = 0; i < n; i++) (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1 ? heldIdx : trainIdx).push(i);
+  // calibration on held-out whole days (every third day) once three days exist: a day has its own
+  // rhythm that neighbouring windows of training days would leak; shorter data holds out every fifth window
+  const wholeDays = set.days.size >= 3;
+  const heldOut = (i: number): boolean => (wholeDays ? set.isHeldOutDay(set.rowDay[i]!) : i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1);
+  for (let i = 0; i < n; i++) (heldOut(i) ? heldIdx : trainIdx).push(i);
+  let heldOutDays = 0;
+  for (let d = 0; d < set.days.size; d++) if (wholeDays && set.isHeldOutDay(d)) heldOutDays++;
+  // the false-alarm budget is shared by the two learned models: half for each
+  const budget = (opts.falseAlarmsPerDay ?? 1) / 2;
   const maxRows = opts.maxTrainRows ?? 40_000;
   const stride = Math.max(1, trainIdx.length / maxRows);
   const picked: number[] = [];
@@ -141,8 +148,17 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
   });
   const threshold = calibrateThreshold(errors, opts.tailProbability ?? 1e-6);
   // The log-normal tail can sit below errors normal traffic really produced (a nightly backup
-  // is rare but normal): never put the limit below the largest held-out error.
-  threshold.threshold = Math.max(threshold.threshold, maxHeld * 1.05);
+  // is rare but normal): the limit lets through at most the budget's share of held-out windows
+  // per held-out day (none without whole days), and never sits below the tail.
+  const allowed = Math.floor(budget * heldOutDays);
+  const sorted = Float64Array.from(errors).sort();
+  const kth = sorted.length ? sorted[Math.max(0, sorted.length - 1 - allowed)]! : maxHeld;
+  threshold.threshold = Math.max(threshold.threshold, kth * (wholeDays ? heldOutMargin(heldOutDays) : 1.05));
+  threshold.calibration = { method: wholeDays ? 'held-out-days' : 'every-fifth-window', heldOutDays, alarmsPerDayBudget: budget };
+
+  const hostBaselines = set.hostBuilder.build();
+  Object.assign(hostBaselines, set.profiles.profiles(hostBaselines.roles));
+  const hostModel = await trainHostModel(tf, set.profiles.rowsForTraining(), { seed, epochs, alarmsPerDay: budget });
 
   const dataHash = set.dataHash();
   const created = now();
@@ -165,9 +181,10 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
     baseline: built,
     knownRemotes: set.knownRemotes(),
     periodicPairs: set.periodicPairs(),
-    hosts,
-    hostMaxGapMs: set.hostMaxGaps(hosts),
-    limits: set.detectorLimits(hosts),
+    patterns: set.patterns.patterns.toJson(),
+    hostBaselines,
+    hostModel,
+    limits: set.detectorLimits(),
     moments: set.moments(),
     rules: (opts.rules ?? []).filter((r) => r.expiresAt > created),
   };
@@ -176,9 +193,8 @@ async function fit(set: TrainingSet, opts: TrainOptions, began: number): Promise
 }
 
 /** The narrowest band a key's spread may have: volumes vary by at least ×1.5 between windows. */
-function minSpreadOf(key: string, hostFeatures: Set<string>): number {
-  const name = key.startsWith('host:') ? key.slice(key.lastIndexOf(':') + 1) : key;
-  const spec = NETWORK_FEATURES.find((f) => f.name === name) ?? (hostFeatures.has(name) ? HOST_FEATURES.find((f) => f.name === name) : undefined);
+function minSpreadOf(key: string): number {
+  const spec = NETWORK_FEATURES.find((f) => f.name === key);
   if (!spec) return 0.1;
   if (spec.scale === 'log1p-rate') return Math.log(1.5);
   if (spec.scale === 'share') return 0.05;

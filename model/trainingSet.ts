@@ -3,24 +3,24 @@
 // that does not involve the autoencoder.
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
-import { FEATURE_COUNT, HOST_FEATURES, NETWORK_FEATURES, extractFeatures, hostFeatures } from './features.ts';
+import { FEATURE_COUNT, NETWORK_FEATURES, activeHosts, extractFeatures, windowCaptureLoss } from './features.ts';
+import { HostBaselineBuilder } from './hostBaselines.ts';
+import { HostProfileSet } from './hostProfileSet.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
-import { hourOfDay } from './timeSlots.ts';
-import { ScanCounter } from './detectors/scanCounter.ts';
-import { DnsNameCounter } from './detectors/dnsTunnel.ts';
-import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
-import { RollingUpload } from './detectors/uploadVolume.ts';
+import { SiteCalendar } from './timeSlots.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
+import { PatternLearner } from './learnedPatterns.ts';
 
 export interface TimeRange { start: number; end: number }
 
 const MAX_REMOTES_TRACKED = 200_000;
 const MAX_KNOWN_ADDRESSES = 50_000;
-const MAX_PERIODIC_PAIRS = 10_000;
-export const MAX_BASELINE_HOSTS = 200;
 
 export class TrainingSet {
   rows = new Float32Array(FEATURE_COUNT * 1024);
+  /** per row, the index of its local calendar day (in order of first appearance) */
+  rowDay = new Int32Array(1024);
+  readonly days = new Map<string, number>();
   count = 0;
   excluded = 0;
   windowMs = 0;
@@ -31,21 +31,23 @@ export class TrainingSet {
   private readonly sum = new Float64Array(FEATURE_COUNT);
   private readonly sumSq = new Float64Array(FEATURE_COUNT);
   private readonly remoteBytes = new Map<string, number>();
-  private readonly hostPresence = new Map<string, number>();
-  /** per host: when it was last seen, and per hour of day the longest absence that began in that hour (capped at the hour's end) */
-  private readonly hostGaps = new Map<string, { last: number; maxGap: number[] }>();
-  private readonly periodic = new Set<string>();
   private readonly limits = emptyLimits();
-  private scans: ScanCounter | null = null;
-  private uploads: RollingUpload | null = null;
-  private readonly uploadMax = new Map<string, number[]>();
-  private readonly dns = new DnsNameCounter();
-  private readonly beacons = new BeaconTracker();
+  /** resolvers, DNS domains, scan fan-out, destination networks, periodic pairs and services (learnedPatterns.ts) */
+  readonly patterns = new PatternLearner();
   private readonly f = new Float64Array(FEATURE_COUNT);
-  private readonly hostKeys = new Map<string, string[]>();
-  private readonly hf = new Float64Array(HOST_FEATURES.length);
 
-  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[]) {}
+  readonly hostBuilder: HostBaselineBuilder;
+  readonly profiles: HostProfileSet;
+
+  constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {
+    this.hostBuilder = new HostBaselineBuilder(calendar);
+    this.profiles = new HostProfileSet(seed, calendar);
+  }
+
+  /** Held-out whole days for calibration: every third calendar day once three or more were seen. */
+  isHeldOutDay(day: number): boolean {
+    return this.days.size >= 3 && day % 3 === 2;
+  }
 
   get baseline(): SeasonalBaselineBuilder {
     if (!this.builder) throw new Error('no training window was added');
@@ -55,21 +57,25 @@ export class TrainingSet {
   add(w: WindowStats): void {
     if (this.exclude.some((r) => w.start < r.end && w.start + w.durationMs > r.start)) {
       this.excluded++;
+      this.hostBuilder.unknown(w);
       return;
     }
     if (this.count === 0) {
       this.windowMs = w.durationMs;
-      this.builder = new SeasonalBaselineBuilder(this.seed, w.durationMs);
+      this.builder = new SeasonalBaselineBuilder(this.seed, w.durationMs, this.calendar);
     } else if (w.durationMs !== this.windowMs) {
       throw new Error(`training windows must all have one length: found ${w.durationMs} ms after ${this.windowMs} ms windows (window starting ${new Date(w.start).toISOString()})`);
     }
     if (w.start < this.first) this.first = w.start;
     if (w.start + w.durationMs > this.last) this.last = w.start + w.durationMs;
-    extractFeatures(w, this.f);
+    extractFeatures(w, this.f, this.calendar);
     if ((this.count + 1) * FEATURE_COUNT > this.rows.length) {
       const grown = new Float32Array(this.rows.length * 2);
       grown.set(this.rows);
       this.rows = grown;
+      const grownDays = new Int32Array(this.rowDay.length * 2);
+      grownDays.set(this.rowDay);
+      this.rowDay = grownDays;
     }
     const off = this.count * FEATURE_COUNT;
     for (let j = 0; j < FEATURE_COUNT; j++) {
@@ -79,40 +85,24 @@ export class TrainingSet {
       this.sumSq[j] += v * v;
     }
     this.hash.update(this.rows.subarray(off, off + FEATURE_COUNT));
+    const date = this.calendar.slot(w.start).date;
+    let day = this.days.get(date);
+    if (day === undefined) { day = this.days.size; this.days.set(date, day); }
+    this.rowDay[this.count] = day;
     this.count++;
     this.baseline.window(w.start);
     for (let j = 0; j < FEATURE_COUNT; j++) {
       const spec = NETWORK_FEATURES[j]!;
       if (spec.seasonal) this.baseline.add(spec.name, w.start, this.f[j]!);
     }
-    const present = new Set<string>();
-    for (const h of w.topLocalHosts) {
-      present.add(h.host);
-      hostFeatures(h, w.durationMs, this.hf);
-      const keys = this.keysOf(h.host);
-      for (let k = 0; k < HOST_FEATURES.length; k++) this.baseline.add(keys[k]!, w.start, this.hf[k]!, false);
+    for (const h of activeHosts(w)) {
       const syn = (h.tcpSynUnanswered * 1000) / w.durationMs;
       if (syn > this.limits.synUnansweredMax) this.limits.synUnansweredMax = syn;
     }
-    for (const fs of w.flowStarts) if (fs.direction === 'outbound' || fs.direction === 'internal') present.add(fs.local);
-    for (const d of w.dns.names) present.add(d.client);
-    for (const host of present) {
-      this.baseline.add(this.keysOf(host)[HOST_FEATURES.length]!, w.start, 1, false);
-      this.hostPresence.set(host, (this.hostPresence.get(host) ?? 0) + 1);
-      const g = this.hostGaps.get(host);
-      if (!g) {
-        this.hostGaps.set(host, { last: w.start, maxGap: new Array<number>(24).fill(0) });
-        continue;
-      }
-      const gapStart = g.last + w.durationMs;
-      if (w.start > gapStart) {
-        const hourEnd = (Math.floor(gapStart / 3_600_000) + 1) * 3_600_000;
-        const gap = Math.min(w.start, hourEnd) - gapStart;
-        const h = hourOfDay(gapStart);
-        if (gap > g.maxGap[h]!) g.maxGap[h] = gap;
-      }
-      g.last = w.start;
-    }
+    // a lossy window says nothing reliable about who was there: neither presence nor absence
+    if (windowCaptureLoss(w)) this.hostBuilder.unknown(w);
+    else this.hostBuilder.add(w);
+    this.profiles.add(w);
     for (const r of w.topRemoteEndpoints) {
       const b = this.remoteBytes.get(r.host);
       if (b !== undefined) this.remoteBytes.set(r.host, b + r.bytesOut + r.bytesIn);
@@ -121,28 +111,7 @@ export class TrainingSet {
     for (const fs of w.flowStarts) {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
-    this.uploads ??= new RollingUpload(w.durationMs);
-    const hour = hourOfDay(w.start);
-    for (const [host, bytes] of this.uploads.add(w)) {
-      let m = this.uploadMax.get(host);
-      if (!m) { m = new Array<number>(24).fill(0); this.uploadMax.set(host, m); }
-      if (bytes > m[hour]!) m[hour] = bytes;
-      if (bytes > this.limits.uploadMinuteMaxAnyHost[hour]!) this.limits.uploadMinuteMaxAnyHost[hour] = bytes;
-    }
-    this.scans ??= ScanCounter.forWindow(w.durationMs);
-    this.scans.add(w);
-    this.dns.add(w);
-    for (const c of this.beacons.add(w)) if (isBeacon(c) && this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);
-  }
-
-  /** Baseline keys of a host's features, then its presence key (built once per host). */
-  private keysOf(host: string): string[] {
-    let k = this.hostKeys.get(host);
-    if (!k) {
-      k = [...HOST_FEATURES.map((f) => `host:${host}:${f.name}`), `presence:${host}`];
-      this.hostKeys.set(host, k);
-    }
-    return k;
+    this.patterns.add(w);
   }
 
   /** Rows hashed so far (the data hash recorded in meta.json). */
@@ -161,19 +130,9 @@ export class TrainingSet {
     return { mean, std };
   }
 
-  detectorLimits(hosts: readonly string[]): DetectorLimits {
-    const uploadMinuteMax: Record<string, number[]> = {};
-    for (const h of hosts) {
-      const m = this.uploadMax.get(h);
-      if (m) uploadMinuteMax[h] = [...m];
-    }
+  detectorLimits(): DetectorLimits {
     return {
       ...this.limits,
-      uploadMinuteMaxAnyHost: [...this.limits.uploadMinuteMaxAnyHost],
-      uploadMinuteMax,
-      scanVerticalMax: this.scans?.maxVertical ?? 0,
-      scanHorizontalMax: { ...(this.scans?.maxHorizontal ?? {}) },
-      dnsDistinctNamesMax: this.dns.max,
     };
   }
 
@@ -182,23 +141,7 @@ export class TrainingSet {
     return { addresses: ranked.slice(0, MAX_KNOWN_ADDRESSES).map(([h]) => h).sort() };
   }
 
-  /** The local hosts seen most often, which get their own baseline. */
-  hosts(): string[] {
-    return [...this.hostPresence.entries()]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, MAX_BASELINE_HOSTS)
-      .map(([h]) => h)
-      .sort();
-  }
-
-  /** Longest absence per hour of day for the given hosts, ms. */
-  hostMaxGaps(hosts: readonly string[]): Record<string, number[]> {
-    const out: Record<string, number[]> = {};
-    for (const h of hosts) out[h] = [...(this.hostGaps.get(h)?.maxGap ?? new Array<number>(24).fill(0))];
-    return out;
-  }
-
   periodicPairs(): string[] {
-    return [...this.periodic].sort();
+    return this.patterns.periodicPairs();
   }
 }

@@ -34,7 +34,7 @@ export const SENSOR_NAME_SCHEMA: Schema = text(128, 1);
 export const MODEL_VERSION_SCHEMA: Schema = { type: 'string', pattern: MODEL_VERSION_PATTERN.source };
 
 /** Array bounds far above the capture's defaults (top-K 20, 1000 flow starts, 500 DNS names). */
-export const RECORD_LIMITS = { topK: 1_000, flowStarts: 10_000, dnsNames: 10_000, contributions: 256, dnsAnswers: 10_000, attack: 32 } as const;
+export const RECORD_LIMITS = { topK: 1_000, flowStarts: 10_000, dnsNames: 10_000, contributions: 256, dnsAnswers: 10_000, attack: 32, scanList: 256, hosts: 65_536 } as const;
 
 const directionStats = record({
   packets: count, bytes: count, flowsStarted: count, flowsActive: count, remoteHosts: count, remotePorts: count,
@@ -47,6 +47,12 @@ const captureHealth = record({
   flowEvictions: count, flowsTracked: count, lossRatio: ratio, storeDropped: count,
 });
 
+const localHostStats = record({
+  host, bytesOut: count, bytesIn: count, packetsOut: count, packetsIn: count, flows: count, flowsStarted: count,
+  peers: count, dstPorts: count, tcpSyn: count, tcpSynUnanswered: count, tcpRstReceived: count, dnsQueries: count, dnsNxdomain: count,
+  bytesToRemote: count, packetsToRemote: count, topRemote: host,
+}, ['bytesToRemote', 'packetsToRemote', 'topRemote']);
+
 export const WINDOW_STATS_RECORD = {
   $id: 'WindowStatsRecord',
   description: 'A WindowStats record as a sensor sends it (README "Records and interfaces")',
@@ -58,13 +64,9 @@ export const WINDOW_STATS_RECORD = {
     flushedByClock: { type: 'boolean' },
     directions: record(Object.fromEntries(DIRECTIONS.map((d) => [d, directionStats]))),
     services: record(Object.fromEntries(SERVICES.map((s) => [s, serviceStats]))),
-    topLocalHosts: {
-      type: 'array', maxItems: RECORD_LIMITS.topK,
-      items: record({
-        host, bytesOut: count, bytesIn: count, packetsOut: count, packetsIn: count, flows: count, flowsStarted: count,
-        peers: count, dstPorts: count, tcpSyn: count, tcpSynUnanswered: count, tcpRstReceived: count, dnsQueries: count, dnsNxdomain: count,
-      }),
-    },
+    topLocalHosts: { type: 'array', maxItems: RECORD_LIMITS.topK, items: localHostStats },
+    localHosts: { type: 'array', maxItems: RECORD_LIMITS.hosts, items: localHostStats },
+    localHostsOverflowPackets: count,
     topRemoteEndpoints: {
       type: 'array', maxItems: RECORD_LIMITS.topK,
       items: record({ host, bytesOut: count, bytesIn: count, packets: count, flows: count, localHosts: count, topPort: port, name: packetName }, ['name']),
@@ -87,7 +89,7 @@ export const WINDOW_STATS_RECORD = {
       answersDropped: count,
     }, ['answers', 'answersDropped']),
     health: captureHealth,
-  }),
+  }, ['localHosts', 'localHostsOverflowPackets']),
 };
 
 export const ANOMALY_RECORD = {
@@ -105,8 +107,12 @@ export const ANOMALY_RECORD = {
     ongoing: { type: 'boolean' },
     detectedAt: epochMs,
     subject: record(
-      { localHost: host, remote: host, port, domain: packetName, remoteName: packetName, localName: text(256) },
-      ['localHost', 'remote', 'port', 'domain', 'remoteName', 'localName'],
+      {
+        localHost: host, remote: host, port, domain: packetName, remoteName: packetName, localName: text(256),
+        targets: { type: 'array', maxItems: RECORD_LIMITS.scanList, items: host },
+        ports: { type: 'array', maxItems: RECORD_LIMITS.scanList, items: port },
+      },
+      ['localHost', 'remote', 'port', 'domain', 'remoteName', 'localName', 'targets', 'ports'],
     ),
     observed: record({ feature: text(256, 1), value: finite, unit: text(128) }),
     expected: record({ low: finite, high: finite, median: finite }),

@@ -23,6 +23,8 @@ export function anomalyToPoint(a: Anomaly): StorePoint {
   if (a.subject.domain !== undefined) fields.domain = a.subject.domain;
   if (a.subject.remoteName !== undefined) fields.remoteName = a.subject.remoteName;
   if (a.attack !== undefined) fields.attack = JSON.stringify(a.attack);
+  if (a.subject.targets !== undefined) fields.targets = JSON.stringify(a.subject.targets);
+  if (a.subject.ports !== undefined) fields.ports = JSON.stringify(a.subject.ports);
   return {
     measurement: 'anomalies',
     tags: { sensor: a.sensor, kind: a.kind },
@@ -35,6 +37,17 @@ export function anomalyToPoint(a: Anomaly): StorePoint {
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** A stored JSON list whose every element passes `ok`; undefined when absent or malformed. */
+function jsonList<T>(v: unknown, ok: (e: unknown) => e is T): T[] | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) && parsed.every(ok) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
   return allowed.includes(v as T) ? (v as T) : fallback;
@@ -72,6 +85,10 @@ export function pointToAnomaly(p: StorePoint): Anomaly {
   if (domain !== undefined) subject.domain = domain;
   const remoteName = optStr(f.remoteName);
   if (remoteName !== undefined) subject.remoteName = remoteName;
+  const targets = jsonList(f.targets, (v): v is string => typeof v === 'string');
+  if (targets) subject.targets = targets;
+  const ports = jsonList(f.ports, (v): v is number => Number.isInteger(v));
+  if (ports) subject.ports = ports;
   const anomaly: Anomaly = {
     version: ANOMALY_VERSION,
     id: str(f.id),

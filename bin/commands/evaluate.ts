@@ -7,6 +7,7 @@ import {
   EvaluationRun, formatEvaluation, loadModel, resolveModelDir, type EvaluationLabels, type EvaluationReport, type EvaluationScope,
 } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { modelsDirFrom, parseFlags } from '../options.ts';
 import { windowsFromCaptures } from '../../capture/index.ts';
 
@@ -39,6 +40,7 @@ options:
   --first-weekend      score the first weekend after a weekday-only baseline instead
   --ioc FILE           IOC list (default: the labels' "iocFile", if any)
   --criticality FILE   CIDR → criticality JSON (default: the labels' "criticalityFile", if any)
+${CALENDAR_USAGE}
   --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --json               print the report as JSON instead of a table
   --record             also store a summary in the model's meta.json ("evaluation")
@@ -56,6 +58,7 @@ export const options = {
   pcap: { type: 'string', multiple: true },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...CALENDAR_FLAGS,
   models: { type: 'string' },
   'first-weekend': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -131,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
       ioc: values.ioc ?? relativeTo(values.labels, labels.iocFile),
       criticality: values.criticality ?? relativeTo(values.labels, labels.criticalityFile),
       sensor: 'evaluate',
+      calendar: calendarFrom(values, 'evaluate', model.meta.baseline.calendar),
     }, scope);
   } catch (err) {
     throw new CliError(`evaluate: ${(err as Error).message}`, 1);

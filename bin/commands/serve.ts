@@ -15,6 +15,7 @@ import {
   type EmbeddedInflux, type StoreConnection,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { parseDuration, parseFlags } from '../options.ts';
@@ -72,6 +73,7 @@ in-process sensor:
 ${evidenceHelp}
                        The server serves the pcaps under --evidence-dir (default <var>/evidence):
                        a separate sensor must write to the same directory (same --var or a shared mount)
+${CALENDAR_USAGE}
 
 Sensors elsewhere forward to this server with
   spanwatch sensor --interface eth1 --sensor NAME --server http://THIS:8080 --server-token <token of role sensor>
@@ -117,6 +119,7 @@ export const options = {
   ioc: { type: 'string' },
   criticality: { type: 'string' },
   ...evidenceFlags,
+  ...CALENDAR_FLAGS,
 } as const;
 
 type ServeValues = ReturnType<typeof parse>['values'];
@@ -296,7 +299,10 @@ export async function run(argv: string[]): Promise<number> {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     const sensor = values['sensor-name'] ?? hostname();
     const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
-    const build = liveDetectionFor({ sensor, ioc: values.ioc, criticality: values.criticality }, say);
+    const build = liveDetectionFor({
+      sensor, ioc: values.ioc, criticality: values.criticality,
+      calendar: (m) => calendarFrom(values, 'serve', m.meta.baseline.calendar),
+    }, say);
     let detection: LiveDetection | null = null;
     if (values.model !== 'none') {
       try {

@@ -9,6 +9,7 @@ import {
 import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } from '../../store/index.ts';
 import { join } from 'node:path';
 import { CliError } from '../cliError.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { fromEnv, modelsDirFrom, parseDuration, parseFlags, parseTime } from '../options.ts';
 
 export const help = `usage: spanwatch train (--jsonl FILE... | --pcap FILE... | --influx URL --from T --to T) [options]
@@ -75,11 +76,20 @@ export const options = {
   seed: { type: 'string' },
   epochs: { type: 'string' },
   'min-windows': { type: 'string' },
+  'false-alarms-per-day': { type: 'string' },
+  ...CALENDAR_FLAGS,
   models: { type: 'string' },
   promote: { type: 'boolean' },
   list: { type: 'boolean' },
   rollback: { type: 'boolean' },
 } as const;
+
+function alarmBudget(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const v = Number(text);
+  if (!(Number.isFinite(v) && v >= 0)) throw new CliError(`train: --false-alarms-per-day must be a number ≥ 0 (got '${text.slice(0, 40)}')`);
+  return v;
+}
 
 function positiveInt(text: string | undefined, key: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -183,6 +193,8 @@ export async function run(argv: string[]): Promise<number> {
     minWindows: positiveInt(values['min-windows'], '--min-windows', DEFAULT_MIN_WINDOWS),
     exclude,
     rules: active,
+    calendar: calendarFrom(values, 'train'),
+    falseAlarmsPerDay: alarmBudget(values['false-alarms-per-day']),
     onProgress,
     sources: [
       ...(values.jsonl ?? []).map((f) => `jsonl:${f}`),

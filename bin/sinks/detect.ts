@@ -1,16 +1,18 @@
 // The detection stage of the sensor from its flags: the model's engine for the sensor runtime
 // (which runs it on every closed window and sends its anomalies to every output), and following
 // the live model version.
-import { LiveDetection, LiveModelWatcher, loadModel, type ModelArtifact } from '../../model/index.ts';
+import { LiveDetection, LiveModelWatcher, loadModel, type ModelArtifact, type SiteCalendar } from '../../model/index.ts';
 import type { SensorRuntime } from '../../runtime/index.ts';
 import { CliError } from '../cliError.ts';
 import { modelsDirFrom } from '../options.ts';
+import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 
 export const detectFlags = {
   model: { type: 'string' },
   models: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  ...CALENDAR_FLAGS,
 } as const;
 
 export const detectHelp = `detection:
@@ -21,13 +23,16 @@ export const detectHelp = `detection:
                        refused and the running one kept (both are logged)
   --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --ioc FILE           IOC list (IPs, CIDRs, domains; one per line), re-read when it changes
-  --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)`;
+  --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)
+${CALENDAR_USAGE}`;
 
 export interface DetectValues {
   model?: string;
   models?: string;
   ioc?: string;
   criticality?: string;
+  timezone?: string;
+  holidays?: string;
 }
 
 /** Why a model cannot score this sensor's windows, or null. */
@@ -83,8 +88,11 @@ export interface DetectionStage {
 }
 
 /** A LiveDetection for this sensor's options, logging when a promoted model takes over. */
-export function liveDetectionFor(opts: { sensor: string; ioc?: string; criticality?: string }, log: (line: string) => void): (model: ModelArtifact) => LiveDetection {
-  return (model) => new LiveDetection(model, { ioc: opts.ioc, criticality: opts.criticality, sensor: opts.sensor }, (from, to, at) => {
+export function liveDetectionFor(
+  opts: { sensor: string; ioc?: string; criticality?: string; calendar?: (model: ModelArtifact) => SiteCalendar | undefined },
+  log: (line: string) => void,
+): (model: ModelArtifact) => LiveDetection {
+  return (model) => new LiveDetection(model, { ioc: opts.ioc, criticality: opts.criticality, sensor: opts.sensor, calendar: opts.calendar?.(model) }, (from, to, at) => {
     log(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
   });
 }
@@ -99,7 +107,10 @@ export async function openDetection(values: DetectValues, ctx: { sensor: string;
     return null;
   }
   const modelsDir = modelsDirFrom(values.models);
-  const build = liveDetectionFor({ sensor: ctx.sensor, ioc: values.ioc, criticality: values.criticality }, ctx.log);
+  const build = liveDetectionFor({
+    sensor: ctx.sensor, ioc: values.ioc, criticality: values.criticality,
+    calendar: (m) => calendarFrom(values, 'sensor', m.meta.baseline.calendar),
+  }, ctx.log);
   let detection: LiveDetection;
   try {
     const model = await loadModel(values.model, { modelsDir });

@@ -1,8 +1,7 @@
 // error-surge: TCP resets, ICMP unreachables or NXDOMAIN answers far above what this time of
 // day normally shows — broken services, failing lookups (DGA malware), or a scan's echo.
-import { NETWORK_FEATURES, featureIndex } from '../features.ts';
+import { NETWORK_FEATURES, featureIndex, activeHosts } from '../features.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
-import { describeSlot } from '../timeSlots.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
@@ -32,9 +31,11 @@ export class ErrorSurgeDetector implements Detector {
     fired.sort((a, b) => b.band.strength - a.band.strength);
     const lead = fired[0]!;
     let localHost: string | undefined;
-    if (lead.s.host) {
+    if (lead.s.feature === 'dns.nxdomain') localHost = mostNxdomain(ctx);
+    if (!localHost && lead.s.host) {
       let max = 0;
-      for (const h of w.topLocalHosts) if (h[lead.s.host] > max) { max = h[lead.s.host]; localHost = h.host; }
+      // the most affected host need not be among the busiest: read the full host table
+      for (const h of activeHosts(w)) if (h[lead.s.host] > max) { max = h[lead.s.host]; localHost = h.host; }
     }
     out.push({
       kind: 'error-surge',
@@ -46,7 +47,25 @@ export class ErrorSurgeDetector implements Detector {
       expected: { low: round(lead.band.low), high: round(lead.band.high), median: round(lead.band.median) },
       contributions: contributionsFrom(fired.map((f) => ({ feature: f.s.feature, observed: f.rate, expected: f.band.median, excess: Math.log(f.band.strength) + 1e-3 }))),
       maturity: lead.band.exp.maturity,
-      summary: `${Math.round(lead.rate)} ${lead.s.label}/s, expected at most ${Math.round(lead.band.high)}/s ${describeSlot(lead.band.exp.slot, w.start)}${localHost ? `; ${localHost} is the most affected host` : ''}`,
+      summary: `${Math.round(lead.rate)} ${lead.s.label}/s, expected at most ${Math.round(lead.band.high)}/s ${this.baseline.calendar.describe(lead.band.exp.slot, w.start)}${localHost ? `; ${localHost} is the most affected host` : ''}`,
     });
   }
+}
+
+/**
+ * The client that received the most NXDOMAIN answers, counted on the names it asked (a resolver's
+ * forwarded copies removed), so a storm is filed under the asking host and not under the resolver
+ * that got the same answers from upstream.
+ */
+function mostNxdomain(ctx: WindowContext): string | undefined {
+  const perClient = new Map<string, number>();
+  let best: string | undefined;
+  let max = 0;
+  for (const d of ctx.dnsNames) {
+    if (d.nxdomain === 0) continue;
+    const n = (perClient.get(d.client) ?? 0) + d.nxdomain;
+    perClient.set(d.client, n);
+    if (n > max) { max = n; best = d.client; }
+  }
+  return best;
 }

@@ -1,5 +1,5 @@
 // What a detector reports about one window, before incidents are merged and severity is set.
-import type { WindowStats } from '../../capture/index.ts';
+import type { DnsName, WindowStats } from '../../capture/index.ts';
 import type { AnomalyKind, AnomalySubject, Contribution } from '../anomaly.ts';
 
 export interface Finding {
@@ -27,6 +27,8 @@ export interface WindowContext {
   /** network features of the window (FEATURE_NAMES order) */
   features: Float64Array;
   captureLoss: boolean;
+  /** the window's DNS names with resolvers' forwarded copies removed (dnsAttribution.ts) */
+  dnsNames: readonly DnsName[];
 }
 
 export interface Detector {

@@ -25,7 +25,7 @@ export class ThreatIntelDetector implements Detector {
       const m = this.iocs.matchAddress(r.host);
       if (m && !hits.has(m)) hit(m, { remote: r.host }, `traffic with ${r.host}`);
     }
-    for (const d of w.dns.names) {
+    for (const d of ctx.dnsNames) {
       const m = this.iocs.matchDomain(d.name);
       if (m) hit(m, { localHost: d.client, domain: d.name }, `a DNS query for ${d.name}`);
     }

@@ -1,47 +1,98 @@
 // Outbound payload per local host summed over a sliding minute: a sustained upload that never
 // stands out in any single second (15 MB over four minutes) still stands out over a minute.
-// Training records the largest minute per host and hour of day; detection compares against it.
+// Hosts are numbered once and the minute is a ring of typed arrays, so a window of thousands of
+// hosts costs one map lookup per host and no allocation.
 import type { WindowStats } from '../../capture/index.ts';
-import { HEADER_BYTES_PER_PACKET, hostPayloadOut } from '../features.ts';
+import { HEADER_BYTES_PER_PACKET, activeHosts, hostPayloadToRemote } from '../features.ts';
 
 export const UPLOAD_HORIZON_MS = 60_000;
 
+interface RingSlot { ids: Int32Array; bytes: Float64Array; n: number }
+
 export class RollingUpload {
-  private readonly ring: Array<Map<string, number>> = [];
-  private readonly sums = new Map<string, number>();
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private sums = new Float64Array(256);
+  private receivers: Array<string | undefined> = [];
+  private readonly ring: RingSlot[] = [];
+  private head = -1;
   /** windows in the sliding minute */
   readonly horizon: number;
 
   constructor(durationMs: number) {
     this.horizon = Math.max(1, Math.round(UPLOAD_HORIZON_MS / Math.max(1, durationMs)));
+    for (let i = 0; i < this.horizon; i++) this.ring.push({ ids: new Int32Array(64), bytes: new Float64Array(64), n: 0 });
   }
 
-  /** What a host sent out in the latest window, bytes. */
-  current(host: string): number {
-    return this.ring[this.ring.length - 1]?.get(host) ?? 0;
-  }
-
-  /** Adds a window; returns the minute sums (bytes) of the hosts that sent something in it. */
-  add(w: WindowStats): Map<string, number> {
-    const o = w.directions.outbound;
-    // a host's bytes out include what it sends to other local hosts; only what left the network counts
-    const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET);
-    const now = new Map<string, number>();
-    for (const h of w.topLocalHosts) {
-      const p = Math.min(hostPayloadOut(h), leftNetwork);
-      if (p > 0) now.set(h.host, p);
+  /** Adds a window; returns how many hosts sent something in it (read them with host/minute/latest/receiver). */
+  add(w: WindowStats): number {
+    this.head = (this.head + 1) % this.horizon;
+    const slot = this.ring[this.head]!;
+    // the window leaving the minute
+    for (let k = 0; k < slot.n; k++) {
+      const id = slot.ids[k]!;
+      const s = this.sums[id]! - slot.bytes[k]!;
+      this.sums[id] = s > 1e-6 ? s : 0;
     }
-    this.ring.push(now);
-    for (const [h, p] of now) this.sums.set(h, (this.sums.get(h) ?? 0) + p);
-    if (this.ring.length > this.horizon) {
-      for (const [h, p] of this.ring.shift()!) {
-        const s = (this.sums.get(h) ?? 0) - p;
-        if (s <= 1e-6) this.sums.delete(h);
-        else this.sums.set(h, s);
+    slot.n = 0;
+    const o = w.directions.outbound;
+    // windows recorded before hosts' remote bytes were counted only bound a host by what left the network
+    const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET);
+    for (const h of activeHosts(w)) {
+      const p = Math.min(hostPayloadToRemote(h), leftNetwork);
+      if (p <= 0) continue;
+      const id = this.idOf(h.host);
+      if (slot.n === slot.ids.length) this.growSlot(slot);
+      slot.ids[slot.n] = id;
+      slot.bytes[slot.n] = p;
+      slot.n++;
+      this.sums[id] += p;
+      this.receivers[id] = h.topRemote;
+    }
+    return slot.n;
+  }
+
+  /** The i-th host that sent in the latest window. */
+  host(i: number): string {
+    return this.names[this.ring[this.head]!.ids[i]!]!;
+  }
+
+  /** Its payload over the sliding minute, bytes. */
+  minute(i: number): number {
+    return this.sums[this.ring[this.head]!.ids[i]!]!;
+  }
+
+  /** Its payload in the latest window, bytes. */
+  latest(i: number): number {
+    return this.ring[this.head]!.bytes[i]!;
+  }
+
+  /** The remote that received most of what it sent in the latest window, if known. */
+  receiver(i: number): string | undefined {
+    return this.receivers[this.ring[this.head]!.ids[i]!];
+  }
+
+  private idOf(host: string): number {
+    let id = this.ids.get(host);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(host, id);
+      this.names.push(host);
+      if (id >= this.sums.length) {
+        const grown = new Float64Array(this.sums.length * 2);
+        grown.set(this.sums);
+        this.sums = grown;
       }
     }
-    const out = new Map<string, number>();
-    for (const h of now.keys()) out.set(h, this.sums.get(h)!);
-    return out;
+    return id;
+  }
+
+  private growSlot(slot: RingSlot): void {
+    const ids = new Int32Array(slot.ids.length * 2);
+    ids.set(slot.ids);
+    const bytes = new Float64Array(slot.bytes.length * 2);
+    bytes.set(slot.bytes);
+    slot.ids = ids;
+    slot.bytes = bytes;
   }
 }

@@ -18,7 +18,7 @@ const bandPoint = {
   type: 'object',
   properties: {
     t: { type: 'number' }, low: { type: 'number' }, median: { type: 'number' }, high: { type: 'number' },
-    slot: { type: 'string', enum: ['hour-of-week', 'hour-of-day', 'all'] }, maturity: { type: 'number' },
+    slot: { type: 'string', enum: ['hour-of-week', 'day-type-hour', 'hour-of-day', 'all'] }, maturity: { type: 'number' },
   },
 } as const;
 const seriesBand = {

@@ -39,7 +39,9 @@ describe.skipIf(!present)('real captures', () => {
   it('flags the nmap SYN scan as a vertical scan of one host', async () => {
     const found = await detect(join(ROOT, 'attack/scan_ndpi_synscan.pcap'));
     const scan = found.find((a) => a.kind === 'scan');
-    expect(scan?.subject).toEqual({ localHost: '172.16.0.8', remote: '64.13.134.52' });
+    expect(scan?.subject).toMatchObject({ localHost: '172.16.0.8', remote: '64.13.134.52' });
+    // the evidence lists the ports it probed
+    expect(scan?.subject.ports?.length).toBe(20);
     expect(scan!.observed.value).toBeGreaterThanOrEqual(100);
   });
   it('flags the dnscat2 exfiltration as a DNS tunnel', async () => {

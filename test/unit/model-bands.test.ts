@@ -63,7 +63,7 @@ describe('expectedBands', () => {
     expect(bytes!.points).toHaveLength(24);
     const quiet = at(bytes!, from + 3 * HOUR);
     const noon = at(bytes!, from + 12 * HOUR);
-    expect(noon.slot).toBe('hour-of-day');
+    expect(noon.slot).toBe('day-type-hour');
     expect(noon.low).toBeGreaterThan(quiet.high);
     expect(noon.maturity).toBeGreaterThan(0);
     // every training window lies within its hour's band (1st … 99th percentile, with rounding slack)
@@ -89,18 +89,20 @@ describe('expectedBands', () => {
     expect(noon.median).toBeLessThan(BUSY_OUT_PER_S * 1.1);
   });
 
-  it('gives a known host its own hour-of-day band for payload out, and says when a host is unknown', () => {
+  it('gives a known host its own band for payload out (mean and largest window in its slot), and says when a host is unknown', () => {
     const from = DAY0 + 86_400_000;
     const bands = expectedBands(model, { from, to: from + 23 * HOUR, stepMs: HOUR, series: [], host: HOST });
     expect(bands.host).toMatchObject({ host: HOST, known: true, series: 'host.payloadOut', unit: 'bytes/s' });
     const noon = at(bands.host!, from + 12 * HOUR);
     const night = at(bands.host!, from + 3 * HOUR);
-    expect(noon.slot).toBe('hour-of-day');
+    expect(noon.slot).toBe('day-type-hour');
     // payload is bytes beyond 66 header bytes per packet (packetsOut = bytes/1000)
     const payloadPerS = BUSY_OUT_PER_S * (1 - 66 / 1000);
-    expect(noon.low).toBeLessThan(payloadPerS);
-    expect(noon.high).toBeGreaterThan(payloadPerS);
-    expect(noon.low).toBeGreaterThan(night.high);
+    expect(noon.low).toBe(0);
+    expect(noon.median).toBeGreaterThan(payloadPerS * 0.5);
+    expect(noon.median).toBeLessThan(payloadPerS * 1.5);
+    expect(noon.high).toBeGreaterThanOrEqual(noon.median);
+    expect(noon.median).toBeGreaterThan(night.high);
     const unknown = expectedBands(model, { from, to: from + HOUR, stepMs: HOUR, series: [], host: '10.9.9.9' });
     expect(unknown.host).toMatchObject({ known: false, points: [] });
   });

@@ -103,7 +103,8 @@ describe('scan', () => {
       for (let p = 1; p <= 200; p++) w.flowStarts.push({ ts: w.start, direction: 'internal', proto: 'tcp', local: '10.0.0.4', remote: SERVER, port: p });
     }], at(11));
     const scan = out.find((a) => a.kind === 'scan')!;
-    expect(scan.subject).toEqual({ localHost: '10.0.0.4', remote: SERVER });
+    expect(scan.subject).toMatchObject({ localHost: '10.0.0.4', remote: SERVER });
+    expect(scan.subject.ports).toHaveLength(20);
     expect(scan.observed.value).toBe(200);
   });
   it('fires on a horizontal scan (one port of many hosts) from outside', () => {
@@ -111,7 +112,8 @@ describe('scan', () => {
       for (let h = 1; h <= 100; h++) w.flowStarts.push({ ts: w.start, direction: 'inbound', proto: 'tcp', local: `10.0.1.${h}`, remote: '198.51.100.66', port: 445 });
     }], at(11));
     const scan = out.find((a) => a.kind === 'scan')!;
-    expect(scan.subject).toEqual({ remote: '198.51.100.66', port: 445 });
+    expect(scan.subject).toMatchObject({ remote: '198.51.100.66', port: 445 });
+    expect(new Set(scan.subject.targets)).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `10.0.1.${100 - i}`)));
   });
   it('stays quiet on a host talking to ten web servers', () => {
     const out = run([(w) => {

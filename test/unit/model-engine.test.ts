@@ -80,10 +80,10 @@ describe('severity', () => {
   it('applies the criticality file and the capture-loss mark to an incident', () => {
     const crit = join(dir, 'criticality.json');
     writeFileSync(crit, JSON.stringify([{ cidr: '10.0.0.7/32', criticality: 'critical', name: 'db' }, { cidr: '10.0.0.0/24', criticality: 'low', name: 'office' }]));
-    const plain = replay(new DetectionEngine(model, { now: () => 0 }), 6, new Set([2]), (w) => upload(w, '10.0.0.7', 1_000_000)).find((a) => a.kind === 'outbound-spike')!;
-    const critical = replay(new DetectionEngine(model, { criticality: crit, now: () => 0 }), 6, new Set([2]), (w) => upload(w, '10.0.0.7', 1_000_000)).find((a) => a.kind === 'outbound-spike')!;
+    const plain = replay(new DetectionEngine(model, { now: () => 0 }), 6, new Set([2]), (w) => upload(w, '10.0.0.7', 400_000)).find((a) => a.kind === 'outbound-spike')!;
+    const critical = replay(new DetectionEngine(model, { criticality: crit, now: () => 0 }), 6, new Set([2]), (w) => upload(w, '10.0.0.7', 400_000)).find((a) => a.kind === 'outbound-spike')!;
     const lossy = replay(new DetectionEngine(model, { now: () => 0 }), 6, new Set([2]), (w) => {
-      upload(w, '10.0.0.7', 1_000_000);
+      upload(w, '10.0.0.7', 400_000);
       w.health.packetsDropped = 5000;
       w.health.lossRatio = 0.2;
     }).find((a) => a.kind === 'outbound-spike')!;

@@ -64,7 +64,7 @@ describe('GET /api/v1/baseline', () => {
     const noon = out.find((p) => p.t === from + 12 * HOUR)!;
     const night = out.find((p) => p.t === from + 3 * HOUR)!;
     expect(noon.median).toBeGreaterThan(night.median);
-    expect(noon.slot).toBe('hour-of-day');
+    expect(noon.slot).toBe('day-type-hour');
   });
 
   it('adds a host\'s own outbound baseline and picks the series asked for', async () => {

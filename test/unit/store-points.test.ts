@@ -82,6 +82,14 @@ describe('Anomaly ⇄ point', () => {
     expect(nanoTimestamp(acked)).toBe(nanoTimestamp(p));
     expect(nanoTimestamp(anomalyToPoint({ ...a, id: 'inc-2' }))).not.toBe(nanoTimestamp(p));
   });
+  it("round-trips a scan's targets and ports, and drops a stored list that is not one", () => {
+    const a = { ...syntheticAnomaly('inc-3', 's1', 1_700_000_000_000), subject: { localHost: '10.0.0.7', port: 3389, targets: ['10.0.4.1', '10.0.4.2'], ports: [22, 3389] } };
+    const p = anomalyToPoint(a);
+    expect(pointToAnomaly(asRead([p])[0]!).subject).toEqual(a.subject);
+    p.fields.targets = '["10.0.4.1", 7]';
+    p.fields.ports = 'not json';
+    expect(pointToAnomaly(asRead([p])[0]!).subject).toEqual({ localHost: '10.0.0.7', port: 3389 });
+  });
 });
 
 describe('retention durations', () => {
