@@ -3,14 +3,14 @@ import type { PacketRecord, PacketSource, SourceCounters } from './packet.ts';
 import { DIRECTIONS, type Direction, type WindowStats } from './windowStats.ts';
 import { IP_PROTO } from './decode/decodedPacket.ts';
 import { PacketDecoder } from './decode/packetDecoder.ts';
-import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flowTable.ts';
-import { DEFAULT_LOCAL_NETS, LocalNetworks } from './localNetworks.ts';
-import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windowAccumulator.ts';
-import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregator.ts';
-import { timestampIso } from './timestampText.ts';
-import { MAX_REMOTES } from './windowAddresses.ts';
-import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './passiveDnsNames.ts';
-import type { PacketRing } from './packetRing.ts';
+import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flows/flowTable.ts';
+import { DEFAULT_LOCAL_NETS, LocalNetworks } from './flows/localNetworks.ts';
+import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windows/windowAccumulator.ts';
+import { WindowAggregator, type WindowAggregatorOptions } from './windows/windowAggregator.ts';
+import { timestampIso } from './structures/timestampText.ts';
+import { MAX_REMOTES } from './windows/windowAddresses.ts';
+import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './evidence/passiveDnsNames.ts';
+import type { PacketRing } from './evidence/packetRing.ts';
 
 export interface PipelineOptions {
   sensor: string;

@@ -5,11 +5,11 @@
 
 export const WINDOW_STATS_VERSION = 1;
 
-/** The directions, in the order of the capture's direction codes (DIR_* in localNetworks.ts). */
+/** The directions, in the order of the capture's direction codes (DIR_* in flows/localNetworks.ts). */
 export const DIRECTIONS = ['outbound', 'inbound', 'internal', 'other'] as const;
 export type Direction = typeof DIRECTIONS[number];
 
-/** The service classes, in the order of the capture's service codes (SVC_* in services.ts). */
+/** The service classes, in the order of the capture's service codes (SVC_* in flows/services.ts). */
 export const SERVICES = ['dns', 'http', 'tls', 'ssh', 'smb', 'ntp', 'other-tcp', 'other-udp', 'icmp', 'other'] as const;
 export type Service = typeof SERVICES[number];
 

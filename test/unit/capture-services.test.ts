@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IP_PROTO } from '../../capture/decode/decodedPacket.ts';
 import { SERVICES } from '../../capture/index.ts';
-import { isServicePort, serviceOf, SVC_OTHER_TCP, SVC_OTHER_UDP, WELL_KNOWN_PORTS } from '../../capture/services.ts';
+import { isServicePort, serviceOf, SVC_OTHER_TCP, SVC_OTHER_UDP, WELL_KNOWN_PORTS } from '../../capture/flows/services.ts';
 
 describe('well-known ports: one list for the service class and the flow direction', () => {
   it('every port that names a service class also marks its side as the listener, and no other port does', () => {

@@ -1,5 +1,5 @@
 // Which addresses are local, and the direction of a packet or flow that follows from it.
-import type { Direction } from './windowStats.ts';
+import type { Direction } from '../windowStats.ts';
 
 export const DEFAULT_LOCAL_NETS: readonly string[] = [
   '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '127.0.0.0/8',

@@ -1,8 +1,8 @@
 // The one list of well-known server ports: which service class each names, and which side of a
 // flow listens. The flow table asks it who initiated a flow; the window accounting asks it which
 // service the flow belongs to.
-import { IP_PROTO } from './decode/decodedPacket.ts';
-import { SERVICES, type Service } from './windowStats.ts';
+import { IP_PROTO } from '../decode/decodedPacket.ts';
+import { SERVICES, type Service } from '../windowStats.ts';
 
 /** Service codes, indexes into SERVICES. */
 export const SVC_DNS = 0;

@@ -1,8 +1,8 @@
 // Bidirectional flow table keyed by the 5-tuple without building strings: an open-addressing hash
 // (linear probing, backward-shift deletion) over typed arrays, with one least-recently-seen list per
 // timeout class so that expiry and eviction of the oldest-idle flow are O(1).
-import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
-import { grown } from './grownArray.ts';
+import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
+import { grown } from '../structures/grownArray.ts';
 import { isServicePort } from './services.ts';
 
 export interface FlowTimeouts {

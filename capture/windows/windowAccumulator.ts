@@ -2,12 +2,12 @@
 import {
   DIRECTIONS, SERVICES, WINDOW_STATS_VERSION, copyDirectionStats, emptyDirectionStats, type DirectionStats, type DnsName, type DnsSummary, type FlowStart,
   type ServiceStats, type WindowStats,
-} from './windowStats.ts';
-import { NumberSet } from './numberSet.ts';
-import { NumberIndex } from './numberIndex.ts';
+} from '../windowStats.ts';
+import { NumberSet } from '../structures/numberSet.ts';
+import { NumberIndex } from '../structures/numberIndex.ts';
 import { WindowAddresses } from './windowAddresses.ts';
 import { LocalHostAccumulator, RemoteEndpointAccumulator } from './endpointAccumulators.ts';
-import type { PassiveDnsNames } from './passiveDnsNames.ts';
+import type { PassiveDnsNames } from '../evidence/passiveDnsNames.ts';
 
 export interface WindowLimits {
   topK: number;
