@@ -5,11 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emptyWindowStats, type LocalHostStats, type WindowStats } from '../capture/index.ts';
+import { emptyWindowStats, windowsFromCaptures, type LocalHostStats, type WindowStats } from '../capture/index.ts';
 import { generateDataset, presetOptions } from '../datasets/index.ts';
 import { DetectionEngine, EvaluationRun, ModelTrainer, ThreeSigmaDetector, formatEvaluation, trainModel } from '../model/index.ts';
-import { windowsFromCaptures } from '../bin/commands/train.ts';
-import { DAY_MS, T0, syntheticWindows } from '../test/unit/model-synthetic.ts';
+import { DAY_MS, T0, syntheticWindows } from '../datasets/synthetic/index.ts';
 
 const DAYS = 3;
 const WINDOWS = DAYS * 86_400;

@@ -13,7 +13,7 @@ import {
   InfluxWriter, LineBuffer, ThreadedInfluxWriter, connectStore, encodeWindow, startEmbeddedInflux, toLine, windowStatsToPoints,
   type StoreConnection, type StorePoint, type StoreWriter,
 } from '../store/index.ts';
-import { syntheticWindow } from '../test/helpers/storeWindows.ts';
+import { syntheticWindow } from '../datasets/synthetic/index.ts';
 
 const WINDOWS = 8_000;
 const SPARSE_SECONDS = 240;

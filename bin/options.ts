@@ -3,14 +3,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import { CliError } from './cliError.ts';
 
-/** "64MB", "512KiB", "1g", "65536" → bytes. */
-export function parseByteSize(text: string, key: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)$/i.exec(text.trim());
-  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 64MB, 512KB or a number of bytes`);
-  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.round(Number(m[1]) * factor);
-}
-
 /** "500ms", "1s", "10s", "1m", "2h", "7d" → milliseconds. */
 export function parseDuration(text: string, key: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
@@ -20,6 +12,33 @@ export function parseDuration(text: string, key: string): number {
   const ms = Number(m[1]) * factor;
   if (!(ms > 0)) throw new CliError(`${key}: the duration must be greater than zero (got '${text}')`);
   return ms;
+}
+
+/** "64MB", "512KiB", "1g", "2T", "65536" → bytes (binary multiples: k = 1024 … T = 1024⁴). */
+export function parseByteSize(text: string, key: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(text.trim());
+  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 64MB, 1GiB, 2T or a number of bytes`);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+export function parsePositiveInt(text: string, key: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${key}: '${text}' is not a positive whole number`);
+  return n;
+}
+
+/** ISO-8601 or milliseconds since the epoch → milliseconds. */
+export function parseTime(text: string, key: string): number {
+  const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) throw new CliError(`${key}: '${text}' is not a time; use ISO-8601 (2026-11-20T08:00:00Z) or ms since the epoch`);
+  return t;
+}
+
+/** Repeated and comma-separated values → one list without empty entries. */
+export function splitList(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
 /** Parses flags for one sub-command; an unknown or malformed flag names itself and points at --help. */

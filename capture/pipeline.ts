@@ -1,16 +1,16 @@
 // The capture pipeline: source → decoder → flow table → window aggregator → WindowStats.
 import type { PacketRecord, PacketSource, SourceCounters } from './packet.ts';
-import type { Direction, WindowStats } from './windowStats.ts';
+import { DIRECTIONS, type Direction, type WindowStats } from './windowStats.ts';
 import { IP_PROTO } from './decode/decodedPacket.ts';
 import { PacketDecoder } from './decode/packetDecoder.ts';
-import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flowTable.ts';
-import { DEFAULT_LOCAL_NETS, DIRECTION_NAMES, LocalNetworks } from './localNetworks.ts';
-import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windowAccumulator.ts';
-import { WindowAggregator, type WindowAggregatorOptions } from './windowAggregator.ts';
-import { timestampIso } from './timestampText.ts';
-import { MAX_REMOTES } from './windowAddresses.ts';
-import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './passiveDnsNames.ts';
-import type { PacketRing } from './packetRing.ts';
+import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flows/flowTable.ts';
+import { DEFAULT_LOCAL_NETS, LocalNetworks } from './flows/localNetworks.ts';
+import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windows/windowAccumulator.ts';
+import { WindowAggregator, type WindowAggregatorOptions } from './windows/windowAggregator.ts';
+import { timestampIso } from './structures/timestampText.ts';
+import { MAX_REMOTES } from './windows/windowAddresses.ts';
+import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './evidence/passiveDnsNames.ts';
+import type { PacketRing } from './evidence/packetRing.ts';
 
 export interface PipelineOptions {
   sensor: string;
@@ -175,7 +175,7 @@ export class CapturePipeline {
 
   totals(): CaptureTotals {
     const directions = {} as Record<Direction, { packets: number; bytes: number }>;
-    DIRECTION_NAMES.forEach((d, i) => { directions[d] = { packets: this.dirPackets[i]!, bytes: this.dirBytes[i]! }; });
+    DIRECTIONS.forEach((d, i) => { directions[d] = { packets: this.dirPackets[i]!, bytes: this.dirBytes[i]! }; });
     const f = this.protoFlows;
     return {
       packets: this.packets,

@@ -5,23 +5,13 @@
 
 export const WINDOW_STATS_VERSION = 1;
 
-export type Direction = 'outbound' | 'inbound' | 'internal' | 'other';
-export const DIRECTIONS: readonly Direction[] = ['outbound', 'inbound', 'internal', 'other'];
+/** The directions, in the order of the capture's direction codes (DIR_* in flows/localNetworks.ts). */
+export const DIRECTIONS = ['outbound', 'inbound', 'internal', 'other'] as const;
+export type Direction = typeof DIRECTIONS[number];
 
-export type Service =
-  | 'dns'
-  | 'http'
-  | 'tls'
-  | 'ssh'
-  | 'smb'
-  | 'ntp'
-  | 'other-tcp'
-  | 'other-udp'
-  | 'icmp'
-  | 'other';
-export const SERVICES: readonly Service[] = [
-  'dns', 'http', 'tls', 'ssh', 'smb', 'ntp', 'other-tcp', 'other-udp', 'icmp', 'other',
-];
+/** The service classes, in the order of the capture's service codes (SVC_* in flows/services.ts). */
+export const SERVICES = ['dns', 'http', 'tls', 'ssh', 'smb', 'ntp', 'other-tcp', 'other-udp', 'icmp', 'other'] as const;
+export type Service = typeof SERVICES[number];
 
 export type L4Protocol = 'tcp' | 'udp' | 'icmp' | 'other';
 

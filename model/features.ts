@@ -3,7 +3,7 @@
 // windows and quiet and busy networks land on comparable scales. Any change to the list or
 // to how a feature is computed bumps FEATURE_VERSION: a model only scores the features it
 // was trained on.
-import { SERVICES, type WindowStats, type LocalHostStats } from '../capture/index.ts';
+import { DIRECTIONS, SERVICES, type WindowStats, type LocalHostStats } from '../capture/index.ts';
 import { SiteCalendar } from './timeSlots.ts';
 
 export const FEATURE_VERSION = 2;
@@ -98,7 +98,7 @@ export function extractFeatures(w: WindowStats, out: Float64Array, calendar: Sit
   const o = w.directions.outbound;
   out[i++] = lr(o.bytes - o.packets * HEADER_BYTES_PER_PACKET);
   let syn = 0, unanswered = 0, rst = 0, unreach = 0;
-  for (const d of ['outbound', 'inbound', 'internal', 'other'] as const) {
+  for (const d of DIRECTIONS) {
     const s = w.directions[d];
     syn += s.tcpSyn; unanswered += s.tcpSynUnanswered; rst += s.tcpRst; unreach += s.icmpUnreachable;
   }

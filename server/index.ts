@@ -3,7 +3,7 @@ export { buildServer, API_PREFIX, CONTENT_SECURITY_POLICY, type ServerOptions, t
 export { startServer, type StartedServer, type StartOptions } from './startServer.ts';
 export type {
   HistorySource, AnomalyWriter, ModelRegistry, ModelVersionInfo, ReplayRunner, ReplayHandle, ReplayOutput,
-  DatasetInfo, WindowQuery, AnomalyQuery, Resolution, TrainRequest, AuditAnchorStore,
+  DatasetInfo, WindowQuery, AnomalyQuery, Resolution, ResolutionChoice, TrainRequest, AuditAnchorStore,
 } from './ports.ts';
 export { UserStore, type PublicUser } from './auth/userStore.ts';
 export { generateToken, hashToken, TOKEN_PREFIX } from './auth/tokens.ts';

@@ -4,14 +4,16 @@ import type { WindowStats } from '../capture/index.ts';
 import type { AnalystRule, Anomaly, ModelArtifact, TimeRange } from '../model/index.ts';
 import type { AnomalyView, AuditAnchor } from './protocol.ts';
 
-import { autoResolution, MAX_QUERY_POINTS, RESOLUTION_MS } from '../store/index.ts';
+import { autoResolution, MAX_QUERY_POINTS, RESOLUTIONS, RESOLUTION_MS, type Resolution, type ResolutionChoice } from '../store/index.ts';
 
-/** 1 s windows, 1 min and 1 h roll-ups; `auto` is the store's rule: the finest within the query budget (1s ≤ 27.7 h, 1m ≤ 69 d, else 1h). */
-export type Resolution = '1s' | '1m' | '1h' | 'auto';
-export const RESOLUTIONS: readonly Resolution[] = ['1s', '1m', '1h', 'auto'];
+// The resolutions are the store's (1 s windows, 1 min and 1 h roll-ups); `auto` is the store's rule:
+// the finest within the query budget (1s ≤ 27.7 h, 1m ≤ 69 d, else 1h).
+export type { Resolution, ResolutionChoice };
+/** what an API request may ask for: a stored resolution or `auto` */
+export const RESOLUTION_CHOICES: readonly ResolutionChoice[] = [...RESOLUTIONS, 'auto'];
 export { MAX_QUERY_POINTS, RESOLUTION_MS };
 
-export function resolveResolution(r: Resolution, from: number, to: number): Exclude<Resolution, 'auto'> {
+export function resolveResolution(r: ResolutionChoice, from: number, to: number): Resolution {
   return r === 'auto' ? autoResolution(from, to) : r;
 }
 
@@ -19,7 +21,7 @@ export interface WindowQuery {
   from: number;
   to: number;
   sensor?: string;
-  resolution: Resolution;
+  resolution: ResolutionChoice;
   limit: number;
   /** aborted when the API client went away: the source stops reading */
   signal?: AbortSignal;
@@ -47,7 +49,7 @@ export interface HistoryPointQuery {
   to: number;
   sensor?: string;
   host: string;
-  resolution: Resolution;
+  resolution: ResolutionChoice;
   signal?: AbortSignal;
 }
 

@@ -1,7 +1,7 @@
 // Shared JSON Schemas: registered once with addSchema, referenced by $ref from every route.
 import { ANOMALY_KINDS, ANOMALY_STATUSES, SEVERITY_LEVELS } from '../model/index.ts';
 import { ANALYST_ACTIONS, ROLES } from './protocol.ts';
-import { RESOLUTIONS } from './ports.ts';
+import { RESOLUTION_CHOICES } from './ports.ts';
 import { RECORD_SCHEMAS } from './recordSchemas.ts';
 
 const looseObject = { type: 'object', additionalProperties: true } as const;
@@ -117,7 +117,7 @@ export const timeRange = {
 } as const;
 
 export const ENUMS = {
-  resolution: [...RESOLUTIONS],
+  resolution: [...RESOLUTION_CHOICES],
   status: [...ANOMALY_STATUSES],
   level: [...SEVERITY_LEVELS],
   kind: [...ANOMALY_KINDS],

@@ -24,4 +24,4 @@ export {
   InfluxReader, type Resolution, type ResolutionChoice, type RangeQuery, type WindowQuery, type AnomalyQuery,
   type AnomalyPage, type HostSample, type DirectionTotals,
 } from './reader/influxReader.ts';
-export { autoResolution, RESOLUTION_MS, MAX_QUERY_POINTS } from './reader/resolution.ts';
+export { autoResolution, RESOLUTIONS, RESOLUTION_MS, MAX_QUERY_POINTS } from './reader/resolution.ts';

@@ -2,6 +2,11 @@
 // Tags are only sensor, direction, service, local host (top-K only), remote-endpoint rank and
 // anomaly/model-event kind — all bounded — so series cardinality stays small however many remote
 // addresses the network talks to. Documented in docs/store.md.
+//
+// This file is the one field list of every measurement. The window measurements whose fields come
+// from the window as a whole (capture_health, dns, flow_starts) also say here where each field's
+// value comes from, and both window encoders (windowPoints.ts, windowLines.ts) walk these lists.
+import type { WindowStats } from '../capture/index.ts';
 
 export type FieldKind = 'int' | 'float' | 'string' | 'bool';
 /** how a field is downsampled by the continuous queries; absent: not rolled up */
@@ -23,10 +28,33 @@ export interface MeasurementSpec {
   events: boolean;
 }
 
+/** What the window encoders know besides the record: what they cut from its two lists, and the writer's own loss count. */
+export interface WindowExtras {
+  flowsCut: number;
+  namesCut: number;
+  storeDropped: number;
+}
+
+/** Where a window field's value comes from: read from the window, or one of its two encoded lists. */
+export type WindowFieldSource =
+  | { read: (w: WindowStats, x: WindowExtras) => number | boolean }
+  | { list: 'flowStarts' | 'dnsNames' };
+
+export interface WindowFieldSpec extends FieldSpec {
+  source: WindowFieldSource;
+}
+
+/** A measurement written once per window from the window as a whole, field by field in this order. */
+export interface WindowMeasurementSpec extends MeasurementSpec {
+  fields: readonly WindowFieldSpec[];
+}
+
 const int = (name: string, rollup: RollupAggregate | undefined = 'sum'): FieldSpec => ({ name, kind: 'int', rollup });
 const float = (name: string, rollup: RollupAggregate | undefined = 'mean'): FieldSpec => ({ name, kind: 'float', rollup });
 const str = (name: string): FieldSpec => ({ name, kind: 'string' });
 const bool = (name: string): FieldSpec => ({ name, kind: 'bool' });
+const from = (spec: FieldSpec, read: (w: WindowStats, x: WindowExtras) => number | boolean): WindowFieldSpec => ({ ...spec, source: { read } });
+const listed = (spec: FieldSpec, list: 'flowStarts' | 'dnsNames'): WindowFieldSpec => ({ ...spec, source: { list } });
 
 export const TRAFFIC: MeasurementSpec = {
   name: 'traffic',
@@ -50,13 +78,24 @@ export const SERVICES_MEASUREMENT: MeasurementSpec = {
 };
 
 /** One point per window, always written: the reader's list of windows comes from here. */
-export const CAPTURE_HEALTH: MeasurementSpec = {
+export const CAPTURE_HEALTH: WindowMeasurementSpec = {
   name: 'capture_health',
   tags: ['sensor'],
   fields: [
-    int('durationMs'), int('windowVersion', 'max'), bool('flushedByClock'), int('flowStartsDropped'),
-    int('packetsSeen'), int('packetsDropped'), int('packetsIfDropped'), int('decodeErrors'),
-    int('flowEvictions'), int('flowsTracked', 'max'), float('lossRatio', 'max'), int('storeDropped'),
+    from(int('durationMs'), (w) => w.durationMs),
+    from(int('windowVersion', 'max'), (w) => w.version),
+    from(bool('flushedByClock'), (w) => w.flushedByClock),
+    // the flow starts the window had cut, and those cut here to fit a string field
+    from(int('flowStartsDropped'), (w, x) => w.flowStartsDropped + x.flowsCut),
+    from(int('packetsSeen'), (w) => w.health.packetsSeen),
+    from(int('packetsDropped'), (w) => w.health.packetsDropped),
+    from(int('packetsIfDropped'), (w) => w.health.packetsIfDropped),
+    from(int('decodeErrors'), (w) => w.health.decodeErrors),
+    from(int('flowEvictions'), (w) => w.health.flowEvictions),
+    from(int('flowsTracked', 'max'), (w) => w.health.flowsTracked),
+    from(float('lossRatio', 'max'), (w) => w.health.lossRatio),
+    // what the writer lost since the previous window it stored (the record's own value otherwise)
+    from(int('storeDropped'), (_, x) => x.storeDropped),
   ],
   rolledUp: true,
   events: false,
@@ -85,22 +124,28 @@ export const REMOTE_ENDPOINTS: MeasurementSpec = {
   events: false,
 };
 
-export const DNS: MeasurementSpec = {
+export const DNS: WindowMeasurementSpec = {
   name: 'dns',
   tags: ['sensor'],
   fields: [
-    int('queries'), int('responses'), int('nxdomain'), float('nameLengthMean'), int('nameLengthMax', 'max'),
-    float('labelEntropyMean'), int('namesDropped'), str('names'),
+    from(int('queries'), (w) => w.dns.queries),
+    from(int('responses'), (w) => w.dns.responses),
+    from(int('nxdomain'), (w) => w.dns.nxdomain),
+    from(float('nameLengthMean'), (w) => w.dns.nameLengthMean),
+    from(int('nameLengthMax', 'max'), (w) => w.dns.nameLengthMax),
+    from(float('labelEntropyMean'), (w) => w.dns.labelEntropyMean),
+    from(int('namesDropped'), (w, x) => w.dns.namesDropped + x.namesCut),
+    listed(str('names'), 'dnsNames'),
   ],
   rolledUp: true,
   events: false,
 };
 
 /** The window's flow starts as one compact JSON string (for beaconing / threat-intel replay). */
-export const FLOW_STARTS: MeasurementSpec = {
+export const FLOW_STARTS: WindowMeasurementSpec = {
   name: 'flow_starts',
   tags: ['sensor'],
-  fields: [str('list'), int('truncated')],
+  fields: [listed(str('list'), 'flowStarts'), from(int('truncated'), (_, x) => x.flowsCut)],
   rolledUp: false,
   events: false,
 };

@@ -5,7 +5,10 @@
 import { DIRECTIONS, SERVICES, type WindowStats } from '../capture/index.ts';
 import { LineBuffer } from './lineBuffer.ts';
 import { COMMA, EQUALS, SPACE, escapeKey, writeField, writeMsTimestamp, writeTag, type FieldValue } from './point.ts';
-import { CAPTURE_HEALTH, DNS, FLOW_STARTS, LOCAL_HOSTS, REMOTE_ENDPOINTS, SERVICES_MEASUREMENT, TRAFFIC, type FieldKind } from './schema.ts';
+import {
+  CAPTURE_HEALTH, DNS, FLOW_STARTS, LOCAL_HOSTS, REMOTE_ENDPOINTS, SERVICES_MEASUREMENT, TRAFFIC,
+  type FieldKind, type WindowExtras, type WindowFieldSpec, type WindowMeasurementSpec,
+} from './schema.ts';
 import { writeDnsNames, writeFlowStarts } from './windowLists.ts';
 import { isQuiet } from './windowPoints.ts';
 
@@ -16,11 +19,14 @@ const kindsOf = (fields: readonly { name: string; kind: FieldKind }[]): Kinds =>
   new Map(fields.map((f) => [f.name, { key: escapeKey(f.name), kind: f.kind }]));
 const TRAFFIC_KINDS = kindsOf(TRAFFIC.fields);
 const SERVICE_KINDS = kindsOf(SERVICES_MEASUREMENT.fields);
-const HEALTH_KINDS = kindsOf(CAPTURE_HEALTH.fields);
 const LOCAL_KINDS = kindsOf(LOCAL_HOSTS.fields);
 const REMOTE_KINDS = kindsOf(REMOTE_ENDPOINTS.fields);
-const DNS_KINDS = kindsOf(DNS.fields);
-const FLOW_KINDS = kindsOf(FLOW_STARTS.fields);
+/** a window measurement's fields with their keys escaped once */
+interface WindowField { spec: WindowFieldSpec; key: string }
+const windowFieldsOf = (m: WindowMeasurementSpec): WindowField[] => m.fields.map((spec) => ({ spec, key: escapeKey(spec.name) }));
+const HEALTH = windowFieldsOf(CAPTURE_HEALTH);
+const DNS_FIELDS = windowFieldsOf(DNS);
+const FLOW_FIELDS = windowFieldsOf(FLOW_STARTS);
 
 const QUOTE = 0x22;
 // The two lists are written ahead of their lines: what was cut from them is counted in fields
@@ -99,23 +105,11 @@ export function encodeWindow(out: LineBuffer, w: WindowStats, storeDropped = w.h
   const flowsCut = writeFlowStarts(flowList, w.flowStarts, w.start);
   dnsNames.reset();
   const namesCut = writeDnsNames(dnsNames, w.dns.names);
-  const h = w.health;
+  const extras: WindowExtras = { flowsCut, namesCut, storeDropped };
   start = out.length;
   out.text('capture_health');
   writeTag(out, 'sensor', sensor);
-  sep = field(out, SPACE, HEALTH_KINDS, 'durationMs', w.durationMs);
-  sep = field(out, sep, HEALTH_KINDS, 'windowVersion', w.version);
-  sep = field(out, sep, HEALTH_KINDS, 'flushedByClock', w.flushedByClock);
-  sep = field(out, sep, HEALTH_KINDS, 'flowStartsDropped', w.flowStartsDropped + flowsCut);
-  sep = field(out, sep, HEALTH_KINDS, 'packetsSeen', h.packetsSeen);
-  sep = field(out, sep, HEALTH_KINDS, 'packetsDropped', h.packetsDropped);
-  sep = field(out, sep, HEALTH_KINDS, 'packetsIfDropped', h.packetsIfDropped);
-  sep = field(out, sep, HEALTH_KINDS, 'decodeErrors', h.decodeErrors);
-  sep = field(out, sep, HEALTH_KINDS, 'flowEvictions', h.flowEvictions);
-  sep = field(out, sep, HEALTH_KINDS, 'flowsTracked', h.flowsTracked);
-  sep = field(out, sep, HEALTH_KINDS, 'lossRatio', h.lossRatio);
-  sep = field(out, sep, HEALTH_KINDS, 'storeDropped', storeDropped);
-  lines += endLine(out, start, sep, time);
+  lines += endLine(out, start, windowFields(out, HEALTH, w, extras), time);
   const locals = w.topLocalHosts;
   for (let rank = 0; rank < locals.length; rank++) {
     const lh = locals[rank]!;
@@ -134,26 +128,27 @@ export function encodeWindow(out: LineBuffer, w: WindowStats, storeDropped = w.h
     writeTag(out, 'sensor', sensor);
     lines += endLine(out, start, recordFields(out, SPACE, REMOTE_KINDS, remotes[rank]!), time);
   }
-  const d = w.dns;
   start = out.length;
   out.text('dns');
   writeTag(out, 'sensor', sensor);
-  sep = field(out, SPACE, DNS_KINDS, 'queries', d.queries);
-  sep = field(out, sep, DNS_KINDS, 'responses', d.responses);
-  sep = field(out, sep, DNS_KINDS, 'nxdomain', d.nxdomain);
-  sep = field(out, sep, DNS_KINDS, 'nameLengthMean', d.nameLengthMean);
-  sep = field(out, sep, DNS_KINDS, 'nameLengthMax', d.nameLengthMax);
-  sep = field(out, sep, DNS_KINDS, 'labelEntropyMean', d.labelEntropyMean);
-  sep = field(out, sep, DNS_KINDS, 'namesDropped', d.namesDropped + namesCut);
-  sep = listField(out, sep, 'names', dnsNames);
-  lines += endLine(out, start, sep, time);
+  lines += endLine(out, start, windowFields(out, DNS_FIELDS, w, extras), time);
   if (w.flowStarts.length > 0) {
     start = out.length;
     out.text('flow_starts');
     writeTag(out, 'sensor', sensor);
-    sep = listField(out, SPACE, 'list', flowList);
-    sep = field(out, sep, FLOW_KINDS, 'truncated', flowsCut);
-    lines += endLine(out, start, sep, time);
+    lines += endLine(out, start, windowFields(out, FLOW_FIELDS, w, extras), time);
   }
   return lines;
+}
+
+/** A window measurement's fields, in the schema's order, from where the schema says each comes; returns the next separator. */
+function windowFields(out: LineBuffer, fields: readonly WindowField[], w: WindowStats, extras: WindowExtras): number {
+  let sep = SPACE;
+  for (const f of fields) {
+    const source = f.spec.source;
+    sep = 'read' in source
+      ? (writeField(out, sep, f.spec.kind, f.key, source.read(w, extras)) ? COMMA : sep)
+      : listField(out, sep, f.key, source.list === 'flowStarts' ? flowList : dnsNames);
+  }
+  return sep;
 }

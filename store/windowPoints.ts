@@ -1,4 +1,5 @@
-// WindowStats ⇄ points: the readable form of the schema. The reader rebuilds windows with
+// WindowStats ⇄ points: the readable form of the schema (whose field lists in schema.ts both
+// encoders walk). The reader rebuilds windows with
 // pointsToWindowStats(); writers encode windows with encodeWindow() (windowLines.ts), whose bytes
 // the tests hold equal to these points through toLine(). Everything the model needs to rebuild a window for training is stored:
 // per-direction traffic, services, top local hosts, top remotes (by rank), DNS summary with its
@@ -8,6 +9,7 @@ import {
   type Direction, type DnsName, type FlowStart, type L4Protocol, type Service, type WindowStats,
 } from '../capture/index.ts';
 import type { StorePoint } from './point.ts';
+import { CAPTURE_HEALTH, DNS, FLOW_STARTS, type WindowExtras, type WindowMeasurementSpec } from './schema.ts';
 
 /** InfluxDB string fields are capped at 64 KiB; lists are cut below that and the cut is counted. */
 export const MAX_STRING_CHARS = 60_000;
@@ -76,19 +78,9 @@ export function windowStatsToPoints(w: WindowStats): StorePoint[] {
   }
   const flows = flowStartsText(w);
   const names = boundedJson(w.dns.names, compactDnsName);
-  const h = w.health;
-  points.push({
-    measurement: 'capture_health',
-    tags: { sensor },
-    fields: {
-      durationMs: w.durationMs, windowVersion: w.version, flushedByClock: w.flushedByClock,
-      flowStartsDropped: w.flowStartsDropped + flows.cut,
-      packetsSeen: h.packetsSeen, packetsDropped: h.packetsDropped, packetsIfDropped: h.packetsIfDropped,
-      decodeErrors: h.decodeErrors, flowEvictions: h.flowEvictions, flowsTracked: h.flowsTracked,
-      lossRatio: h.lossRatio, storeDropped: h.storeDropped,
-    },
-    time,
-  });
+  const extras: WindowExtras = { flowsCut: flows.cut, namesCut: names.cut, storeDropped: w.health.storeDropped };
+  const lists = { flowStarts: flows.text, dnsNames: names.json };
+  points.push({ measurement: 'capture_health', tags: { sensor }, fields: windowFields(CAPTURE_HEALTH, w, extras, lists), time });
   w.topLocalHosts.forEach((lh, rank) => {
     const { host, ...rest } = lh;
     points.push({ measurement: 'local_hosts', tags: { sensor, host }, fields: { rank, ...rest }, time });
@@ -96,21 +88,18 @@ export function windowStatsToPoints(w: WindowStats): StorePoint[] {
   w.topRemoteEndpoints.forEach((re, rank) => {
     points.push({ measurement: 'remote_endpoints', tags: { sensor, rank: String(rank) }, fields: { ...re }, time });
   });
-  const d = w.dns;
-  points.push({
-    measurement: 'dns',
-    tags: { sensor },
-    fields: {
-      queries: d.queries, responses: d.responses, nxdomain: d.nxdomain, nameLengthMean: d.nameLengthMean,
-      nameLengthMax: d.nameLengthMax, labelEntropyMean: d.labelEntropyMean,
-      namesDropped: d.namesDropped + names.cut, names: names.json,
-    },
-    time,
-  });
+  points.push({ measurement: 'dns', tags: { sensor }, fields: windowFields(DNS, w, extras, lists), time });
   if (w.flowStarts.length > 0) {
-    points.push({ measurement: 'flow_starts', tags: { sensor }, fields: { list: flows.text, truncated: flows.cut }, time });
+    points.push({ measurement: 'flow_starts', tags: { sensor }, fields: windowFields(FLOW_STARTS, w, extras, lists), time });
   }
   return points;
+}
+
+/** A window measurement's fields, in the schema's order, from where the schema says each comes. */
+function windowFields(spec: WindowMeasurementSpec, w: WindowStats, extras: WindowExtras, lists: Record<'flowStarts' | 'dnsNames', string>): StorePoint['fields'] {
+  const fields: StorePoint['fields'] = {};
+  for (const f of spec.fields) fields[f.name] = 'read' in f.source ? f.source.read(w, extras) : lists[f.source.list];
+  return fields;
 }
 
 export function isQuiet(counts: object): boolean {

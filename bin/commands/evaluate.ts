@@ -9,7 +9,7 @@ import {
 import { CliError } from '../cliError.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { modelsDirFrom, parseFlags } from '../options.ts';
-import { windowsFromCaptures } from './train.ts';
+import { windowsFromCaptures } from '../../capture/index.ts';
 
 export const help = `usage: spanwatch evaluate --model DIR|latest --labels FILE [--pcap FILE...] [options]
 

@@ -1,17 +1,18 @@
-// `spanwatch sensor`: capture from an interface or files, cut WindowStats, hand them to the sinks.
+// `spanwatch sensor`: capture from an interface or files through the sensor runtime, with the
+// outputs and detection its flags ask for.
 import { hostname } from 'node:os';
 import {
-  CaptureFileError, CapturePipeline, LiveCaptureError, openFileSource, openLiveSource, parseSpeed,
-  type PacketSource, type WindowStats,
+  CaptureFileError, LiveCaptureError, openFileSource, openLiveSource, parseSpeed, type PacketSource,
 } from '../../capture/index.ts';
-import type { Anomaly } from '../../model/index.ts';
+import type { LiveDetection } from '../../model/index.ts';
+import { SensorRuntime } from '../../runtime/index.ts';
 import { CliError } from '../cliError.ts';
-import { parseByteSize, parseDuration, parseFlags } from '../options.ts';
+import { parseByteSize, parseDuration, parseFlags, parsePositiveInt, splitList } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 import { JsonlSink } from '../sinks/jsonl.ts';
 import { openServerSink } from '../sinks/server.ts';
 import { openStoreSink, storeFlags, storeHelp } from '../sinks/store.ts';
-import { detectFlags, detectHelp, openDetectSink } from '../sinks/detect.ts';
+import { detectFlags, detectHelp, openDetection } from '../sinks/detect.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { defaultVarDir } from '../sinks/store.ts';
 
@@ -80,42 +81,19 @@ function parseSensorFlags(argv: string[]) {
   return parseFlags('sensor', argv, options, true);
 }
 
-/** Lets a sink publish what it derives (e.g. anomalies from windows) to every sink. */
-export interface SensorContext {
-  sensor: string;
-  windowMs: number;
-  publishAnomaly(anomaly: Anomaly): void;
-}
-
-/**
- * Every output of the sensor, composed in one place: each output module adds the few lines that
- * open its sink from its flags.
- */
-async function openSinks(values: SensorValues, ctx: SensorContext, evidence: EvidenceSink | null): Promise<RecordSink[]> {
-  const sinks: RecordSink[] = [];
+/** The sensor's outputs from its flags, in the order they receive records and close. */
+async function openOutputs(values: SensorValues, sensor: string, evidence: EvidenceSink | null): Promise<RecordSink[]> {
+  const outputs: RecordSink[] = [];
   if (values.jsonl !== undefined) {
     const jsonl = await JsonlSink.open(values.jsonl);
     evidence?.onRecord((r) => jsonl.evidence(r));
-    sinks.push(jsonl);
+    outputs.push(jsonl);
   }
-  if (values.server !== undefined) sinks.push(openServerSink(values.server, values['server-token']));
-  if (!values['no-store']) sinks.push(await openStoreSink(values, ctx.sensor));
+  if (values.server !== undefined) outputs.push(openServerSink(values.server, values['server-token']));
+  if (!values['no-store']) outputs.push(await openStoreSink(values, sensor));
   // the evidence stage closes (writing its last pcaps) before the outputs it reports to
-  if (evidence) sinks.unshift(evidence);
-  const detect = await openDetectSink(values, ctx);
-  if (detect) sinks.unshift(detect);
-  return sinks;
-}
-
-function parsePositiveInt(text: string, key: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${key}: '${text}' is not a positive whole number`);
-  return n;
-}
-
-export function splitList(values: string[] | undefined): string[] | undefined {
-  if (!values) return undefined;
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  if (evidence) outputs.unshift(evidence);
+  return outputs;
 }
 
 function openSource(values: SensorValues, files: string[], onDamage: (err: CaptureFileError) => void): PacketSource {
@@ -166,61 +144,56 @@ export async function run(argv: string[]): Promise<number> {
   const windowMs = parseDuration(values.window ?? '1s', '--window');
   const sensor = values.sensor ?? hostname();
   const localNets = splitList(values['local-net']);
-  let sinks: RecordSink[] = [];
-  let pipeline: CapturePipeline;
-  const ctx: SensorContext = {
-    sensor,
-    windowMs,
-    publishAnomaly: (a) => {
-      if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
-        const name = pipeline.names?.nameOf(a.subject.remote);
-        if (name !== undefined) a.subject.remoteName = name;
-      }
-      for (const s of sinks) s.anomaly(a);
-    },
-  };
+  const log = (line: string): void => { process.stderr.write(`spanwatch sensor: ${line}\n`); };
   const evidenceConfig = evidenceSettings(values, defaultVarDir());
   if (values.model === undefined && (['evidence-window', 'evidence-max', 'evidence-dir', 'evidence-disk'] as const).some((k) => values[k] !== undefined)) {
     throw new CliError('sensor: the --evidence-* flags need --model (evidence is kept for anomalies)');
   }
-  const evidence = values.model !== undefined && evidenceConfig !== null
-    ? new EvidenceSink(evidenceConfig, windowMs, (m) => process.stderr.write(`spanwatch sensor: ${m}\n`))
-    : null;
-  try {
-    pipeline = new CapturePipeline({ sensor, windowMs, localNets, ...(evidence ? { packetRing: evidence.ring } : {}) }, (w: WindowStats) => {
-      for (const s of sinks) s.window(w);
-    });
-  } catch (err) {
-    throw new CliError(`sensor: ${(err as Error).message}`);
-  }
-  evidence?.attach(pipeline.names);
+  const stage = await openDetection(values, { sensor, windowMs, log });
+  const evidence = stage !== null && evidenceConfig !== null ? new EvidenceSink(evidenceConfig, windowMs, log) : null;
   let damaged = 0;
   let liveError: LiveCaptureError | null = null;
   const source = openSource(values, files, (err) => {
     damaged++;
-    process.stderr.write(`spanwatch sensor: ${err.message}\n`);
+    log(err.message);
   });
-  sinks = await openSinks(values, ctx, evidence);
-  if (sinks.length === 0) {
+  const outputs = await openOutputs(values, sensor, evidence);
+  if (outputs.length === 0) {
     throw new CliError('sensor: no output; give --jsonl FILE (or - for stdout). See `spanwatch sensor --help`.');
   }
-  const stop = (): void => pipeline.stop();
+  let runtime: SensorRuntime<LiveDetection>;
+  try {
+    runtime = new SensorRuntime<LiveDetection>({
+      pipeline: { sensor, windowMs, localNets, ...(evidence ? { packetRing: evidence.ring } : {}) },
+      detection: stage?.detection ?? null,
+      outputs,
+      log,
+    });
+  } catch (err) {
+    await Promise.all(outputs.map((o) => o.close()));
+    throw new CliError(`sensor: ${(err as Error).message}`);
+  }
+  evidence?.attach(runtime.names);
+  const watcher = stage?.follow(runtime) ?? null;
+  const stop = (): void => runtime.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.stderr.write(`spanwatch sensor: capturing on ${source.live ? 'interface ' : ''}${source.name} as sensor '${sensor}' (${windowMs} ms windows)\n`);
   try {
-    await pipeline.run(source);
+    await runtime.run(source);
   } catch (err) {
     // the windows before the failure have been emitted and are written when the sinks close
     if (err instanceof LiveCaptureError) liveError = err;
     else if (err instanceof CaptureFileError) {
       damaged++;
-      process.stderr.write(`spanwatch sensor: ${err.message}\n`);
+      log(err.message);
     } else throw err;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await Promise.all(sinks.map((s) => s.close()));
+    watcher?.stop();
+    await runtime.close();
+    if (runtime.counters.detectionFailures > 0) log(`detection failed on ${runtime.counters.detectionFailures} window(s); ${runtime.counters.windowsWithoutDetection} window(s) were not scored`);
     // a stopped read from stdin leaves the stream open, which would keep the process alive
     if (files.includes('-')) process.stdin.destroy();
   }

@@ -4,10 +4,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  CapturePipeline, openFileSource, openLiveSource, parseSpeed, type PacketSource, type WindowStats,
-} from '../../capture/index.ts';
-import { CriticalityMap, DetectionEngine, LiveDetection, SEVERITY_LEVELS, loadModel, type LiveModelWatcher, type ModelArtifact, type SeverityLevel } from '../../model/index.ts';
+import { openFileSource, openLiveSource, parseSpeed, type PacketSource, type WindowStats } from '../../capture/index.ts';
+import { CriticalityMap, DetectionEngine, SEVERITY_LEVELS, loadModel, type LiveDetection, type LiveModelWatcher, type SeverityLevel } from '../../model/index.ts';
+import { SensorRuntime } from '../../runtime/index.ts';
 import {
   DatasetReplays, InfluxAnomalyWriter, InfluxAuditAnchors, InfluxHistory, ModelDirectory, startServer, type StartOptions, type TrainRequest,
 } from '../../server/index.ts';
@@ -15,13 +14,13 @@ import {
   InfluxReader, InfluxWriter, StoreError, anomalyToPoint, connectStore, defaultSpoolDir, isAlive, startEmbeddedInflux,
   type EmbeddedInflux, type StoreConnection,
 } from '../../store/index.ts';
-import type { Anomaly } from '../../model/index.ts';
 import { CliError } from '../cliError.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { parseDuration, parseFlags } from '../options.ts';
-import { followLiveModel } from '../sinks/detect.ts';
+import { followLiveModel, liveDetectionFor } from '../sinks/detect.ts';
+import type { RecordSink } from '../sinks.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
 
@@ -269,8 +268,7 @@ export async function run(argv: string[]): Promise<number> {
     sensorLimits: { maxSensors: parseMaxSensors(values['max-sensors']) },
     replays: new DatasetReplays(varDir, async () => {
       try {
-        const engine = new DetectionEngine(await loadModel('latest', { modelsDir }));
-        return (w) => engine.process(w);
+        return new DetectionEngine(await loadModel('latest', { modelsDir }));
       } catch {
         return null;
       }
@@ -293,68 +291,57 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stderr.write(`spanwatch serve: listening on ${server.url} (API docs ${server.url}/docs)\n`);
 
-  let pipeline: CapturePipeline | null = null;
+  let runtime: SensorRuntime<LiveDetection> | null = null;
   let watcher: LiveModelWatcher | null = null;
   let stopping = false;
   let capture: Promise<void> = Promise.resolve();
   if (source) {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     const sensor = values['sensor-name'] ?? hostname();
-    let engine: LiveDetection | null = null;
     const say = (line: string): void => { process.stderr.write(`spanwatch serve: ${line}\n`); };
-    const detect = (model: ModelArtifact): LiveDetection => new LiveDetection(model, { sensor, ioc: values.ioc, criticality: values.criticality, calendar: calendarFrom(values, 'serve', model.meta.baseline.calendar) }, (from, to, at) => {
-      say(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
-    });
+    const build = liveDetectionFor({
+      sensor, ioc: values.ioc, criticality: values.criticality,
+      calendar: (m) => calendarFrom(values, 'serve', m.meta.baseline.calendar),
+    }, say);
+    let detection: LiveDetection | null = null;
     if (values.model !== 'none') {
       try {
-        engine = detect(await loadModel(values.model ?? 'latest', { modelsDir }));
+        detection = build(await loadModel(values.model ?? 'latest', { modelsDir }));
       } catch (err) {
         say(`no detection (${(err as Error).message})${(values.model ?? 'latest') === 'latest' ? '; it starts when a model is promoted' : ''}`);
-      }
-      // a promoted version takes over; without one yet, the first promoted starts detection
-      if ((values.model ?? 'latest') === 'latest') {
-        watcher = followLiveModel({ modelsDir, windowMs, detection: () => engine, begin: (m) => { engine = detect(m); }, log: say });
       }
     }
     const feed = server.app.spanwatch.feed;
     // evidence follows detection, which may start only when a model is first promoted
-    const evidence = values.model !== 'none' && evidenceConfig
-      ? new EvidenceSink(evidenceConfig, windowMs, (m) => process.stderr.write(`spanwatch serve: ${m}\n`))
-      : null;
-    const publish = (a: Anomaly): void => {
-      if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
-        const name = pipeline?.names?.nameOf(a.subject.remote);
-        if (name !== undefined) a.subject.remoteName = name;
-      }
-      evidence?.anomaly(a);
-      const view = feed.anomaly(a);
-      store?.writer.write([anomalyToPoint({ ...a, status: view.status })]);
+    const evidence = values.model !== 'none' && evidenceConfig ? new EvidenceSink(evidenceConfig, windowMs, say) : null;
+    // the live feed and the store (the server's one writer) belong to the server: they stay open after the capture
+    const served: RecordSink = {
+      window: (w) => {
+        feed.window(w);
+        store?.writer.writeWindow(w);
+      },
+      anomaly: (a) => {
+        const view = feed.anomaly(a);
+        store?.writer.write([anomalyToPoint({ ...a, status: view.status })]);
+      },
+      close: async () => {},
     };
-    pipeline = new CapturePipeline({ sensor, windowMs, localNets: values['local-net'], ...(evidence ? { packetRing: evidence.ring } : {}) }, (w) => {
-      feed.window(w);
-      store?.writer.writeWindow(w);
-      if (engine) {
-        let found: Anomaly[] = [];
-        try {
-          found = engine.process(w);
-        } catch (err) {
-          engine = null;
-          process.stderr.write(`spanwatch serve: detection stopped: ${(err as Error).message}\n`);
-        }
-        for (const a of found) publish(a);
-      }
-      evidence?.window(w);
+    const r = new SensorRuntime<LiveDetection>({
+      pipeline: { sensor, windowMs, localNets: values['local-net'], ...(evidence ? { packetRing: evidence.ring } : {}) },
+      detection,
+      outputs: evidence ? [evidence, served] : [served],
+      log: say,
     });
-    evidence?.attach(pipeline.names);
-    const p = pipeline;
-    const finishEvidence = (): void => {
-      // the capture ended: its open incidents end, and their pcaps are written with what was seen
-      if (engine) for (const a of engine.finish()) publish(a);
-      void evidence?.close();
-    };
-    capture = p.run(source).finally(finishEvidence).then(
-      () => { if (!stopping) process.stderr.write(`spanwatch serve: capture from ${source.name} finished; still serving\n`); },
-      (err: unknown) => { process.stderr.write(`spanwatch serve: capture stopped: ${(err as Error).message}\n`); },
+    runtime = r;
+    evidence?.attach(r.names);
+    // a promoted version takes over; without one yet (or after a detection failure), the first promoted starts detection
+    if (values.model !== 'none' && (values.model ?? 'latest') === 'latest') {
+      watcher = followLiveModel({ modelsDir, windowMs, detection: () => r.detection, begin: (m) => r.setDetection(build(m)), log: say });
+    }
+    // the capture ended: its open incidents end, and their pcaps are written with what was seen
+    capture = r.run(source).finally(() => r.close()).then(
+      () => { if (!stopping) say(`capture from ${source.name} finished; still serving`); },
+      (err: unknown) => { say(`capture stopped: ${(err as Error).message}`); },
     );
   }
 
@@ -364,8 +351,8 @@ export async function run(argv: string[]): Promise<number> {
   say(`${signal === 'SIGINT' ? 'interrupted' : signal === 'SIGHUP' ? 'the terminal closed' : 'terminated'}: stopping`);
   stopping = true;
   watcher?.stop();
-  if (pipeline && source) {
-    pipeline.stop();
+  if (runtime && source) {
+    runtime.stop();
     await capture;
     say(source.live ? `stopped the capture on ${source.name}` : `stopped the replay of ${source.name}`);
   }

@@ -1,8 +1,7 @@
 // `spanwatch stats`: totals for capture files, counted the way capinfos and tshark count them.
 import { captureTotals, DIRECTIONS, type FileTotals } from '../../capture/index.ts';
 import { CliError } from '../cliError.ts';
-import { parseFlags } from '../options.ts';
-import { splitList } from './sensor.ts';
+import { parseFlags, splitList } from '../options.ts';
 
 export const help = `usage: spanwatch stats FILE... [--json] [--local-net CIDR,...]
 

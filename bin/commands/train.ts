@@ -1,8 +1,7 @@
 // `spanwatch train`: windows from InfluxDB history, capture files or WindowStats JSON lines → a
 // new model version under the models folder. The live version changes only with --promote.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { WindowsFileError, readWindowsJsonl, windowsFromCaptures, type WindowStats } from '../../capture/index.ts';
 import {
   CONFIRMED_STATUSES, DEFAULT_MIN_WINDOWS, ModelTrainer, confirmedRanges, listModels, promoteModel, rollbackModel, saveModel,
   type AnalystRule, type TimeRange, type TrainProgress,
@@ -11,7 +10,7 @@ import { InfluxReader, connectStore, startEmbeddedInflux, type EmbeddedInflux } 
 import { join } from 'node:path';
 import { CliError } from '../cliError.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
-import { fromEnv, modelsDirFrom, parseDuration, parseFlags } from '../options.ts';
+import { fromEnv, modelsDirFrom, parseDuration, parseFlags, parseTime } from '../options.ts';
 
 export const help = `usage: spanwatch train (--jsonl FILE... | --pcap FILE... | --influx URL --from T --to T) [options]
 
@@ -92,12 +91,6 @@ function alarmBudget(text: string | undefined): number {
   return v;
 }
 
-export function parseTime(text: string, key: string): number {
-  const t = /^\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new CliError(`${key}: '${text}' is not a time; use ISO-8601 (2026-11-20T08:00:00Z) or ms since the epoch`);
-  return t;
-}
-
 function positiveInt(text: string | undefined, key: string, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
@@ -140,34 +133,6 @@ export function readExcludeRanges(path: string): TimeRange[] {
     if (!(end > start)) throw new CliError(`--exclude ${path} [${i}]: end must be after start`);
     return { start, end };
   });
-}
-
-/** WindowStats from JSON lines (the sensor's --jsonl output). */
-export async function* readWindowsJsonl(path: string): AsyncGenerator<WindowStats> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      let rec: { type?: string; data?: WindowStats };
-      try {
-        rec = JSON.parse(line) as { type?: string; data?: WindowStats };
-      } catch {
-        throw new CliError(`${path}:${n}: not JSON; expected lines like {"type":"window","data":{...}} from \`spanwatch sensor --jsonl\``, 1);
-      }
-      if (rec.type === 'window' && rec.data) yield rec.data;
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`${path}: no such file`, 1);
-    throw err;
-  }
-}
-
-/** Runs capture files through the capture pipeline, handing each window to `onWindow`. */
-export async function windowsFromCaptures(paths: string[], opts: { windowMs: number; localNets?: string[]; sensor: string }, onWindow: (w: WindowStats) => void): Promise<void> {
-  const pipeline = new CapturePipeline({ sensor: opts.sensor, windowMs: opts.windowMs, localNets: opts.localNets }, onWindow);
-  await pipeline.run(openFileSource(paths, { speed: 'max' }));
 }
 
 export function progressReporter(): (p: TrainProgress) => void {
@@ -246,7 +211,12 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   if (values.jsonl?.length) {
-    for (const f of values.jsonl) for await (const w of readWindowsJsonl(f)) add(w);
+    try {
+      for (const f of values.jsonl) for await (const w of readWindowsJsonl(f)) add(w);
+    } catch (err) {
+      if (err instanceof WindowsFileError) throw new CliError(err.message, 1);
+      throw err;
+    }
   } else if (values.pcap?.length) {
     const windowMs = parseDuration(values.window ?? '1s', '--window');
     try {

@@ -1,11 +1,11 @@
-// The detection stage of the sensor: every closed window goes through the model's detection
-// engine, and the anomalies it returns (new incidents and updates) go to every sink.
-import type { WindowStats } from '../../capture/index.ts';
-import { LiveDetection, LiveModelWatcher, loadModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
+// The detection stage of the sensor from its flags: the model's engine for the sensor runtime
+// (which runs it on every closed window and sends its anomalies to every output), and following
+// the live model version.
+import { LiveDetection, LiveModelWatcher, loadModel, type ModelArtifact, type SiteCalendar } from '../../model/index.ts';
+import type { SensorRuntime } from '../../runtime/index.ts';
 import { CliError } from '../cliError.ts';
 import { modelsDirFrom } from '../options.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
-import type { RecordSink } from '../sinks.ts';
 
 export const detectFlags = {
   model: { type: 'string' },
@@ -80,59 +80,54 @@ export function followLiveModel(o: FollowOptions): LiveModelWatcher {
   }).start();
 }
 
-class DetectSink implements RecordSink {
-  private failures = 0;
-  constructor(
-    private readonly engine: LiveDetection,
-    private readonly publish: (a: Anomaly) => void,
-    private readonly watcher: LiveModelWatcher | null,
-  ) {}
-
-  window(stats: WindowStats): void {
-    let found: Anomaly[];
-    try {
-      found = this.engine.process(stats);
-    } catch (err) {
-      if (this.failures++ === 0) process.stderr.write(`spanwatch sensor: detection failed on a window: ${(err as Error).message}\n`);
-      return;
-    }
-    for (const a of found) this.publish(a);
-  }
-
-  anomaly(): void {
-    // anomalies come from this stage; nothing to do with them here
-  }
-
-  /** Ends the open incidents so every sink gets their final state before it closes. */
-  async close(): Promise<void> {
-    this.watcher?.stop();
-    for (const a of this.engine.finish()) this.publish(a);
-    if (this.failures > 1) process.stderr.write(`spanwatch sensor: detection failed on ${this.failures} windows\n`);
-  }
+/** The sensor's detection: the model's engine, and following the live version with --model latest. */
+export interface DetectionStage {
+  detection: LiveDetection;
+  /** follows the models directory's live version into the runtime (with --model latest; else null) */
+  follow(runtime: SensorRuntime<LiveDetection>): LiveModelWatcher | null;
 }
 
-/** The detection stage, or null without --model. Put it first so its final anomalies reach the others. */
-export async function openDetectSink(values: DetectValues, ctx: { sensor: string; windowMs: number; publishAnomaly(a: Anomaly): void }): Promise<RecordSink | null> {
+/** A LiveDetection for this sensor's options, logging when a promoted model takes over. */
+export function liveDetectionFor(
+  opts: { sensor: string; ioc?: string; criticality?: string; calendar?: (model: ModelArtifact) => SiteCalendar | undefined },
+  log: (line: string) => void,
+): (model: ModelArtifact) => LiveDetection {
+  return (model) => new LiveDetection(model, { ioc: opts.ioc, criticality: opts.criticality, sensor: opts.sensor, calendar: opts.calendar?.(model) }, (from, to, at) => {
+    log(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
+  });
+}
+
+/**
+ * The detection stage from --model, or null without it. A model that cannot be loaded or does
+ * not fit the window length is refused (the sensor does not start).
+ */
+export async function openDetection(values: DetectValues, ctx: { sensor: string; windowMs: number; log: (line: string) => void }): Promise<DetectionStage | null> {
   if (values.model === undefined) {
     if (values.ioc !== undefined || values.criticality !== undefined) throw new CliError('sensor: --ioc and --criticality need --model');
     return null;
   }
-  let engine: LiveDetection;
   const modelsDir = modelsDirFrom(values.models);
-  const log = (line: string): void => { process.stderr.write(`spanwatch sensor: ${line}\n`); };
+  const build = liveDetectionFor({
+    sensor: ctx.sensor, ioc: values.ioc, criticality: values.criticality,
+    calendar: (m) => calendarFrom(values, 'sensor', m.meta.baseline.calendar),
+  }, ctx.log);
+  let detection: LiveDetection;
   try {
     const model = await loadModel(values.model, { modelsDir });
     const mismatch = windowMismatch(model, ctx.windowMs);
     if (mismatch !== null) throw new Error(mismatch);
-    engine = new LiveDetection(model, { ioc: values.ioc, criticality: values.criticality, sensor: ctx.sensor, calendar: calendarFrom(values, 'sensor', model.meta.baseline.calendar) }, (from, to, at) => {
-      log(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
-    });
+    detection = build(model);
   } catch (err) {
     throw new CliError(`sensor --model: ${(err as Error).message}`, 1);
   }
-  if (engine.iocRejected.length > 0) {
-    process.stderr.write(`spanwatch sensor: --ioc ${values.ioc}: ignored ${engine.iocRejected.length} line(s) that are not an address, CIDR or domain: ${engine.iocRejected.slice(0, 5).join(', ')}\n`);
+  if (detection.iocRejected.length > 0) {
+    ctx.log(`--ioc ${values.ioc}: ignored ${detection.iocRejected.length} line(s) that are not an address, CIDR or domain: ${detection.iocRejected.slice(0, 5).join(', ')}`);
   }
-  const watcher = values.model === 'latest' ? followLiveModel({ modelsDir, windowMs: ctx.windowMs, detection: () => engine, log }) : null;
-  return new DetectSink(engine, (a) => ctx.publishAnomaly(a), watcher);
+  const following = values.model === 'latest';
+  return {
+    detection,
+    follow: (runtime) => following
+      ? followLiveModel({ modelsDir, windowMs: ctx.windowMs, detection: () => runtime.detection, begin: (m) => runtime.setDetection(build(m)), log: ctx.log })
+      : null,
+  };
 }

@@ -10,6 +10,7 @@ import {
   type EmbeddedInflux, type RetentionDurations, type StoreConnection, type StoreWriter, type WriterCounters,
 } from '../../store/index.ts';
 import { CliError } from '../cliError.ts';
+import { parseByteSize } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export interface StoreSinkOptions {
@@ -164,13 +165,6 @@ export interface StoreFlagValues {
   'spool-max'?: string;
 }
 
-function parseSize(text: string, key: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(text.trim());
-  if (!m) throw new CliError(`${key}: '${text}' is not a size; use e.g. 512MB, 1GiB or a number of bytes`);
-  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  return Math.round(Number(m[1]) * factor);
-}
-
 /** The retention durations the --retention-* flags set (the rest keep their defaults). */
 export function retentionFromFlags(values: StoreFlagValues): Partial<RetentionDurations> {
   const retention: Partial<RetentionDurations> = {};
@@ -194,6 +188,6 @@ export function openStoreSink(values: StoreFlagValues, sensor: string): Promise<
     retention,
     varDir: defaultVarDir(),
     spoolDir: values['spool-dir'],
-    spoolMaxBytes: values['spool-max'] !== undefined ? parseSize(values['spool-max'], '--spool-max') : undefined,
+    spoolMaxBytes: values['spool-max'] !== undefined ? parseByteSize(values['spool-max'], '--spool-max') : undefined,
   });
 }

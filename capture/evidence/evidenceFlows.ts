@@ -1,9 +1,9 @@
 // The flows of one evidence interval: packets of the subject summed per bidirectional 5-tuple,
 // and the top flows of the peak window as the evidence record lists them.
-import { addressKey, addressText } from '../addressText.ts';
-import { communityId } from '../communityId.ts';
+import { addressKey, addressText } from '../structures/addressText.ts';
+import { communityId } from '../flows/communityId.ts';
 import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
-import type { PassiveDnsNames } from '../passiveDnsNames.ts';
+import type { PassiveDnsNames } from './passiveDnsNames.ts';
 import type { EvidenceFlow } from './evidenceRecord.ts';
 
 interface FlowSums {

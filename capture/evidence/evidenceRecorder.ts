@@ -8,12 +8,12 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptureFileWriter } from '../io/captureWriter.ts';
-import { ipv4Words, parseIpv6Words } from '../localNetworks.ts';
+import { ipv4Words, parseIpv6Words } from '../flows/localNetworks.ts';
 import { NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
 import { PacketDecoder } from '../decode/packetDecoder.ts';
 import { ReusedPacketRecord } from '../packet.ts';
-import type { PacketRing } from '../packetRing.ts';
-import type { PassiveDnsNames } from '../passiveDnsNames.ts';
+import type { PacketRing } from './packetRing.ts';
+import type { PassiveDnsNames } from './passiveDnsNames.ts';
 import { EvidenceFlows } from './evidenceFlows.ts';
 import { evidenceName, pruneEvidence } from './evidenceFiles.ts';
 import { EVIDENCE_VERSION, type EvidenceRecord } from './evidenceRecord.ts';

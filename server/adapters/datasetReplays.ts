@@ -1,12 +1,12 @@
-// Replays for the UI's training mode: a dataset under <var>/datasets run through the capture
-// pipeline (and detection, when a model is available) at the asked speed. Nothing is stored.
-import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
+// Replays for the UI's training mode: a dataset under <var>/datasets run through the sensor
+// runtime (with detection, when a model is available) at the asked speed. Nothing is stored.
+import { openFileSource } from '../../capture/index.ts';
 import { listDatasets } from '../../datasets/index.ts';
-import type { Anomaly } from '../../model/index.ts';
+import { SensorRuntime, type WindowDetection } from '../../runtime/index.ts';
 import type { DatasetInfo, ReplayHandle, ReplayOutput, ReplayRunner } from '../ports.ts';
 
 /** Detection for one replay (fresh incident state each time), or null to replay windows only. */
-export type DetectorFactory = () => Promise<((w: WindowStats) => Anomaly[]) | null>;
+export type DetectorFactory = () => Promise<WindowDetection | null>;
 
 export class DatasetReplays implements ReplayRunner {
   constructor(
@@ -22,19 +22,13 @@ export class DatasetReplays implements ReplayRunner {
   async start(dataset: string, speed: number, out: ReplayOutput): Promise<ReplayHandle> {
     const d = (await listDatasets(this.varDir)).find((x) => x.name === dataset);
     if (!d) throw new Error(`no dataset '${dataset}'`);
-    const detect = await this.detector();
-    let detectionFailed = false;
-    const pipeline = new CapturePipeline({ sensor: `replay:${dataset}` }, (w) => {
-      out.window(w);
-      if (!detect || detectionFailed) return;
-      try {
-        for (const a of detect(w)) out.anomaly(a);
-      } catch (err) {
-        detectionFailed = true;
-        this.onError(`replay of ${dataset}: detection stopped: ${(err as Error).message}`);
-      }
+    const runtime = new SensorRuntime({
+      pipeline: { sensor: `replay:${dataset}` },
+      detection: await this.detector(),
+      outputs: [{ window: (w) => out.window(w), anomaly: (a) => out.anomaly(a), close: async () => {} }],
+      log: (line) => this.onError(`replay of ${dataset}: ${line}`),
     });
     const source = openFileSource(d.files, { speed, onFileError: (e) => this.onError(`replay of ${dataset}: ${e.message}`) });
-    return { done: pipeline.run(source), stop: () => pipeline.stop() };
+    return { done: runtime.run(source).finally(() => runtime.close()), stop: () => runtime.stop() };
   }
 }

@@ -4,7 +4,7 @@
 // so `from=0` at 1 s is refused at once instead of stepping hour by hour from 1970.
 // The budget and `auto` are the store's (store/reader/resolution.ts): `auto` never exceeds it
 // below 11.4 years.
-import { MAX_QUERY_POINTS, RESOLUTION_MS, resolveResolution, type Resolution } from '../ports.ts';
+import { MAX_QUERY_POINTS, RESOLUTION_MS, resolveResolution, type ResolutionChoice } from '../ports.ts';
 
 const CONCRETE = ['1s', '1m', '1h'] as const;
 
@@ -16,7 +16,7 @@ function describeSpan(ms: number): string {
 }
 
 /** null when the query fits; otherwise what to say in the 400. */
-export function overBudget(from: number, to: number, resolution: Resolution, maxPoints = MAX_QUERY_POINTS): string | null {
+export function overBudget(from: number, to: number, resolution: ResolutionChoice, maxPoints = MAX_QUERY_POINTS): string | null {
   const concrete = resolveResolution(resolution, from, to);
   const points = Math.ceil(Math.max(0, to - from) / RESOLUTION_MS[concrete]);
   if (points <= maxPoints) return null;

@@ -2,12 +2,12 @@
 // cost (range / resolution) before reading and stops reading when the client goes away.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { overBudget } from '../history/queryBudget.ts';
-import { resolveResolution, type HostPoint, type Resolution } from '../ports.ts';
+import { resolveResolution, type HostPoint, type ResolutionChoice } from '../ports.ts';
 import type { ServerContext } from '../serverContext.ts';
 import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
 import { clientGone } from './clientGone.ts';
 
-interface RangeQuery { from?: number; to?: number; sensor?: string; resolution: Resolution; limit: number }
+interface RangeQuery { from?: number; to?: number; sensor?: string; resolution: ResolutionChoice; limit: number }
 
 const DAY_MS = 86_400_000;
 

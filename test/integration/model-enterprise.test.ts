@@ -7,12 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WindowStats } from '../../capture/index.ts';
+import { windowsFromCaptures, type WindowStats } from '../../capture/index.ts';
 import { generateDataset, presetOptions, type DatasetLabels } from '../../datasets/index.ts';
 import {
   type Anomaly, EvaluationRun, type EvaluationReport, formatEvaluation, foundAs, MATCH_TOLERANCE_MS, MODEL_KINDS, ModelTrainer, SEVERITY_LEVELS,
 } from '../../model/index.ts';
-import { windowsFromCaptures } from '../../bin/commands/train.ts';
 
 const WINDOW_MS = 10_000;
 const TOL = MATCH_TOLERANCE_MS + WINDOW_MS;

@@ -5,10 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WindowStats } from '../../capture/index.ts';
+import { windowsFromCaptures, type WindowStats } from '../../capture/index.ts';
 import { generateDataset, presetOptions, type DatasetLabels } from '../../datasets/index.ts';
 import { EvaluationRun, ModelTrainer, type EvaluationReport } from '../../model/index.ts';
-import { windowsFromCaptures } from '../../bin/commands/train.ts';
 
 const WINDOW_MS = 10_000;
 let dir: string;

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DetectionEngine, ModelTrainer, type Anomaly, type ModelArtifact } from '../../model/index.ts';
-import { windowsFromCaptures } from '../../bin/commands/train.ts';
+import { windowsFromCaptures } from '../../capture/index.ts';
 
 // beside the checkout by default; SPANWATCH_REAL_CAPTURES names another folder (a worktree elsewhere)
 const ROOT = process.env.SPANWATCH_REAL_CAPTURES || join(import.meta.dirname, '../../../shared/captures');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../capture/index.ts';
 import { TCP, tcpFrame } from '../../datasets/index.ts';
 import { promoteModel, saveModel, trainModel, type Anomaly } from '../../model/index.ts';
-import { syntheticWindows } from '../unit/model-synthetic.ts';
+import { syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/spanwatch');
 const IOC_REMOTE = '203.0.113.250';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxWriter, anomalyToPoint, connectStore, windowStatsToPoints } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
-import { syntheticWindows } from '../unit/model-synthetic.ts';
+import { syntheticWindows } from '../../datasets/synthetic/index.ts';
 import { makeAnomaly } from '../unit/server-fixtures.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/spanwatch');

@@ -10,7 +10,7 @@ import {
   INFLUXD_NOT_FOUND, InfluxReader, InfluxWriter, StoreError, connectStore, startEmbeddedInflux, windowStatsToPoints,
   type EmbeddedInflux,
 } from '../../store/index.ts';
-import { syntheticWindow } from '../helpers/storeWindows.ts';
+import { syntheticWindow } from '../../datasets/synthetic/index.ts';
 import { freshDatabase } from '../helpers/influx.ts';
 
 let dir: string;

@@ -9,7 +9,7 @@ import {
   windowStatsToPoints, ROLLUP_STEPS, TRAFFIC, type StoreConnection,
 } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
-import { syntheticAnomaly, syntheticWindow } from '../helpers/storeWindows.ts';
+import { syntheticAnomaly, syntheticWindow } from '../../datasets/synthetic/index.ts';
 
 const start = Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000; // an hour boundary 3 h ago
 

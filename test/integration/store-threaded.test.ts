@@ -12,7 +12,7 @@ import {
   windowStatsToPoints, type EmbeddedInflux, type InfluxWriterOptions, type StoreConnection,
 } from '../../store/index.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
-import { syntheticAnomaly, syntheticWindow } from '../helpers/storeWindows.ts';
+import { syntheticAnomaly, syntheticWindow } from '../../datasets/synthetic/index.ts';
 import { FAULT_SENSOR, expectedSums, faultPoints } from './store-faultWindows.ts';
 
 const start = Math.floor((Date.now() - 5 * 3_600_000) / 1000) * 1000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlowTable, LocalNetworks, PacketDecoder, TCP_STATE, type DecodedPacket, frameRecord } from '../../capture/index.ts';
 import { TCP, icmpFrame, ipv4Fragments, tcpFrame, udpFrame } from '../../datasets/index.ts';
-import { parseIpv6Words } from '../../capture/localNetworks.ts';
+import { parseIpv6Words } from '../../capture/flows/localNetworks.ts';
 
 const decoder = new PacketDecoder();
 function decoded(frame: Uint8Array, tsMs = 1_700_000_000_000): DecodedPacket {

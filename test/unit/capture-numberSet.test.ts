@@ -1,7 +1,7 @@
 // NumberSet against JavaScript's Set: adds, lookups, growth, the member limit, and reuse after
 // clear() (both the slot-by-slot and the sweeping clear).
 import { describe, expect, it } from 'vitest';
-import { NumberSet } from '../../capture/numberSet.ts';
+import { NumberSet } from '../../capture/structures/numberSet.ts';
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addressText } from '../../capture/addressText.ts';
+import { addressText } from '../../capture/structures/addressText.ts';
 import { CapturePipeline, PacketDecoder, PassiveDnsNames, frameRecord, openFileSource, type WindowStats } from '../../capture/index.ts';
 import { dnsResponse, udpFrame } from '../../datasets/craft.ts';
 import { sharedCapturesDir } from '../helpers/sharedCaptures.ts';

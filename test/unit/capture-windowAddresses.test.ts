@@ -2,9 +2,9 @@
 // (inline first host plus the host's own set), remote-endpoint states, growth, the address limit,
 // and reuse after clear().
 import { describe, expect, it } from 'vitest';
-import { WindowAddresses } from '../../capture/windowAddresses.ts';
-import { LocalHostAccumulator } from '../../capture/endpointAccumulators.ts';
-import { NumberSet } from '../../capture/numberSet.ts';
+import { WindowAddresses } from '../../capture/windows/windowAddresses.ts';
+import { LocalHostAccumulator } from '../../capture/windows/endpointAccumulators.ts';
+import { NumberSet } from '../../capture/structures/numberSet.ts';
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyWindowStats, type WindowStats } from '../../capture/index.ts';
 import { BandQueryError, expectedBands, trainModel, type ModelArtifact, type SeriesBand } from '../../model/index.ts';
-import { hostStats, rng } from './model-synthetic.ts';
+import { hostStats, rng } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 /** Monday 2026-11-16 00:00 UTC */

@@ -8,7 +8,7 @@ import { CalendarError, SiteCalendar, parseHolidays } from '../../model/timeSlot
 import { HostSilentDetector } from '../../model/detectors/hostSilent.ts';
 import { HostBaselineBuilder, HostBaselines } from '../../model/hostBaselines.ts';
 import type { Finding } from '../../model/detectors/finding.ts';
-import { hostStats } from './model-synthetic.ts';
+import { hostStats } from '../../datasets/synthetic/index.ts';
 
 const H = 3_600_000;
 

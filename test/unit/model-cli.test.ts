@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../model/index.ts';
-import { openDetectSink } from '../../bin/sinks/detect.ts';
-import { DAY_MS, REMOTES, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows } from './model-synthetic.ts';
+import { openDetection } from '../../bin/sinks/detect.ts';
+import { DAY_MS, REMOTES, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/spanwatch');
 let dir: string;
@@ -61,10 +61,10 @@ describe('spanwatch train', () => {
 });
 
 describe('sensor detection stage', () => {
-  it('publishes anomalies for windows and closes open incidents before the other sinks close', async () => {
+  it('scores windows with the live model and ends open incidents when finished', async () => {
     const published: Anomaly[] = [];
-    const sink = await openDetectSink({ model: 'latest', models }, { sensor: 'office', windowMs: 60_000, publishAnomaly: (a) => published.push(a) });
-    expect(sink).not.toBeNull();
+    const stage = await openDetection({ model: 'latest', models }, { sensor: 'office', windowMs: 60_000, log: () => {} });
+    expect(stage).not.toBeNull();
     const r = rng(3);
     const start = T0 + DAY_MS + 11 * 3_600_000;
     for (let i = 0; i < 5; i++) {
@@ -74,14 +74,14 @@ describe('sensor detection stage', () => {
         w.topLocalHosts.push(hostStats('10.0.0.9', b, b / 50));
         w.topRemoteEndpoints.unshift({ host: REMOTES[1]!, bytesOut: b, bytesIn: b / 50, packets: b / 1000, flows: 1, localHosts: 1, topPort: 443 });
       }
-      sink!.window(finishWindow(w));
+      published.push(...stage!.detection.process(finishWindow(w)));
     }
     expect(published.some((a) => a.kind === 'outbound-spike' && a.ongoing && a.sensor === 'office')).toBe(true);
-    await sink!.close();
+    published.push(...stage!.detection.finish());
     expect(published.at(-1)!.ongoing).toBe(false);
   });
   it('refuses a model trained on another window length, and --ioc without --model', async () => {
-    await expect(openDetectSink({ model: 'latest', models }, { sensor: 's', windowMs: 1000, publishAnomaly: () => {} })).rejects.toThrow(/60000 ms windows.*--window 60000ms/);
-    await expect(openDetectSink({ ioc: 'x.txt' }, { sensor: 's', windowMs: 1000, publishAnomaly: () => {} })).rejects.toThrow(/need --model/);
+    await expect(openDetection({ model: 'latest', models }, { sensor: 's', windowMs: 1000, log: () => {} })).rejects.toThrow(/60000 ms windows.*--window 60000ms/);
+    await expect(openDetection({ ioc: 'x.txt' }, { sensor: 's', windowMs: 1000, log: () => {} })).rejects.toThrow(/need --model/);
   });
 });

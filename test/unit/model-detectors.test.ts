@@ -7,7 +7,7 @@ import type { WindowStats } from '../../capture/index.ts';
 import { DetectionEngine, IocList, extractFeatures, trainModel, type Anomaly, type AnomalyKind, type ModelArtifact } from '../../model/index.ts';
 import {
   BACKUP_BYTES_PER_S, BACKUP_HOST, BACKUP_REMOTE, DAY_MS, REMOTES, SERVER, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows,
-} from './model-synthetic.ts';
+} from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 const DAY4 = T0 + 3 * DAY_MS; // Thursday

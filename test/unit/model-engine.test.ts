@@ -9,7 +9,7 @@ import {
   DetectionEngine, FEATURE_VERSION, extractFeatures, ModelArtifactError, TrainingDataError, liveVersion, listModels, loadModel, promoteModel,
   rollbackModel, saveModel, severityOf, trainModel, type Anomaly, type ModelArtifact, type SeverityInput,
 } from '../../model/index.ts';
-import { DAY_MS, REMOTES, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows } from './model-synthetic.ts';
+import { DAY_MS, REMOTES, T0, finishWindow, hostStats, normalWindow, rng, syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 let model: ModelArtifact;

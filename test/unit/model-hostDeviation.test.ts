@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WindowStats } from '../../capture/index.ts';
 import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
-import { DAY_MS, T0, WORKSTATIONS, normalWindow, rng, syntheticWindows } from './model-synthetic.ts';
+import { DAY_MS, T0, WORKSTATIONS, normalWindow, rng, syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 const CHANGED = WORKSTATIONS[2]!;

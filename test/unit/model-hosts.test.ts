@@ -11,7 +11,7 @@ import { UploadBudgetDetector } from '../../model/detectors/uploadBudget.ts';
 import { HostSilentDetector } from '../../model/detectors/hostSilent.ts';
 import type { Detector, Finding } from '../../model/detectors/finding.ts';
 import { FEATURE_COUNT, extractFeatures } from '../../model/features.ts';
-import { rng } from './model-synthetic.ts';
+import { rng } from '../../datasets/synthetic/index.ts';
 
 const MIN = 60_000;
 const H = 3_600_000;

@@ -10,7 +10,7 @@ import { judgeTunnel } from '../../model/detectors/dnsTunnel.ts';
 import { splitName } from '../../model/domainNames.ts';
 import { ScanCounter } from '../../model/detectors/scanCounter.ts';
 import { judgeScan } from '../../model/detectors/scan.ts';
-import { DAY_MS, SERVER, T0, WORKSTATIONS, finishWindow, normalWindow, rng } from './model-synthetic.ts';
+import { DAY_MS, SERVER, T0, WORKSTATIONS, finishWindow, normalWindow, rng } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 const RESOLVER = SERVER;

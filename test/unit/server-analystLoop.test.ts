@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DetectionEngine, loadModel, readMeta, scopeMatches, type AnalystRule, type Anomaly } from '../../model/index.ts';
 import { ModelDirectory } from '../../server/index.ts';
 import { makeAnomaly, testServer, type TestServer } from './server-fixtures.ts';
-import { T0, normalWindow, rng, syntheticWindows } from './model-synthetic.ts';
+import { T0, normalWindow, rng, syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 

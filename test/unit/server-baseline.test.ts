@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedBands, promoteModel, saveModel, trainModel, type ModelArtifact } from '../../model/index.ts';
 import { ModelDirectory } from '../../server/index.ts';
 import { testServer, type TestServer } from './server-fixtures.ts';
-import { syntheticWindows, T0, WORKSTATIONS } from './model-synthetic.ts';
+import { syntheticWindows, T0, WORKSTATIONS } from '../../datasets/synthetic/index.ts';
 
 const HOUR = 3_600_000;
 const NEXT_DAY = T0 + 86_400_000;

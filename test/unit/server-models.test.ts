@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelDirectory, type TrainingMessage } from '../../server/index.ts';
 import { testServer, type TestServer } from './server-fixtures.ts';
-import { T0, syntheticWindows } from './model-synthetic.ts';
+import { T0, syntheticWindows } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 

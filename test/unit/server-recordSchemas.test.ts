@@ -9,7 +9,7 @@ import { CaptureFileWriter, CapturePipeline, openFileSource, type WindowStats } 
 import { sampleTraffic, tcpFrame, TCP } from '../../datasets/index.ts';
 import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
 import { validateIngestMessage } from '../../server/ingest/ingestValidator.ts';
-import { DAY_MS, SERVER, T0, finishWindow, normalWindow, rng, syntheticWindows, hostStats, REMOTES } from './model-synthetic.ts';
+import { DAY_MS, SERVER, T0, finishWindow, normalWindow, rng, syntheticWindows, hostStats, REMOTES } from '../../datasets/synthetic/index.ts';
 
 const WINDOW_MS = 60_000;
 let dir: string;

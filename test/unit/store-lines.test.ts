@@ -6,7 +6,7 @@ import { emptyWindowStats, type WindowStats } from '../../capture/index.ts';
 import {
   LineBuffer, anomalyToPoint, encodePoint, encodeWindow, toLine, windowStatsToPoints, type StorePoint,
 } from '../../store/index.ts';
-import { syntheticAnomaly, syntheticWindow } from '../helpers/storeWindows.ts';
+import { syntheticAnomaly, syntheticWindow } from '../../datasets/synthetic/index.ts';
 
 /** A small seeded generator (an LCG is plenty for test data). */
 function makeRng(seed: number): () => number {

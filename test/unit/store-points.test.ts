@@ -4,7 +4,7 @@ import {
   anomalyToPoint, nanoTimestamp, pointToAnomaly, pointsToWindowStats, subMsOffset, toLine, windowStatsToPoints,
   retentionToInfluxQl, type StorePoint,
 } from '../../store/index.ts';
-import { syntheticAnomaly, syntheticWindow } from '../helpers/storeWindows.ts';
+import { syntheticAnomaly, syntheticWindow } from '../../datasets/synthetic/index.ts';
 
 /** What InfluxDB hands back: the same tags and fields (ints as numbers), time in ms. */
 function asRead(points: StorePoint[]): StorePoint[] {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxWriter, parseInfluxUrl, windowStatsToPoints } from '../../store/index.ts';
 import { Spool } from '../../store/writer/spool.ts';
-import { syntheticWindow } from '../helpers/storeWindows.ts';
+import { syntheticWindow } from '../../datasets/synthetic/index.ts';
 
 let dir: string;
 let deadUrl: string;

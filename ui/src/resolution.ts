@@ -2,7 +2,9 @@
 // points: the store keeps 1 s windows and 1 min / 1 h roll-ups, and one request returns at most
 // 10 000 windows.
 
-export type Resolution = '1s' | '1m' | '1h';
+import type { Resolution } from './types.ts';
+
+export type { Resolution };
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

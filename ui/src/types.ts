@@ -4,3 +4,4 @@ export type { AnomalyKind, AnomalyStatus, SeverityLevel, Contribution } from '..
 export type {
   AnalystAction, AnomalyView as Anomaly, AuditEntry, Channel, ClientMessage, Role, SensorHealth, ServerMessage, TrainingJob,
 } from '../../server/protocol.ts';
+export type { Resolution } from '../../store/index.ts';

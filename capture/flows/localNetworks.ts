@@ -1,5 +1,5 @@
 // Which addresses are local, and the direction of a packet or flow that follows from it.
-import type { Direction } from './windowStats.ts';
+import type { Direction } from '../windowStats.ts';
 
 export const DEFAULT_LOCAL_NETS: readonly string[] = [
   '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '127.0.0.0/8',
@@ -11,7 +11,6 @@ export const DIR_OUTBOUND = 0;
 export const DIR_INBOUND = 1;
 export const DIR_INTERNAL = 2;
 export const DIR_OTHER = 3;
-export const DIRECTION_NAMES: readonly Direction[] = ['outbound', 'inbound', 'internal', 'other'];
 
 /** IPv4 text → its 32-bit value, or null. */
 export function ipv4Words(text: string): number | null {

@@ -4,7 +4,7 @@
 // Open addressing (linear probing); 16 bytes a slot (key, then two 32-bit fields), so a flood of
 // new addresses costs one cache line per packet. Cleared and reused by the next window without
 // garbage; clearing costs what the members cost to add.
-import { numberHash } from './numberSet.ts';
+import { numberHash } from '../structures/numberSet.ts';
 import type { LocalHostAccumulator } from './endpointAccumulators.ts';
 
 /** slot i: Float64 [2i] = key + 1 (0 = free); Int32 [4i + 2] = INFO, [4i + 3] = FIRST_HOST */

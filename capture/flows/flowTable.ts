@@ -1,8 +1,9 @@
 // Bidirectional flow table keyed by the 5-tuple without building strings: an open-addressing hash
 // (linear probing, backward-shift deletion) over typed arrays, with one least-recently-seen list per
 // timeout class so that expiry and eviction of the oldest-idle flow are O(1).
-import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
-import { grown } from './grownArray.ts';
+import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
+import { grown } from '../structures/grownArray.ts';
+import { isServicePort } from './services.ts';
 
 export interface FlowTimeouts {
   /** TCP flows not yet closed (also half-open ones), ms */
@@ -60,13 +61,6 @@ const NONE = -1;
 const MAX_FLOW_BITS = 28;
 /** most flows a growable table grows to (about 200 bytes a flow) */
 export const MAX_GROWN_CAPACITY = 2 ** 26;
-
-/** Well-known service ports: a packet towards one of them comes from the initiator. */
-function isServicePort(port: number): boolean {
-  return port === 53 || port === 80 || port === 443 || port === 22 || port === 445 || port === 139
-    || port === 123 || port === 8080 || port === 8443 || port === 993 || port === 995 || port === 465
-    || port === 25 || port === 67 || port === 68 || port === 161 || port === 389 || port === 3389;
-}
 
 export class FlowTable {
   /** flows held at once; a growable table doubles it when full, up to MAX_GROWN_CAPACITY */

@@ -1,8 +1,8 @@
 // Per-window counters of one local host and of one remote endpoint. A window keeps the objects of
 // the window before it and re-initialises them (reset), so the many short windows of a busy capture
 // do not each allocate a fresh object per host.
-import { addressText } from './addressText.ts';
-import type { NumberSet } from './numberSet.ts';
+import { addressText } from '../structures/addressText.ts';
+import type { NumberSet } from '../structures/numberSet.ts';
 
 /** An address kept as numbers; its text is built only for the hosts that make the top K. */
 class AddressWords {

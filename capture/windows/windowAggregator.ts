@@ -5,17 +5,17 @@
 // window. A packet for a window already closed is counted in the oldest open window, so totals stay
 // exact. On a quiet live link flushIdle() closes windows on the wall clock (flushedByClock = true).
 // Windows without packets between two emitted ones are emitted empty (bounded by maxGapWindows).
-import type { SourceCounters } from './packet.ts';
-import { emptyWindowStats, type WindowStats } from './windowStats.ts';
-import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
-import type { FlowTable } from './flowTable.ts';
-import { DIR_INBOUND, DIR_INTERNAL, DIR_OTHER, DIR_OUTBOUND, type LocalNetworks } from './localNetworks.ts';
-import { SVC_OTHER, serviceOf } from './services.ts';
+import type { SourceCounters } from '../packet.ts';
+import { emptyWindowStats, type WindowStats } from '../windowStats.ts';
+import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
+import type { FlowTable } from '../flows/flowTable.ts';
+import { DIR_INBOUND, DIR_INTERNAL, DIR_OTHER, DIR_OUTBOUND, type LocalNetworks } from '../flows/localNetworks.ts';
+import { SVC_OTHER, serviceOf } from '../flows/services.ts';
 import { WindowAccumulator, type WindowLimits } from './windowAccumulator.ts';
 import { FlowAccounting } from './flowAccounting.ts';
 import { hostAccountPacket } from './hostAccounting.ts';
-import { addressText } from './addressText.ts';
-import type { PassiveDnsNames } from './passiveDnsNames.ts';
+import { addressText } from '../structures/addressText.ts';
+import type { PassiveDnsNames } from '../evidence/passiveDnsNames.ts';
 
 export interface WindowAggregatorOptions {
   sensor: string;

@@ -1,15 +1,13 @@
 // The mutable state of one open window, and its conversion into the WindowStats record.
 import {
-  WINDOW_STATS_VERSION, copyDirectionStats, emptyDirectionStats, type DirectionStats, type DnsName, type DnsSummary, type FlowStart,
+  DIRECTIONS, SERVICES, WINDOW_STATS_VERSION, copyDirectionStats, emptyDirectionStats, type DirectionStats, type DnsName, type DnsSummary, type FlowStart,
   type ServiceStats, type WindowStats,
-} from './windowStats.ts';
-import { DIRECTION_NAMES } from './localNetworks.ts';
-import { SERVICE_NAMES } from './services.ts';
-import { NumberSet } from './numberSet.ts';
-import { NumberIndex } from './numberIndex.ts';
+} from '../windowStats.ts';
+import { NumberSet } from '../structures/numberSet.ts';
+import { NumberIndex } from '../structures/numberIndex.ts';
 import { WindowAddresses } from './windowAddresses.ts';
 import { LocalHostAccumulator, RemoteEndpointAccumulator } from './endpointAccumulators.ts';
-import type { PassiveDnsNames } from './passiveDnsNames.ts';
+import type { PassiveDnsNames } from '../evidence/passiveDnsNames.ts';
 
 export interface WindowLimits {
   topK: number;
@@ -37,13 +35,13 @@ function emptyDnsSummary(): DnsSummary {
 }
 
 export class WindowAccumulator {
-  readonly dirs: DirectionStats[] = DIRECTION_NAMES.map(() => emptyDirectionStats());
+  readonly dirs: DirectionStats[] = DIRECTIONS.map(() => emptyDirectionStats());
   /** every peer address of the window: distinct remote hosts per direction, remote-endpoint entries */
   readonly addresses: WindowAddresses;
   readonly remotePortSets: NumberSet[];
-  readonly svcPackets = new Float64Array(SERVICE_NAMES.length);
-  readonly svcBytes = new Float64Array(SERVICE_NAMES.length);
-  readonly svcFlows = new Float64Array(SERVICE_NAMES.length);
+  readonly svcPackets = new Float64Array(SERVICES.length);
+  readonly svcBytes = new Float64Array(SERVICES.length);
+  readonly svcFlows = new Float64Array(SERVICES.length);
   /** address key → index in hostList */
   readonly localHosts = new NumberIndex();
   readonly hostList: LocalHostAccumulator[] = [];
@@ -72,7 +70,7 @@ export class WindowAccumulator {
 
   constructor(public index: number, public start: number, public durationMs: number, private readonly distinctLimit: number) {
     this.addresses = new WindowAddresses(distinctLimit);
-    this.remotePortSets = DIRECTION_NAMES.map(() => new NumberSet(distinctLimit));
+    this.remotePortSets = DIRECTIONS.map(() => new NumberSet(distinctLimit));
   }
 
   /** Appends a fresh local-host entry to hostList; returns its index. */

@@ -3,7 +3,7 @@
 // aligned to 4 bytes. The oldest records give way when the buffer is full or when they are older
 // than the time window (on packet time). Positions are absolute byte counts, so a reader holding a
 // position can tell whether its record has been overwritten since (position < head).
-import type { PacketRecord } from './packet.ts';
+import type { PacketRecord } from '../packet.ts';
 
 export interface PacketRingOptions {
   /** bytes of packet storage (headers included); the buffer is allocated once, up front */

@@ -1,8 +1,8 @@
 // Per-packet accounting of the local hosts and remote endpoints a window ranks. A flow remembers,
 // per window, which host entries its ends map to, so most packets need no map lookup.
-import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
+import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
 import { F_HOST_INIT, F_HOST_RESP, F_REMOTE, F_STRIDE, type FlowAccounting } from './flowAccounting.ts';
-import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from './localNetworks.ts';
+import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from '../flows/localNetworks.ts';
 import type { LocalHostAccumulator } from './endpointAccumulators.ts';
 import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
 

@@ -1,13 +1,13 @@
 // Per-flow facts the windows need (direction, service, which windows already counted the flow,
 // a pending unanswered SYN), kept in typed arrays parallel to the flow table's slots.
-import { addressKey, addressText } from './addressText.ts';
-import { IP_PROTO, NETWORK, type DecodedPacket } from './decode/decodedPacket.ts';
-import type { FlowTable } from './flowTable.ts';
-import { grown } from './grownArray.ts';
-import { DIR_INBOUND, DIRECTION_NAMES } from './localNetworks.ts';
+import { addressKey, addressText } from '../structures/addressText.ts';
+import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
+import type { FlowTable } from '../flows/flowTable.ts';
+import { grown } from '../structures/grownArray.ts';
+import { DIR_INBOUND } from '../flows/localNetworks.ts';
 import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
 import { subdomainEntropy } from './dnsNameShape.ts';
-import type { L4Protocol } from './windowStats.ts';
+import { DIRECTIONS, type L4Protocol } from '../windowStats.ts';
 
 function l4Name(proto: number): L4Protocol {
   if (proto === IP_PROTO.TCP) return 'tcp';
@@ -135,7 +135,7 @@ export class FlowAccounting {
     const inbound = fdir === DIR_INBOUND;
     acc.flowStarts.push({
       ts: Math.floor(p.tsMs),
-      direction: DIRECTION_NAMES[fdir]!,
+      direction: DIRECTIONS[fdir]!,
       proto: l4Name(p.proto),
       local: inbound ? responder : initiator,
       remote: inbound ? initiator : responder,

@@ -1,0 +1,1 @@
+export { SensorRuntime, type RuntimeCounters, type RuntimeOutput, type SensorRuntimeOptions, type WindowDetection } from './sensorRuntime.ts';
