@@ -116,6 +116,18 @@ export const timeRange = {
   to: { type: 'integer', minimum: 0, description: 'ms since the epoch (exclusive)' },
 } as const;
 
+/** The body of an analyst action, on a finding or on an incident. */
+export const actionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['action'],
+  properties: {
+    action: { type: 'string', enum: [...ANALYST_ACTIONS] },
+    note: { type: 'string', maxLength: 4000 },
+    assignee: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
+
 export const ENUMS = {
   resolution: [...RESOLUTION_CHOICES],
   status: [...ANOMALY_STATUSES],

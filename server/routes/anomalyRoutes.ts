@@ -6,7 +6,7 @@ import { attackTechniques } from '../../model/index.ts';
 import { subjectMatcher } from '../anomalies/subjectSearch.ts';
 import type { AnalystAction, AnomalyView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
-import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
+import { ENUMS, actionBody, authErrors, nameString, ref, timeRange } from '../schemas.ts';
 import { decodeCursor, matchesFilter, pageAnomalies, type AnomalyFilter } from './anomalyQuery.ts';
 import { clientGone } from './clientGone.ts';
 import { collectFindings, findAnomaly } from './findings.ts';
@@ -99,16 +99,7 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
       tags: ['anomalies'],
       summary: 'An analyst action on the finding\'s incident: acknowledge, escalate, false-positive, resolve, comment or assign',
       params: { type: 'object', properties: { id: nameString }, required: ['id'] },
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['action'],
-        properties: {
-          action: { type: 'string', enum: ENUMS.action },
-          note: { type: 'string', maxLength: 4000 },
-          assignee: { type: 'string', minLength: 1, maxLength: 64 },
-        },
-      },
+      body: actionBody,
       response: { 200: { type: 'object', properties: { anomaly: ref('Anomaly') } }, 400: ref('Error'), 404: ref('Error'), 409: ref('Error'), ...authErrors },
     },
   }, async (req, reply) => {

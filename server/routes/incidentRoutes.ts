@@ -7,7 +7,7 @@ import { incidentView, incidentViews } from '../anomalies/incidentViews.ts';
 import { subjectMatcher } from '../anomalies/subjectSearch.ts';
 import type { AnalystAction, AnomalyView, IncidentView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
-import { ENUMS, authErrors, nameString, ref, timeRange } from '../schemas.ts';
+import { ENUMS, actionBody, authErrors, nameString, ref, timeRange } from '../schemas.ts';
 import { auditOf, ERROR_NAME, relatedWindows } from './anomalyRoutes.ts';
 import { decodeCursor } from './anomalyQuery.ts';
 import { collectFindings, findAnomaly } from './findings.ts';
@@ -165,16 +165,7 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
       tags: ['anomalies'],
       summary: 'An analyst action on an incident: acknowledge, escalate, false-positive, resolve, comment or assign',
       params: { type: 'object', properties: { id: nameString }, required: ['id'] },
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['action'],
-        properties: {
-          action: { type: 'string', enum: ENUMS.action },
-          note: { type: 'string', maxLength: 4000 },
-          assignee: { type: 'string', minLength: 1, maxLength: 64 },
-        },
-      },
+      body: actionBody,
       response: { 200: { type: 'object', properties: { incident: incidentSchema } }, 400: ref('Error'), 404: ref('Error'), 409: ref('Error'), ...authErrors },
     },
   }, async (req, reply) => {
