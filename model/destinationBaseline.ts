@@ -6,14 +6,20 @@
 // there receiving far more than the network ever did is not ordinary.
 import type { WindowStats } from '../capture/index.ts';
 import { HEADER_BYTES_PER_PACKET } from './features.ts';
+import { HOST_SLOTS } from './hostBaselines.ts';
 import { networksOf } from './ipPrefix.ts';
 import { RecentlySeen } from './onlineDecay.ts';
 
 export interface DestinationBaselineJson {
   /** whole days (UTC) the training covered */
   trainingDays: number;
-  /** CIDR → [distinct addresses, distinct local hosts, days seen, most payload one address received (decayed 10-minute volume, bytes)] */
-  networks: Record<string, [number, number, number, number]>;
+  /**
+   * CIDR → [distinct addresses, distinct local hosts, days seen, most payload one address received,
+   * per host slot (workday / other day × local hour, HOST_SLOTS) the most payload one local host
+   * sent to the network while it was shared] (decayed 10-minute volumes, bytes; the fifth only for
+   * networks shared in training, and absent in older models)
+   */
+  networks: Record<string, [number, number, number, number] | [number, number, number, number, number[]]>;
 }
 
 /** Payload to an address is summed with exponential decay of this time constant: about the last 10 minutes. */
@@ -34,6 +40,8 @@ const DAY_MS = 86_400_000;
 interface NetworkState {
   addressBase: number; addresses: Set<string>; hostBase: number; hosts: Set<string>;
   days: number; lastDay: number; maxBurst: number;
+  /** per host slot, the most one local host sent to it over about ten minutes while it was shared (null: none learned) */
+  hostBurst: Float64Array | null;
   /** learned from training (else only online: it counts while recently seen) */
   trained: boolean;
 }
@@ -48,6 +56,8 @@ export interface NetworkVerdict {
   hosts: number;
   days: number;
   maxBurst: number;
+  /** per host slot, the most one local host sent to it within about ten minutes (null when not learned) */
+  hostBurst: Float64Array | null;
 }
 
 export interface Burst { remote: string; bytes: number; local: string | undefined }
@@ -96,13 +106,25 @@ export class DestinationBaseline {
   private readonly onlineSeen = new RecentlySeen(MAX_NETWORKS);
   private learningOnline = false;
   private lastDay = -Infinity;
+  /** whether the most one host sent to a shared network is known (learned now, or in the model) */
+  readonly knowsHostVolumes: boolean;
 
   constructor(json?: DestinationBaselineJson) {
     this.trainingDays = json?.trainingDays ?? 0;
+    this.knowsHostVolumes = !json || Object.values(json.networks).some((n) => n.length >= 5);
     if (!json) return;
-    for (const [net, [addresses, hosts, days, maxBurst]] of Object.entries(json.networks)) {
-      this.networks.set(net, { addressBase: addresses, addresses: new Set(), hostBase: hosts, hosts: new Set(), days, lastDay: -1, maxBurst, trained: true });
+    for (const [net, [addresses, hosts, days, maxBurst, hostBurst]] of Object.entries(json.networks)) {
+      const perSlot = Array.isArray(hostBurst) && hostBurst.length === HOST_SLOTS ? Float64Array.from(hostBurst) : null;
+      this.networks.set(net, { addressBase: addresses, addresses: new Set(), hostBase: hosts, hosts: new Set(), days, lastDay: -1, maxBurst, hostBurst: perSlot, trained: true });
     }
+  }
+
+  /** Learns what one local host sent to a shared network over about ten minutes, at a host slot (training). */
+  learnHostVolume(network: string, slot: number, bytes: number): void {
+    const s = this.networks.get(network);
+    if (!s || slot < 0 || slot >= HOST_SLOTS) return;
+    s.hostBurst ??= new Float64Array(HOST_SLOTS);
+    if (bytes > s.hostBurst[slot]!) s.hostBurst[slot] = bytes;
   }
 
   /** Learns one destination confirmed as normal between retrains (onlineLearning.ts). */
@@ -169,13 +191,13 @@ export class DestinationBaseline {
     const shared = (s: NetworkState): boolean =>
       addressesOf(s) >= SHARED_MIN_ADDRESSES && hostsOf(s) >= SHARED_MIN_HOSTS && 2 * s.days >= days;
     const verdict = (cls: NetworkClass, network: string, s: NetworkState | undefined): NetworkVerdict => ({
-      cls, network, addresses: s ? addressesOf(s) : 0, hosts: s ? hostsOf(s) : 0, days: s?.days ?? 0, maxBurst: s?.maxBurst ?? 0,
+      cls, network, addresses: s ? addressesOf(s) : 0, hosts: s ? hostsOf(s) : 0, days: s?.days ?? 0, maxBurst: s?.maxBurst ?? 0, hostBurst: s?.hostBurst ?? null,
     });
     if (wide && shared(wide)) {
-      // a provider's whole range rotates: the most any of its addresses received is the measure
+      // a provider's whole range rotates: the most any of its addresses received is the measure,
+      // and the range is the network (a host's uploads to it add up across its /24s)
       const v = verdict('shared', nets!.wide, wide);
-      if (narrow && shared(narrow)) return { ...verdict('shared', nets!.narrow, narrow), maxBurst: Math.max(narrow.maxBurst, wide.maxBurst) };
-      return v;
+      return narrow && shared(narrow) ? { ...v, maxBurst: Math.max(narrow.maxBurst, wide.maxBurst) } : v;
     }
     if (narrow && shared(narrow)) return verdict('shared', nets!.narrow, narrow);
     if (narrow) return verdict('narrow', nets!.narrow, narrow);
@@ -186,7 +208,8 @@ export class DestinationBaseline {
     const networks: DestinationBaselineJson['networks'] = {};
     for (const [net, s] of [...this.networks.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       if (!s.trained) continue;
-      networks[net] = [addressesOf(s), hostsOf(s), s.days, Math.round(s.maxBurst)];
+      const head = [addressesOf(s), hostsOf(s), s.days, Math.round(s.maxBurst)] as const;
+      networks[net] = s.hostBurst ? [...head, Array.from(s.hostBurst, Math.round)] : [...head];
     }
     return { trainingDays: this.days(), networks };
   }
@@ -200,7 +223,7 @@ export class DestinationBaseline {
     let s = this.networks.get(net);
     if (!s) {
       if (this.networks.size >= MAX_NETWORKS) return undefined;
-      s = { addressBase: 0, addresses: new Set(), hostBase: 0, hosts: new Set(), days: 0, lastDay: -1, maxBurst: 0, trained: !this.learningOnline };
+      s = { addressBase: 0, addresses: new Set(), hostBase: 0, hosts: new Set(), days: 0, lastDay: -1, maxBurst: 0, hostBurst: null, trained: !this.learningOnline };
       this.networks.set(net, s);
     }
     return s;

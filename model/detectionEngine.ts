@@ -25,6 +25,7 @@ import { LearnedPatterns } from './learnedPatterns.ts';
 import { OnlineLearner } from './onlineLearning.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { SeasonalBaseline } from './seasonalBaseline.ts';
+import { SharedUploads } from './sharedUploads.ts';
 import type { SiteCalendar } from './timeSlots.ts';
 
 export interface DetectionOptions {
@@ -73,10 +74,11 @@ export class DetectionEngine {
       destinations: new NewDestinationDetector(this.patterns.known, this.patterns.destinations),
     };
     this.deviation = new DeviationDetector(model.net, meta.normalisation, meta.autoencoder.threshold.threshold, baseline);
+    const shared = new SharedUploads(this.patterns.destinations);
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
-      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, hosts) },
-      { kind: 'outbound-spike', detector: new UploadBudgetDetector(hosts) },
+      { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, hosts, shared) },
+      { kind: 'outbound-spike', detector: new UploadBudgetDetector(hosts, shared) },
       { kind: 'scan', detector: p.scan },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(hosts, baseline) },

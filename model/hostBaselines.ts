@@ -3,7 +3,8 @@
 // hours) of six statistics, quantised to 16 bits on a log scale: under 1 kB per host in
 // meta.json, so thousands of hosts fit. Built in one streaming pass; no per-window objects kept.
 import { activeHosts, hostPayloadToRemote, presentHosts } from './features.ts';
-import type { WindowStats } from '../capture/index.ts';
+import type { LocalHostStats, WindowStats } from '../capture/index.ts';
+import type { SharedUploads } from './sharedUploads.ts';
 import { HOURS_PER_DAY, type SiteCalendar } from './timeSlots.ts';
 import { RollingUpload } from './detectors/uploadVolume.ts';
 import { decodeProfile } from './hostProfile.ts';
@@ -94,7 +95,11 @@ export class HostBaselineBuilder {
   /** end of the latest window that was unknown (lossy or excluded): absences do not span it */
   private unknownUntil = -Infinity;
 
-  constructor(private readonly calendar: SiteCalendar) {}
+  /**
+   * `shared`: uploads to the site's shared networks (cloud storage, CDNs) are left out of the
+   * upload statistics: they are judged against those networks (sharedUploads.ts), not the host.
+   */
+  constructor(private readonly calendar: SiteCalendar, private readonly shared?: SharedUploads) {}
 
   /** A window that is left out (excluded range) or lossy: neither presence nor absence. */
   unknown(w: { start: number; durationMs: number }): void {
@@ -133,9 +138,10 @@ export class HostBaselineBuilder {
         a.stats[slot * N_STATS + STAT.hours]!++;
       }
     }
+    const skip = this.shared ? (h: LocalHostStats): boolean => this.shared!.isShared(h, w.start) : undefined;
     for (const h of activeHosts(w)) {
       const a = this.hosts.get(h.host);
-      if (!a) continue;
+      if (!a || skip?.(h)) continue;
       const p = hostPayloadToRemote(h);
       a.hourBytes += p;
       const i = slot * N_STATS + STAT.windowMax;
@@ -144,7 +150,7 @@ export class HostBaselineBuilder {
       a.stats[slot * N_STATS + STAT.windowMean] += p * perSec;
     }
     this.rolling ??= new RollingUpload(w.durationMs);
-    const senders = this.rolling.add(w);
+    const senders = this.rolling.add(w, skip);
     for (let k = 0; k < senders; k++) {
       const a = this.hosts.get(this.rolling.host(k));
       const bytes = this.rolling.minute(k);
@@ -349,14 +355,22 @@ export class HostBaselines {
    * recurring job that starts half an hour early is still at home): the host's own when its
    * history there is mature, else the larger of its own and its peer group's.
    */
-  uploadLimits(host: string, slot: number): UploadLimits {
-    // a kind of day training never saw borrows the same hours of the other kind: a weekend judged
-    // by weekdays (at a quarter of the maturity) rather than by nothing at all
+  /**
+   * The slots an upload at `slot` is judged by: the slot and the hours either side. A kind of day
+   * training never saw borrows the same hours of the other kind: a weekend judged by weekdays
+   * rather than by nothing at all.
+   */
+  judgedSlots(slot: number): { at: number; slots: readonly [number, number, number]; borrowed: boolean } {
     const borrowed = (this.json.hours[slot] ?? 0) === 0;
     const at = borrowed ? (slot < HOURS_PER_DAY ? slot + HOURS_PER_DAY : slot - HOURS_PER_DAY) : slot;
     const dayBase = at < HOURS_PER_DAY ? 0 : HOURS_PER_DAY;
     const h = at - dayBase;
-    const slots = [dayBase + ((h + 23) % 24), at, dayBase + ((h + 1) % 24)];
+    return { at, slots: [dayBase + ((h + 23) % 24), at, dayBase + ((h + 1) % 24)], borrowed };
+  }
+
+  uploadLimits(host: string, slot: number): UploadLimits {
+    // a borrowed kind of day counts at a quarter of the maturity
+    const { at, slots, borrowed } = this.judgedSlots(slot);
     const own = this.own.get(host);
     const peerName = this.peerGroup(host);
     const peer = this.groups.get(peerName);

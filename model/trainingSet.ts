@@ -4,12 +4,14 @@
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, NETWORK_FEATURES, activeHosts, extractFeatures, windowCaptureLoss } from './features.ts';
-import { HostBaselineBuilder } from './hostBaselines.ts';
+import { HostBaselineBuilder, hostSlot } from './hostBaselines.ts';
 import { HostProfileSet } from './hostProfileSet.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { SiteCalendar } from './timeSlots.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
 import { PatternLearner } from './learnedPatterns.ts';
+import { SharedUploads } from './sharedUploads.ts';
+import { SharedUploadVolumes } from './detectors/sharedVolume.ts';
 
 export interface TimeRange { start: number; end: number }
 
@@ -37,10 +39,16 @@ export class TrainingSet {
   private readonly f = new Float64Array(FEATURE_COUNT);
 
   readonly hostBuilder: HostBaselineBuilder;
+  /** what each host sends to each shared network, for the most one host sent (outbound-spike) */
+  private readonly sharedVolumes: SharedUploadVolumes;
   readonly profiles: HostProfileSet;
 
   constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {
-    this.hostBuilder = new HostBaselineBuilder(calendar);
+    // the destinations learned so far tell cloud uploads from the rest (a network becomes shared
+    // within the first hours of a working day)
+    const shared = new SharedUploads(this.patterns.patterns.destinations);
+    this.hostBuilder = new HostBaselineBuilder(calendar, shared);
+    this.sharedVolumes = new SharedUploadVolumes(shared);
     this.profiles = new HostProfileSet(seed, calendar);
   }
 
@@ -112,6 +120,8 @@ export class TrainingSet {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
     this.patterns.add(w);
+    const slot = hostSlot(this.calendar, w.start);
+    for (const v of this.sharedVolumes.add(w)) this.patterns.patterns.destinations.learnHostVolume(v.network.network, slot, v.bytes);
   }
 
   /** Rows hashed so far (the data hash recorded in meta.json). */

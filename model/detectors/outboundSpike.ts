@@ -7,6 +7,10 @@ import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import { RollingUpload } from './uploadVolume.ts';
+import { SharedUploadVolumes } from './sharedVolume.ts';
+import { VOLUME_DECAY_MS, type NetworkVerdict } from '../destinationBaseline.ts';
+import type { SharedUploads } from '../sharedUploads.ts';
+import type { LocalHostStats } from '../../capture/index.ts';
 
 /** An upload must exceed what is expected by at least this much per second to count. */
 export const MIN_SPIKE_EXCESS_BYTES_PER_S = 100_000;
@@ -18,10 +22,25 @@ const PAYLOAD_SPEC = NETWORK_FEATURES[PAYLOAD]!;
 export const MIN_MINUTE_UPLOAD_BYTES = 200_000;
 /** …and this many times the largest minute seen at this hour in training. */
 export const UPLOAD_HEADROOM = 2;
+/** Over the ten minutes a shared network's volume spans, the minute's floor sustained: 2 MB. */
+export const MIN_SHARED_UPLOAD_BYTES = MIN_MINUTE_UPLOAD_BYTES * (VOLUME_DECAY_MS / 60_000);
+/** A network-wide upload that one host sends at least this share of is that host's to answer for. */
+export const SINGLE_HOST_SHARE = 0.5;
 
 export class OutboundSpikeDetector implements Detector {
   private rolling: RollingUpload | null = null;
-  constructor(private readonly baseline: SeasonalBaseline, private readonly hosts: HostBaselines) {}
+  private readonly sharedVolumes: SharedUploadVolumes | null;
+  private readonly skipShared: ((h: LocalHostStats) => boolean) | undefined;
+  private now = 0;
+
+  /**
+   * `shared`: uploads to the site's shared networks are judged against those networks, not
+   * against the host's own history (sharedUploads.ts); without it every upload is the host's.
+   */
+  constructor(private readonly baseline: SeasonalBaseline, private readonly hosts: HostBaselines, private readonly shared?: SharedUploads) {
+    this.sharedVolumes = shared ? new SharedUploadVolumes(shared) : null;
+    this.skipShared = shared ? (h) => shared.isShared(h, this.now) : undefined;
+  }
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
@@ -33,9 +52,13 @@ export class OutboundSpikeDetector implements Detector {
     let hostFired = false;
     const fired = new Set<string>();
     const slot = this.hosts.slotOf(w.start);
+    this.now = w.start;
+    // the most one host sent: what one host explains is judged by that host's limits
+    let largestHost = 0;
     for (const h of activeHosts(w)) {
       const payload = Math.min(hostPayloadToRemote(h) * perSec, leftNetwork);
-      if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) continue;
+      if (payload > largestHost) largestHost = payload;
+      if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S || this.skipShared?.(h)) continue;
       // the host's own largest window around this hour, or its peer group's when its history is thin
       const lim = this.hosts.uploadLimits(h.host, slot);
       const limit = Math.max(UPLOAD_HEADROOM * lim.windowMax, lim.windowMax + MIN_SPIKE_EXCESS_BYTES_PER_S);
@@ -58,10 +81,14 @@ export class OutboundSpikeDetector implements Detector {
       });
     }
     hostFired = this.minuteVolumes(ctx, out, fired, slot) || hostFired;
+    hostFired = this.sharedNetworkVolumes(ctx, out, fired, slot) || hostFired;
     if (hostFired) return;
     const v = ctx.features[PAYLOAD]!;
     const payload = Math.expm1(v);
     if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S) return;
+    // with every host in the window, a network total that one host explains was judged with that
+    // host's own limits above; the network's band is for what many hosts send together
+    if (w.localHosts !== undefined && largestHost >= SINGLE_HOST_SHARE * payload) return;
     const band = upperBand(this.baseline, PAYLOAD_SPEC.name, PAYLOAD_SPEC, v, w.start);
     if (!band || !fires(band, payload)) return;
     const remote = topReceiver(ctx);
@@ -83,7 +110,12 @@ export class OutboundSpikeDetector implements Detector {
       const host = rolling.host(k);
       if (fired.has(host)) continue;
       const lim = this.hosts.uploadLimits(host, slot);
-      const usual = lim.minuteMax;
+      // a minute going to a shared network may also be as large as one host sends there at this
+      // time of day: the host's own week rarely holds the site's largest sync
+      const receiver = rolling.receiver(k);
+      const net = receiver !== undefined ? this.shared?.networkOfRemote(receiver, w.start) ?? null : null;
+      const sharedUsual = net ? this.sharedUsual(net, slot) : 0;
+      const usual = Math.max(lim.minuteMax, sharedUsual);
       const limit = Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
       // the upload must still be going on: the minute's tail after it stopped is not a new incident
       if (bytes < limit || rolling.latest(k) * rolling.horizon < limit) continue;
@@ -99,11 +131,52 @@ export class OutboundSpikeDetector implements Detector {
         expected: { low: 0, high: round(usual), median: 0 },
         contributions: contributionsFrom([{ feature: 'host.payloadOutPerMinute', observed: bytes, expected: usual, excess: bytes - usual }]),
         maturity: lim.maturity,
-        summary: `${host} sent ${formatBytes(bytes)} out in the last minute, more than ${UPLOAD_HEADROOM}× ${describeLimit(lim.source, usual, ' in a minute').replace(/^at most /, '')} ${this.hosts.calendar.describe('day-type-hour', w.start)}${remote ? `; top receiver ${remote}` : ''}`,
+        summary: `${host} sent ${formatBytes(bytes)} out in the last minute, more than ${UPLOAD_HEADROOM}× ${net && sharedUsual > lim.minuteMax
+          ? `the ${formatBytes(sharedUsual)} one host sent to the shared network ${net.network} in 10 min`
+          : describeLimit(lim.source, usual, ' in a minute').replace(/^at most /, '')} ${this.hosts.calendar.describe('day-type-hour', w.start)}${remote ? `; top receiver ${remote}` : ''}`,
         holdMs: 10_000,
       });
     }
     return any;
+  }
+
+  /** Uploads to shared networks: a host's volume over about ten minutes against the most one host sent to that network in training. */
+  private sharedNetworkVolumes(ctx: WindowContext, out: Finding[], fired: Set<string>, slot: number): boolean {
+    if (!this.sharedVolumes) return false;
+    let any = false;
+    for (const v of this.sharedVolumes.add(ctx.w)) {
+      if (fired.has(v.host)) continue;
+      const usual = this.sharedUsual(v.network, slot);
+      const limit = Math.max(MIN_SHARED_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
+      if (v.bytes < limit) continue;
+      any = true;
+      out.push({
+        kind: 'outbound-spike',
+        key: `outbound-spike|host:${v.host}`,
+        subject: { localHost: v.host, remote: v.receiver },
+        strength: (v.bytes / limit) * UPLOAD_HEADROOM,
+        score: round(Math.log2(v.bytes / limit) + 1),
+        observed: { feature: 'host.payloadOutShared', value: round(v.bytes), unit: 'bytes' },
+        expected: { low: 0, high: round(usual), median: 0 },
+        contributions: contributionsFrom([{ feature: 'host.payloadOutShared', observed: v.bytes, expected: usual, excess: v.bytes - usual }]),
+        maturity: 1,
+        summary: `${v.host} sent ${formatBytes(v.bytes)} within about 10 min to the shared network ${v.network.network} (used by ${v.network.hosts} hosts on ${v.network.days} days), more than ${UPLOAD_HEADROOM}× the most one host sent to it in training ${this.hosts.calendar.describe('day-type-hour', ctx.w.start)} (${formatBytes(usual)}); top receiver ${v.receiver}`,
+        holdMs: 60_000,
+      });
+    }
+    return any;
+  }
+
+  /**
+   * The most one host sent to a shared network over about ten minutes at this time of this kind of
+   * day (± 1 hour); a network learned as shared only online has no per-host volume yet: its
+   * busiest address stands in.
+   */
+  private sharedUsual(network: NetworkVerdict, slot: number): number {
+    const perSlot = network.hostBurst;
+    if (!perSlot) return network.maxBurst;
+    const { slots } = this.hosts.judgedSlots(slot);
+    return Math.max(perSlot[slots[0]]!, perSlot[slots[1]]!, perSlot[slots[2]]!);
   }
 
   private finding(subjectKey: string, subject: Finding['subject'], payload: number, band: BandResult, feature: string, summary: string,

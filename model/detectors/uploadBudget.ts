@@ -8,6 +8,7 @@
 // above its allowance.
 import { activeHosts, hostPayloadToRemote } from '../features.ts';
 import type { HostBaselines } from '../hostBaselines.ts';
+import type { SharedUploads } from '../sharedUploads.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import { MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM, describeLimit } from './outboundSpike.ts';
 
@@ -35,7 +36,8 @@ export class UploadBudgetDetector implements Detector {
   private minuteId = NaN;
   private slot = 0;
 
-  constructor(private readonly hosts: HostBaselines) {}
+  /** `shared`: uploads to the site's shared networks are judged elsewhere (sharedUploads.ts) and left out of the budget. */
+  constructor(private readonly hosts: HostBaselines, private readonly shared?: SharedUploads) {}
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
@@ -46,7 +48,7 @@ export class UploadBudgetDetector implements Detector {
     this.slot = this.hosts.slotOf(w.start);
     for (const h of activeHosts(w)) {
       const p = hostPayloadToRemote(h);
-      if (p <= 0) continue;
+      if (p <= 0 || this.shared?.isShared(h, w.start)) continue;
       let s = this.state.get(h.host);
       if (!s) {
         s = { excess: 0, minute: 0, since: w.start, receivers: new Map(), total: 0, reported: false };
