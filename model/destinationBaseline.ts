@@ -6,7 +6,6 @@
 // there receiving far more than the network ever did is not ordinary.
 import type { WindowStats } from '../capture/index.ts';
 import { HEADER_BYTES_PER_PACKET } from './features.ts';
-import { HOST_SLOTS } from './hostBaselines.ts';
 import { networksOf } from './ipPrefix.ts';
 import { RecentlySeen } from './onlineDecay.ts';
 
@@ -14,12 +13,12 @@ export interface DestinationBaselineJson {
   /** whole days (UTC) the training covered */
   trainingDays: number;
   /**
-   * CIDR → [distinct addresses, distinct local hosts, days seen, most payload one address received,
-   * per host slot (workday / other day × local hour, HOST_SLOTS) the most payload one local host
-   * sent to the network while it was shared] (decayed 10-minute volumes, bytes; the fifth only for
-   * networks shared in training, and absent in older models)
+   * CIDR → [distinct addresses, distinct local hosts, days seen, most payload one address received]
+   * and, for networks commonly sent to (commonNetwork), the most payload one local host sent to it,
+   * that host, and the most any other host sent (decayed 10-minute volumes, bytes; absent in
+   * older models)
    */
-  networks: Record<string, [number, number, number, number] | [number, number, number, number, number[]]>;
+  networks: Record<string, [number, number, number, number] | [number, number, number, number, number, string, number]>;
 }
 
 /** Payload to an address is summed with exponential decay of this time constant: about the last 10 minutes. */
@@ -40,8 +39,8 @@ const DAY_MS = 86_400_000;
 interface NetworkState {
   addressBase: number; addresses: Set<string>; hostBase: number; hosts: Set<string>;
   days: number; lastDay: number; maxBurst: number;
-  /** per host slot, the most one local host sent to it over about ten minutes while it was shared (null: none learned) */
-  hostBurst: Float64Array | null;
+  /** while commonly sent to: the most one local host sent to it over about ten minutes, that host, and the most any other host sent */
+  hostMax: number; hostMaxOf: string; hostSecond: number;
   /** learned from training (else only online: it counts while recently seen) */
   trained: boolean;
 }
@@ -56,8 +55,10 @@ export interface NetworkVerdict {
   hosts: number;
   days: number;
   maxBurst: number;
-  /** per host slot, the most one local host sent to it within about ten minutes (null when not learned) */
-  hostBurst: Float64Array | null;
+  /** the most one local host sent to it within about ten minutes, that host ('' when not learned), and the most any other host sent */
+  hostMax: number;
+  hostMaxOf: string;
+  hostSecond: number;
 }
 
 export interface Burst { remote: string; bytes: number; local: string | undefined }
@@ -111,20 +112,26 @@ export class DestinationBaseline {
 
   constructor(json?: DestinationBaselineJson) {
     this.trainingDays = json?.trainingDays ?? 0;
-    this.knowsHostVolumes = !json || Object.values(json.networks).some((n) => n.length >= 5);
+    this.knowsHostVolumes = !json || Object.values(json.networks).some((n) => n.length >= 7);
     if (!json) return;
-    for (const [net, [addresses, hosts, days, maxBurst, hostBurst]] of Object.entries(json.networks)) {
-      const perSlot = Array.isArray(hostBurst) && hostBurst.length === HOST_SLOTS ? Float64Array.from(hostBurst) : null;
-      this.networks.set(net, { addressBase: addresses, addresses: new Set(), hostBase: hosts, hosts: new Set(), days, lastDay: -1, maxBurst, hostBurst: perSlot, trained: true });
+    for (const [net, [addresses, hosts, days, maxBurst, hostMax, hostMaxOf, hostSecond]] of Object.entries(json.networks)) {
+      this.networks.set(net, {
+        addressBase: addresses, addresses: new Set(), hostBase: hosts, hosts: new Set(), days, lastDay: -1, maxBurst,
+        hostMax: hostMax ?? 0, hostMaxOf: hostMaxOf ?? '', hostSecond: hostSecond ?? 0, trained: true,
+      });
     }
   }
 
-  /** Learns what one local host sent to a shared network over about ten minutes, at a host slot (training). */
-  learnHostVolume(network: string, slot: number, bytes: number): void {
+  /** Learns what one local host sent to a commonly used network over about ten minutes (training). */
+  learnHostVolume(network: string, host: string, bytes: number): void {
     const s = this.networks.get(network);
-    if (!s || slot < 0 || slot >= HOST_SLOTS) return;
-    s.hostBurst ??= new Float64Array(HOST_SLOTS);
-    if (bytes > s.hostBurst[slot]!) s.hostBurst[slot] = bytes;
+    if (!s) return;
+    if (host === s.hostMaxOf) s.hostMax = Math.max(s.hostMax, bytes);
+    else if (bytes > s.hostMax) {
+      s.hostSecond = s.hostMax;
+      s.hostMax = bytes;
+      s.hostMaxOf = host;
+    } else if (bytes > s.hostSecond) s.hostSecond = bytes;
   }
 
   /** Learns one destination confirmed as normal between retrains (onlineLearning.ts). */
@@ -191,7 +198,8 @@ export class DestinationBaseline {
     const shared = (s: NetworkState): boolean =>
       addressesOf(s) >= SHARED_MIN_ADDRESSES && hostsOf(s) >= SHARED_MIN_HOSTS && 2 * s.days >= days;
     const verdict = (cls: NetworkClass, network: string, s: NetworkState | undefined): NetworkVerdict => ({
-      cls, network, addresses: s ? addressesOf(s) : 0, hosts: s ? hostsOf(s) : 0, days: s?.days ?? 0, maxBurst: s?.maxBurst ?? 0, hostBurst: s?.hostBurst ?? null,
+      cls, network, addresses: s ? addressesOf(s) : 0, hosts: s ? hostsOf(s) : 0, days: s?.days ?? 0, maxBurst: s?.maxBurst ?? 0,
+      hostMax: s?.hostMax ?? 0, hostMaxOf: s?.hostMaxOf ?? '', hostSecond: s?.hostSecond ?? 0,
     });
     if (wide && shared(wide)) {
       // a provider's whole range rotates: the most any of its addresses received is the measure,
@@ -204,12 +212,25 @@ export class DestinationBaseline {
     return verdict('new', nets?.narrow ?? remote, undefined);
   }
 
+  /**
+   * The network of `remote` when it is one the site's hosts commonly send to: a shared network
+   * (rotating addresses), or a known /24 that at least SHARED_MIN_HOSTS local hosts sent to on at
+   * least half the days (a vendor's cloud endpoint every camera uses, a SaaS service). Uploads
+   * there are judged by what one host sends to it (sharedUploads.ts). Null for any other.
+   */
+  commonNetwork(remote: string, now: number): NetworkVerdict | null {
+    const v = this.classify(remote, now);
+    if (v.cls === 'shared') return v;
+    if (v.cls === 'narrow' && v.hosts >= SHARED_MIN_HOSTS && 2 * v.days >= Math.max(1, this.days())) return v;
+    return null;
+  }
+
   toJson(): DestinationBaselineJson {
     const networks: DestinationBaselineJson['networks'] = {};
     for (const [net, s] of [...this.networks.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       if (!s.trained) continue;
       const head = [addressesOf(s), hostsOf(s), s.days, Math.round(s.maxBurst)] as const;
-      networks[net] = s.hostBurst ? [...head, Array.from(s.hostBurst, Math.round)] : [...head];
+      networks[net] = s.hostMaxOf !== '' ? [...head, Math.round(s.hostMax), s.hostMaxOf, Math.round(s.hostSecond)] : [...head];
     }
     return { trainingDays: this.days(), networks };
   }
@@ -223,7 +244,7 @@ export class DestinationBaseline {
     let s = this.networks.get(net);
     if (!s) {
       if (this.networks.size >= MAX_NETWORKS) return undefined;
-      s = { addressBase: 0, addresses: new Set(), hostBase: 0, hosts: new Set(), days: 0, lastDay: -1, maxBurst: 0, hostBurst: null, trained: !this.learningOnline };
+      s = { addressBase: 0, addresses: new Set(), hostBase: 0, hosts: new Set(), days: 0, lastDay: -1, maxBurst: 0, hostMax: 0, hostMaxOf: '', hostSecond: 0, trained: !this.learningOnline };
       this.networks.set(net, s);
     }
     return s;
@@ -236,4 +257,9 @@ function addressesOf(s: NetworkState): number {
 
 function hostsOf(s: NetworkState): number {
   return Math.min(DISTINCT_CAP, s.hostBase + s.hosts.size);
+}
+
+/** The most one local host other than `host` sent to the network within about ten minutes in training: what the site's other hosts do there. */
+export function othersVolume(v: NetworkVerdict, host: string): number {
+  return host === v.hostMaxOf ? v.hostSecond : v.hostMax;
 }

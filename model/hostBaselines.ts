@@ -3,8 +3,7 @@
 // hours) of six statistics, quantised to 16 bits on a log scale: under 1 kB per host in
 // meta.json, so thousands of hosts fit. Built in one streaming pass; no per-window objects kept.
 import { activeHosts, hostPayloadToRemote, presentHosts } from './features.ts';
-import type { LocalHostStats, WindowStats } from '../capture/index.ts';
-import type { SharedUploads } from './sharedUploads.ts';
+import type { WindowStats } from '../capture/index.ts';
 import { HOURS_PER_DAY, type SiteCalendar } from './timeSlots.ts';
 import { RollingUpload } from './detectors/uploadVolume.ts';
 import { decodeProfile } from './hostProfile.ts';
@@ -95,11 +94,7 @@ export class HostBaselineBuilder {
   /** end of the latest window that was unknown (lossy or excluded): absences do not span it */
   private unknownUntil = -Infinity;
 
-  /**
-   * `shared`: uploads to the site's shared networks (cloud storage, CDNs) are left out of the
-   * upload statistics: they are judged against those networks (sharedUploads.ts), not the host.
-   */
-  constructor(private readonly calendar: SiteCalendar, private readonly shared?: SharedUploads) {}
+  constructor(private readonly calendar: SiteCalendar) {}
 
   /** A window that is left out (excluded range) or lossy: neither presence nor absence. */
   unknown(w: { start: number; durationMs: number }): void {
@@ -138,10 +133,9 @@ export class HostBaselineBuilder {
         a.stats[slot * N_STATS + STAT.hours]!++;
       }
     }
-    const skip = this.shared ? (h: LocalHostStats): boolean => this.shared!.isShared(h, w.start) : undefined;
     for (const h of activeHosts(w)) {
       const a = this.hosts.get(h.host);
-      if (!a || skip?.(h)) continue;
+      if (!a) continue;
       const p = hostPayloadToRemote(h);
       a.hourBytes += p;
       const i = slot * N_STATS + STAT.windowMax;
@@ -150,7 +144,7 @@ export class HostBaselineBuilder {
       a.stats[slot * N_STATS + STAT.windowMean] += p * perSec;
     }
     this.rolling ??= new RollingUpload(w.durationMs);
-    const senders = this.rolling.add(w, skip);
+    const senders = this.rolling.add(w);
     for (let k = 0; k < senders; k++) {
       const a = this.hosts.get(this.rolling.host(k));
       const bytes = this.rolling.minute(k);

@@ -1,6 +1,6 @@
-// Uploads to the networks the whole site uses every day with rotating addresses (cloud storage,
-// collaboration suites, CDNs: "shared" in destinationBaseline.ts) are judged apart from a host's
-// other uploads. In one host's own week of history a large cloud sync is a rare outlier, while
+// Uploads to the networks many of the site's hosts send to every day (cloud storage and CDNs with
+// rotating addresses, a device vendor's cloud, SaaS services: `commonNetwork` in
+// destinationBaseline.ts) are judged apart from a host's other uploads. In one host's own week of history a large cloud sync is a rare outlier, while
 // across the site it happens every day: measured against the host it would alarm every few hours,
 // measured against what the network's addresses received it is ordinary. A host's payload in a
 // window goes to the side of the remote that received most of it (`LocalHostStats.topRemote`).
@@ -33,8 +33,7 @@ export class SharedUploads {
     }
     let v = this.cache.get(remote);
     if (v === undefined) {
-      const c = this.networks.classify(remote, now);
-      v = c.cls === 'shared' ? c : null;
+      v = this.networks.commonNetwork(remote, now);
       this.cache.set(remote, v);
     }
     return v;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { WindowStats } from '../capture/index.ts';
 import { FEATURE_COUNT, NETWORK_FEATURES, activeHosts, extractFeatures, windowCaptureLoss } from './features.ts';
-import { HostBaselineBuilder, hostSlot } from './hostBaselines.ts';
+import { HostBaselineBuilder } from './hostBaselines.ts';
 import { HostProfileSet } from './hostProfileSet.ts';
 import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { SiteCalendar } from './timeSlots.ts';
@@ -44,11 +44,10 @@ export class TrainingSet {
   readonly profiles: HostProfileSet;
 
   constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {
-    // the destinations learned so far tell cloud uploads from the rest (a network becomes shared
-    // within the first hours of a working day)
-    const shared = new SharedUploads(this.patterns.patterns.destinations);
-    this.hostBuilder = new HostBaselineBuilder(calendar, shared);
-    this.sharedVolumes = new SharedUploadVolumes(shared);
+    this.hostBuilder = new HostBaselineBuilder(calendar);
+    // the destinations learned so far tell uploads to commonly used networks from the rest (a
+    // network is commonly used within the first hours of a working day)
+    this.sharedVolumes = new SharedUploadVolumes(new SharedUploads(this.patterns.patterns.destinations));
     this.profiles = new HostProfileSet(seed, calendar);
   }
 
@@ -120,8 +119,7 @@ export class TrainingSet {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
     this.patterns.add(w);
-    const slot = hostSlot(this.calendar, w.start);
-    for (const v of this.sharedVolumes.add(w)) this.patterns.patterns.destinations.learnHostVolume(v.network.network, slot, v.bytes);
+    for (const v of this.sharedVolumes.add(w)) this.patterns.patterns.destinations.learnHostVolume(v.network.network, v.host, v.bytes);
   }
 
   /** Rows hashed so far (the data hash recorded in meta.json). */

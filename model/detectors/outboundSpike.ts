@@ -8,7 +8,7 @@ import { upperBand, type BandResult } from './bandCheck.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import { RollingUpload } from './uploadVolume.ts';
 import { SharedUploadVolumes } from './sharedVolume.ts';
-import { VOLUME_DECAY_MS, type NetworkVerdict } from '../destinationBaseline.ts';
+import { VOLUME_DECAY_MS, othersVolume, type NetworkVerdict } from '../destinationBaseline.ts';
 import type { SharedUploads } from '../sharedUploads.ts';
 import type { LocalHostStats } from '../../capture/index.ts';
 
@@ -110,12 +110,12 @@ export class OutboundSpikeDetector implements Detector {
       const host = rolling.host(k);
       if (fired.has(host)) continue;
       const lim = this.hosts.uploadLimits(host, slot);
-      // a minute going to a shared network may also be as large as one host sends there at this
-      // time of day: the host's own week rarely holds the site's largest sync
+      // a minute going to a network many hosts send to may also be as large as the other hosts
+      // sent there: the host's own week rarely holds the site's largest cloud sync
       const receiver = rolling.receiver(k);
       const net = receiver !== undefined ? this.shared?.networkOfRemote(receiver, w.start) ?? null : null;
-      const sharedUsual = net ? this.sharedUsual(net, slot) : 0;
-      const usual = Math.max(lim.minuteMax, sharedUsual);
+      const others = net ? othersUsual(net, host) : 0;
+      const usual = Math.max(lim.minuteMax, others);
       const limit = Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
       // the upload must still be going on: the minute's tail after it stopped is not a new incident
       if (bytes < limit || rolling.latest(k) * rolling.horizon < limit) continue;
@@ -131,8 +131,8 @@ export class OutboundSpikeDetector implements Detector {
         expected: { low: 0, high: round(usual), median: 0 },
         contributions: contributionsFrom([{ feature: 'host.payloadOutPerMinute', observed: bytes, expected: usual, excess: bytes - usual }]),
         maturity: lim.maturity,
-        summary: `${host} sent ${formatBytes(bytes)} out in the last minute, more than ${UPLOAD_HEADROOM}× ${net && sharedUsual > lim.minuteMax
-          ? `the ${formatBytes(sharedUsual)} one host sent to the shared network ${net.network} in 10 min`
+        summary: `${host} sent ${formatBytes(bytes)} out in the last minute, more than ${UPLOAD_HEADROOM}× ${net && others > lim.minuteMax
+          ? `the ${formatBytes(others)} another host sent to ${net.network} (a network ${net.hosts} hosts send to) within 10 min in training;`
           : describeLimit(lim.source, usual, ' in a minute').replace(/^at most /, '')} ${this.hosts.calendar.describe('day-type-hour', w.start)}${remote ? `; top receiver ${remote}` : ''}`,
         holdMs: 10_000,
       });
@@ -140,13 +140,18 @@ export class OutboundSpikeDetector implements Detector {
     return any;
   }
 
-  /** Uploads to shared networks: a host's volume over about ten minutes against the most one host sent to that network in training. */
+  /**
+   * Uploads to networks many hosts send to: a host's volume over about ten minutes against the most
+   * any other host sent to that network in training, or its own largest hour around this time.
+   */
   private sharedNetworkVolumes(ctx: WindowContext, out: Finding[], fired: Set<string>, slot: number): boolean {
     if (!this.sharedVolumes) return false;
     let any = false;
     for (const v of this.sharedVolumes.add(ctx.w)) {
       if (fired.has(v.host)) continue;
-      const usual = this.sharedUsual(v.network, slot);
+      const others = othersUsual(v.network, v.host);
+      const own = this.hosts.uploadLimits(v.host, slot).hourMax;
+      const usual = Math.max(others, own);
       const limit = Math.max(MIN_SHARED_UPLOAD_BYTES, UPLOAD_HEADROOM * usual);
       if (v.bytes < limit) continue;
       any = true;
@@ -160,23 +165,11 @@ export class OutboundSpikeDetector implements Detector {
         expected: { low: 0, high: round(usual), median: 0 },
         contributions: contributionsFrom([{ feature: 'host.payloadOutShared', observed: v.bytes, expected: usual, excess: v.bytes - usual }]),
         maturity: 1,
-        summary: `${v.host} sent ${formatBytes(v.bytes)} within about 10 min to the shared network ${v.network.network} (used by ${v.network.hosts} hosts on ${v.network.days} days), more than ${UPLOAD_HEADROOM}× the most one host sent to it in training ${this.hosts.calendar.describe('day-type-hour', ctx.w.start)} (${formatBytes(usual)}); top receiver ${v.receiver}`,
+        summary: `${v.host} sent ${formatBytes(v.bytes)} within about 10 min to ${v.network.network} (a network ${v.network.hosts} hosts sent to on ${v.network.days} days), more than ${UPLOAD_HEADROOM}× ${others >= own ? `the most another host sent to it within 10 min in training (${formatBytes(others)})` : `its own largest hour ${this.hosts.calendar.describe('day-type-hour', ctx.w.start)} (${formatBytes(own)})`}; top receiver ${v.receiver}`,
         holdMs: 60_000,
       });
     }
     return any;
-  }
-
-  /**
-   * The most one host sent to a shared network over about ten minutes at this time of this kind of
-   * day (± 1 hour); a network learned as shared only online has no per-host volume yet: its
-   * busiest address stands in.
-   */
-  private sharedUsual(network: NetworkVerdict, slot: number): number {
-    const perSlot = network.hostBurst;
-    if (!perSlot) return network.maxBurst;
-    const { slots } = this.hosts.judgedSlots(slot);
-    return Math.max(perSlot[slots[0]]!, perSlot[slots[1]]!, perSlot[slots[2]]!);
   }
 
   private finding(subjectKey: string, subject: Finding['subject'], payload: number, band: BandResult, feature: string, summary: string,
@@ -194,6 +187,15 @@ export class OutboundSpikeDetector implements Detector {
       summary,
     };
   }
+}
+
+/**
+ * The most any host other than `host` sent to a commonly used network within about ten minutes in
+ * training; a network learned as common only online has no such volume yet: its busiest address
+ * stands in.
+ */
+function othersUsual(network: NetworkVerdict, host: string): number {
+  return network.hostMaxOf === '' ? network.maxBurst : othersVolume(network, host);
 }
 
 /** "at most 23 kB/s (its own most)" / "(the most of its peers, role:client-office-hours)". */
