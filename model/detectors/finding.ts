@@ -20,6 +20,11 @@ export interface Finding {
   holdMs?: number;
   /** ends the incident now (e.g. a silent host came back) */
   closes?: boolean;
+  /**
+   * event time the finding's traffic began, when it sums more than its window (an upload budget
+   * over many minutes): the incident starts there, so its interval holds the traffic it describes
+   */
+  since?: number;
 }
 
 export interface WindowContext {
@@ -52,6 +57,27 @@ export function contributionsFrom(
 export function round(v: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/**
+ * A count or rate as the feed and the card print an observed value (ui/src/format.ts formatCount:
+ * integers as they are, two decimals below 10, one below 10,000, then k/M/G), so the summary
+ * sentence says the same number.
+ */
+export function formatCount(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(a < 10 ? 2 : 1);
+}
+
+/** An observed value in its unit as the feed prints it: sizes and byte rates in SI multiples, the rest as counts. */
+export function formatObserved(v: number, unit: string): string {
+  if (unit === 'bytes' || unit === 'B') return formatBytes(v);
+  const rate = /^(?:bytes|B)\/(s|min|h)$/.exec(unit);
+  if (rate) return `${formatBytes(v)}/${rate[1]}`;
+  return unit ? `${formatCount(v)} ${unit}` : formatCount(v);
 }
 
 export function formatBytes(v: number): string {

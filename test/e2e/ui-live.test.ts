@@ -209,7 +209,7 @@ describe('the analyst view in Chromium', () => {
     // the incident lists its findings; the outbound burst is one of them
     await pageA.locator(`table[aria-label="Findings in this incident"] tr[data-finding="${incident.id}"] a`).click();
     await expect.poll(() => pageA.locator('table[aria-label="Findings in this incident"] tr.selected').getAttribute('data-finding'), WAIT).toBe(incident.id);
-    await expect.poll(() => pageA.locator('#observed-value').textContent(), WAIT).toMatch(/KB\/s/);
+    await expect.poll(() => pageA.locator('#observed-value').textContent(), WAIT).toMatch(/kB\/s/);
     const latest = server.app.spanwatch.book.get(incident.id)!;
     const observedKb = (latest.observed.value / 1000).toFixed(0);
     expect(await pageA.locator('#observed-value').textContent()).toContain(observedKb);

@@ -22,7 +22,7 @@ describe('formatters', () => {
   it('puts byte rates and sizes in one system, whatever the period', () => {
     expect(formatValue(1_000_000, 'bytes/min')).toBe('1.0 MB/min');
     expect(formatValue(1_000_000, 'bytes')).toBe('1.0 MB');
-    expect(formatValue(2048, 'bytes/s')).toBe('2.0 KB/s');
+    expect(formatValue(2048, 'bytes/s')).toBe('2.0 kB/s');
   });
 
   it('counts without "1 matches", shares and jitter as percentages', () => {
@@ -37,7 +37,7 @@ describe('formatters', () => {
   it('says a range once, with "none" and "at most" where they read better', () => {
     expect(formatRange(0, 0, 'matches')).toBe('none');
     expect(formatRange(0, 0, 's')).toBe('none');
-    expect(formatRange(0, 2131.5, 'bytes/min')).toBe('at most 2.1 KB/min');
+    expect(formatRange(0, 2131.5, 'bytes/min')).toBe('at most 2.1 kB/min');
     expect(formatRange(0.2, 1, 'coefficient of variation')).toBe('20%–100% jitter');
     expect(formatRange(8, 20, 'chars')).toBe('8–20 chars');
     expect(formatRange(3, 3, 'hosts')).toBe('3 hosts');

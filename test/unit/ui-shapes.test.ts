@@ -52,7 +52,7 @@ describe('ui vocabulary and shapes', () => {
     expect(subjectText(a)).toBe('10.0.0.9 → 203.0.113.7:53 (<img src=x>.example)');
     expect(observedVsExpected(a)).toBe('61.5 chars, expected 8–20 chars');
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
-    expect(formatValue(2048, 'bytes/s')).toBe('2.0 KB/s');
+    expect(formatValue(2048, 'bytes/s')).toBe('2.0 kB/s');
     expect(formatAge(0, 125_000)).toBe('2 min ago');
     expect(matchesFilter(a, { level: 'high', kind: '', status: 'open', sensor: '' })).toBe(true);
     expect(matchesFilter(a, { level: 'low', kind: '', status: '', sensor: '' })).toBe(false);
