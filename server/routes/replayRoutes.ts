@@ -60,6 +60,23 @@ export async function replayRoutes(app: FastifyInstance, { ctx }: { ctx: ServerC
     return r;
   });
 
+  app.get<{ Params: { id: string } }>('/replays/:id/incidents', {
+    config: { access: 'viewer' },
+    schema: {
+      tags: ['replays'], summary: "A replay's incidents (its findings grouped as live ones are, in a book of its own), newest first",
+      params: { type: 'object', properties: { id: nameString }, required: ['id'] },
+      response: {
+        200: { type: 'object', properties: { incidents: { type: 'array', items: ref('Incident') } } },
+        404: ref('Error'), 503: ref('Error'), ...authErrors,
+      },
+    },
+  }, async (req, reply) => {
+    if (!ctx.replays) return unavailable(reply);
+    const incidents = ctx.replays.incidents(req.params.id);
+    if (!incidents) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no replay ${req.params.id}` });
+    return { incidents };
+  });
+
   app.delete<{ Params: { id: string } }>('/replays/:id', {
     config: { access: 'analyst' },
     schema: { tags: ['replays'], summary: 'Stop a replay', params: { type: 'object', properties: { id: nameString }, required: ['id'] }, response: { 200: ref('Replay'), 404: ref('Error'), 503: ref('Error'), ...authErrors } },
