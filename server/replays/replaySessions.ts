@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { AnomalyBook } from '../anomalies/anomalyBook.ts';
 import { IncidentBook } from '../anomalies/incidentBook.ts';
-import { incidentViews } from '../anomalies/incidentViews.ts';
+import { groupByIncident, incidentViews } from '../anomalies/incidentViews.ts';
 import type { ReplayHandle, ReplayRunner } from '../ports.ts';
 import type { IncidentView } from '../protocol.ts';
 import type { StreamHub } from '../stream/streamHub.ts';
@@ -79,7 +79,7 @@ export class ReplaySessions {
   incidents(id: string): IncidentView[] | undefined {
     const s = this.sessions.get(id);
     if (!s) return undefined;
-    return incidentViews(s.book.all(), (incidentId) => s.book.incidents.get(incidentId)).sort(newestFirst);
+    return incidentViews(groupByIncident(s.book.all()), (incidentId) => s.book.incidents.get(incidentId)).sort(newestFirst);
   }
 
   stop(id: string): ReplayInfo | undefined {
