@@ -4,7 +4,7 @@
 // the anomaly's hosts as an end, all within the stated interval, and exactly the packets of those
 // hosts in that interval that an independent tcpdump on the same interface saw (read with tshark
 // and capinfos). Everything started here is torn down, pass or fail.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureFileWriter, type EvidenceRecord } from '../../capture/index.ts';
 import { TCP, dnsQuery, dnsResponse, tcpFrame, udpFrame } from '../../datasets/index.ts';
 import type { Anomaly } from '../../model/index.ts';
+import { ChildProcesses } from '../helpers/childProcesses.ts';
 import { withoutRoot } from '../helpers/privileges.ts';
 
 const SPANWATCH = resolve('bin/spanwatch');
@@ -27,8 +28,7 @@ const SEND_END = `swev${tag}b`;
 const hasEthtool = execFileSync('sh', ['-c', 'command -v ethtool || true'], { encoding: 'utf8' }).trim() !== '';
 
 let dir: string;
-const children: ChildProcess[] = [];
-const logs: Record<string, string> = { sensor: '', tcpdump: '' };
+const procs = new ChildProcesses();
 let sensor: ChildProcess;
 let tcpdump: ChildProcess;
 let anomaly: Anomaly;
@@ -36,34 +36,6 @@ let record: EvidenceRecord;
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
-}
-
-/** Starts a long-running command; resolves when its output matches `ready`. */
-function startChild(name: string, cmd: string, args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start: ${logs[name]}`)), 60_000);
-    const onData = (chunk: Buffer): void => {
-      logs[name] += chunk.toString();
-      if (ready.test(logs[name]!)) {
-        clearTimeout(timer);
-        done(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`${name} exited with ${code}: ${logs[name]}`)); });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** One round of workstation chatter: a DNS lookup and an HTTPS exchange from each workstation. */
@@ -151,11 +123,11 @@ beforeAll(async () => {
   if (hasEthtool) sh('ethtool', ['-K', CAPTURE_END, 'tso', 'off', 'gso', 'off', 'gro', 'off']);
 
   // the independent witness: everything the interface carried, with the kernel's timestamps
-  tcpdump = await startChild('tcpdump', 'tcpdump', ['-i', CAPTURE_END, '-n', '-U', '--immediate-mode', '-Z', 'root', '--time-stamp-precision=nano', '-w', join(dir, 'witness.pcap')], /listening on/);
-  sensor = await startChild('sensor', SPANWATCH, [
+  tcpdump = (await procs.start('tcpdump', 'tcpdump', ['-i', CAPTURE_END, '-n', '-U', '--immediate-mode', '-Z', 'root', '--time-stamp-precision=nano', '-w', join(dir, 'witness.pcap')], /listening on/)).child;
+  sensor = (await procs.start('sensor', SPANWATCH, [
     'sensor', '--interface', CAPTURE_END, '--sensor', 'live-ev', '--local-net', LOCAL_NET, '--model', 'latest', '--models', models,
     '--no-store', '--jsonl', join(dir, 'out.jsonl'), '--evidence-dir', join(dir, 'evidence'), '--evidence-max', '16MB',
-  ], /capturing on/i);
+  ], /capturing on/i)).child;
 
   replay('chatter.pcap');
   replay('scan.pcap');
@@ -166,20 +138,20 @@ beforeAll(async () => {
   // block reach both captures before they stop
   await new Promise((r) => setTimeout(r, 3000));
   // the capture ends: the recorder completes every pcap it holds
-  await stopChild(sensor);
-  await stopChild(tcpdump);
+  await procs.stop(sensor);
+  await procs.stop(tcpdump);
   const scans = anomaliesSoFar().filter((a) => a.kind === 'scan' && a.subject.localHost === SCANNER);
-  if (scans.length === 0) throw new Error(`no scan anomaly of ${SCANNER}; sensor said: ${logs.sensor}`);
+  if (scans.length === 0) throw new Error(`no scan anomaly of ${SCANNER}; sensor said: ${procs.logs.sensor}`);
   anomaly = scans.at(-1)!;
   const evidenceDir = join(dir, 'evidence');
   const records = readdirSync(evidenceDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(evidenceDir, f), 'utf8')) as EvidenceRecord);
   const mine = records.find((r) => r.anomalyId === anomaly.id);
-  if (!mine) throw new Error(`no evidence record for ${anomaly.id} among ${records.map((r) => r.anomalyId).join(', ')}; sensor said: ${logs.sensor}`);
+  if (!mine) throw new Error(`no evidence record for ${anomaly.id} among ${records.map((r) => r.anomalyId).join(', ')}; sensor said: ${procs.logs.sensor}`);
   record = mine;
 }, 300_000);
 
 afterAll(async () => {
-  for (const c of children.reverse()) await stopChild(c);
+  await procs.stopAll();
   try { sh('ip', ['link', 'del', CAPTURE_END]); } catch { /* already gone with the namespace */ }
   try { sh('ip', ['netns', 'del', NETNS]); } catch { /* never created */ }
   if (dir) rmSync(dir, { recursive: true, force: true });
