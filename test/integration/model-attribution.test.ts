@@ -142,13 +142,18 @@ function inPrefix(ip: string, cidr: string): boolean {
   return Math.floor(toInt(ip) / size) === Math.floor(toInt(net!) / size);
 }
 
-/** Whether an anomaly is about a labelled incident: at its time, and naming its remote or domain, or of its kind without naming another remote. */
+/**
+ * Whether an anomaly is about a labelled incident: at its time, and naming its remote or domain,
+ * or of its kind without naming another remote. A network-wide finding names nobody, and a role
+ * change (a host unlike itself for hours) shares its time with other hosts' profile deviations:
+ * those are judged by the evaluation, not here.
+ */
 function about(a: Anomaly, inc: IncidentLabel): boolean {
   if (!overlaps(a, inc)) return false;
   const s = a.subject;
   if (s.remote !== undefined && inc.remote !== undefined && inPrefix(s.remote, inc.remote)) return true;
   if (s.domain !== undefined && inc.domain !== undefined && underDomain(s.domain.toLowerCase(), inc.domain)) return true;
-  if (!foundAs(inc.kind).includes(a.kind)) return false;
+  if (!foundAs(inc.kind).includes(a.kind) || inc.kind === 'role-change' || s.localHost === undefined) return false;
   return s.remote === undefined || inc.remote === undefined;
 }
 
@@ -195,14 +200,14 @@ describe.each<PresetName>(['test', 'enterprise-test'])('every anomaly on the %s 
 
   it("names the labelled incident's actor in every anomaly about it", () => {
     const wrong: string[] = [];
-    let about0 = 0;
+    let covered = 0;
     for (const inc of r.labels.incidents) {
-      for (const a of r.anomalies.filter((x) => about(x, inc))) {
-        about0++;
-        if (a.subject.localHost !== inc.host) wrong.push(`${inc.id}: ${a.kind} names ${a.subject.localHost ?? 'no host'}, the actor is ${inc.host}`);
-      }
+      const mine = r.anomalies.filter((x) => about(x, inc));
+      if (mine.length > 0) covered++;
+      for (const a of mine) if (a.subject.localHost !== inc.host) wrong.push(`${inc.id}: ${a.kind} names ${a.subject.localHost ?? 'no host'}, the actor is ${inc.host}`);
     }
-    expect(about0).toBeGreaterThanOrEqual(r.labels.incidents.length - 1);
+    // every incident but a role change (judged by the evaluation) and at most one the detectors miss has anomalies about it
+    expect(covered).toBeGreaterThanOrEqual(r.labels.incidents.filter((i) => i.kind !== 'role-change').length - 1);
     expect(wrong).toEqual([]);
   });
 });
