@@ -72,12 +72,25 @@ export function formatCount(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(a < 10 ? 2 : 1);
 }
 
-/** An observed value in its unit as the feed prints it: sizes and byte rates in SI multiples, the rest as counts. */
+/** A share as the feed prints it: whole percent, one decimal below 10 %. */
+export function formatPercent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.1 && share > 0 ? 1 : 0)}%`;
+}
+
+/**
+ * An observed value in its unit as the feed and the card print it (ui/src/format.ts formatValue):
+ * sizes and byte rates in SI multiples, shares and jitter in percent, the rest as counts with
+ * their unit (a plural noun leading the unit takes the singular for one).
+ */
 export function formatObserved(v: number, unit: string): string {
   if (unit === 'bytes' || unit === 'B') return formatBytes(v);
   const rate = /^(?:bytes|B)\/(s|min|h)$/.exec(unit);
   if (rate) return `${formatBytes(v)}/${rate[1]}`;
-  return unit ? `${formatCount(v)} ${unit}` : formatCount(v);
+  if (unit === 'share' || unit.startsWith('share of')) return `${formatPercent(v)}${unit === 'share' ? '' : unit.slice(5)}`;
+  if (unit === 'coefficient of variation') return `${formatPercent(v)} jitter`;
+  if (unit === 'matches') return `${formatCount(v)} ${v === 1 ? 'match' : 'matches'}`;
+  if (!unit) return formatCount(v);
+  return `${formatCount(v)} ${v === 1 ? unit.replace(/^([a-z]{3,})s\b/, '$1') : unit}`;
 }
 
 export function formatBytes(v: number): string {

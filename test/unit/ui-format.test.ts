@@ -8,6 +8,8 @@ import {
   formatCounted, formatDuration, formatMetric, formatMetricDelta, formatRange, formatValue, fromInputTime, toInputTime,
 } from '../../ui/src/format.ts';
 import type { Anomaly } from '../../ui/src/types.ts';
+import { formatObserved } from '../../model/detectors/finding.ts';
+import { NETWORK_FEATURES } from '../../model/features.ts';
 
 describe('formatters', () => {
   it('writes durations in s, min, h and d with two units at most', () => {
@@ -73,6 +75,14 @@ describe('formatters', () => {
     expect(fromInputTime('2024-03-07T11:43:30')).toBe(t + 30_000);
     expect(fromInputTime('')).toBeUndefined();
     expect(fromInputTime('yesterday')).toBeUndefined();
+  });
+});
+
+describe('the model\'s summaries and the feed', () => {
+  it('print an observed value the same way, in every unit a detector or feature reports', () => {
+    const units = [...new Set([...NETWORK_FEATURES.map((f) => f.unit), 'bytes', 'bytes/min', 'bytes/s', 'matches', 'score (0–1)', 'SYN/s', 'share of bytes', 'profile', 'names in 30 s', 'hosts in 10 s', ''])];
+    const values = [0, 0.004, 0.05, 0.255, 0.825, 1, 2, 8.1, 27.06, 151, 999.5, 4_096, 12_345, 433_000, 5_089_720, 1.2e9];
+    for (const unit of units) for (const v of values) expect(formatObserved(v, unit), `${v} ${unit}`).toBe(formatValue(v, unit));
   });
 });
 
