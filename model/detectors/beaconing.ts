@@ -10,7 +10,7 @@
 import type { WindowStats } from '../../capture/index.ts';
 import { payloadOutTo } from '../destinationBaseline.ts';
 import type { PeriodicServices } from '../periodicServices.ts';
-import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
+import { formatCount, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 export const BEACON_MIN_STARTS = 8;
 /**
@@ -187,7 +187,7 @@ export class BeaconingDetector implements Detector {
         contributions: parts,
         maturity: 1,
         summary: `${c.local} connects to ${c.remote}:${c.port} every ${formatInterval(c.intervalMs)} (±${(c.dispersion * 100).toFixed(0)}% median deviation, ${c.starts} flows), ` +
-          `beacon score ${c.score.toFixed(2)} — possible beaconing`,
+          `beacon score ${formatCount(round(c.score))} — possible beaconing`,
         holdMs: 2.5 * c.intervalMs,
       });
     }

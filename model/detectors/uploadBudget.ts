@@ -119,6 +119,7 @@ export class UploadBudgetDetector implements Detector {
       maturity: lim.maturity,
       summary: `${host} has sent ${formatBytes(s.total)} out over ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(hours * 60)} min`}, ${formatBytes(s.excess)} beyond its usual ${formatBytes(lim.hourMean)} an hour (${describeLimit(lim.budgetSource, lim.hourMax, ' in an hour').replace(/^at most /, 'largest hour ')} ${this.hosts.calendar.describe('day-type-hour', until - 1)})${remote ? `, mostly to ${remote}` : ''}`,
       holdMs: 2 * MINUTE_MS,
+      since: s.since,
     };
   }
 }
