@@ -330,6 +330,11 @@ export class FlowTable {
       || (st & (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER)) === (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER);
   }
 
+  /** Expires flows as a packet at event time `nowMs` would (a shard follows the other shards' packet times). */
+  advanceClock(nowMs: number): void {
+    if (nowMs > this.nextExpiryMs) this.expire(nowMs);
+  }
+
   /** Removes every flow idle for longer than its class's timeout at event time `nowMs`. */
   expire(nowMs: number): void {
     let next = Infinity;

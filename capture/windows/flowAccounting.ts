@@ -16,10 +16,10 @@ function l4Name(proto: number): L4Protocol {
   return 'other';
 }
 
-// Per-flow numbers, side by side in one Float64Array (8 a flow: one cache line per flow instead of
-// one per field). F_CACHE_WIN is the window the three entry indexes below are for; they are the
-// indexes of the flow's initiator's / responder's local-host entry and of its remote-endpoint
-// entry in that window (-1 = not looked up yet).
+// Per-flow numbers, side by side in one Float64Array (9 a flow: one or two cache lines per flow
+// instead of one per field). F_CACHE_WIN is the window the four entry indexes below are for; they
+// are the indexes of the flow's initiator's / responder's local-host entry, of its remote-endpoint
+// entry, and of its remote among those its local sender sent to, in that window (-1 = not looked up yet).
 const F_START_WIN = 0;
 const F_LAST_WIN = 1;
 const F_PREV_WIN = 2;
@@ -28,7 +28,8 @@ const F_INITIATOR_KEY = 4;
 export const F_HOST_INIT = 5;
 export const F_HOST_RESP = 6;
 export const F_REMOTE = 7;
-export const F_STRIDE = 8;
+export const F_SENT_TO = 8;
+export const F_STRIDE = 9;
 // Per-flow bytes, side by side: direction code initiator → responder, service, a pending
 // unanswered SYN, and the directions seen in F_CACHE_WIN (bit 0 from the initiator, bit 1 from
 // the responder).
@@ -39,7 +40,7 @@ const B_DIR_SEEN = 3;
 const B_STRIDE = 4;
 
 export class FlowAccounting {
-  /** per-flow numbers: flow × 8 + F_* */
+  /** per-flow numbers: flow × F_STRIDE + F_* */
   f: Float64Array;
   /** per-flow bytes: flow × 4 + B_* */
   private b: Uint8Array;
@@ -83,6 +84,7 @@ export class FlowAccounting {
       f[at + F_HOST_INIT] = -1;
       f[at + F_HOST_RESP] = -1;
       f[at + F_REMOTE] = -1;
+      f[at + F_SENT_TO] = -1;
       this.b[seenAt] = 0;
     }
     const bit = fromInitiator ? 1 : 2;
@@ -102,7 +104,8 @@ export class FlowAccounting {
     return this.table.serverPort(flow);
   }
 
-  start(flow: number, acc: WindowAccumulator, p: DecodedPacket, fdir: number, svc: number): void {
+  /** The flow's first packet (sequence number `seq`), in window `acc`: direction code `fdir`, service `svc`. */
+  start(flow: number, acc: WindowAccumulator, p: DecodedPacket, fdir: number, svc: number, seq: number): void {
     if (flow * F_STRIDE >= this.f.length) {
       // a growable flow table grew: follow its capacity
       this.f = grown(this.f, this.table.capacity * F_STRIDE);
@@ -133,6 +136,7 @@ export class FlowAccounting {
     const initiator = addressText(v6, fromInit ? p.src : p.dst);
     const responder = addressText(v6, fromInit ? p.dst : p.src);
     const inbound = fdir === DIR_INBOUND;
+    acc.flowStartSeqs.push(seq);
     acc.flowStarts.push({
       ts: Math.floor(p.tsMs),
       direction: DIRECTIONS[fdir]!,
@@ -182,24 +186,27 @@ export class FlowAccounting {
     return false;
   }
 
-  countDns(acc: WindowAccumulator, p: DecodedPacket): void {
+  /** Counts a DNS message (packet sequence number `seq`) in the window's DNS summary and names. */
+  countDns(acc: WindowAccumulator, p: DecodedPacket, seq: number): void {
     const name = p.dnsName;
     if (!p.dnsResponse) {
       acc.dnsQueries++;
       acc.dnsNameLengthSum += name.length;
       if (name.length > acc.dnsNameLengthMax) acc.dnsNameLengthMax = name.length;
-      acc.dnsEntropySum += subdomainEntropy(name);
-      this.nameEntry(acc, p, this.srcKey, p.src, true);
+      const entropy = subdomainEntropy(name);
+      acc.dnsEntropySum += entropy;
+      acc.dnsEntropies?.push(seq, entropy);
+      this.nameEntry(acc, p, this.srcKey, p.src, true, seq);
       return;
     }
     acc.dnsResponses++;
     if (p.dnsRcode === 3) {
       acc.dnsNxdomain++;
-      this.nameEntry(acc, p, this.dstKey, p.dst, false);
+      this.nameEntry(acc, p, this.dstKey, p.dst, false, seq);
     }
   }
 
-  private nameEntry(acc: WindowAccumulator, p: DecodedPacket, clientKey: number, client: Uint32Array, query: boolean): void {
+  private nameEntry(acc: WindowAccumulator, p: DecodedPacket, clientKey: number, client: Uint32Array, query: boolean, seq: number): void {
     const key = `${clientKey} ${p.dnsName}`;
     let e = acc.dnsNames.get(key);
     if (!e) {
@@ -209,6 +216,7 @@ export class FlowAccounting {
       }
       e = { name: p.dnsName, client: addressText(p.network === NETWORK.IPV6, client), queries: 0, nxdomain: 0, qtype: p.dnsQtype };
       acc.dnsNames.set(key, e);
+      acc.dnsNameSeqs?.set(key, seq);
     }
     if (query) e.queries++;
     else e.nxdomain++;

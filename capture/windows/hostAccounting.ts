@@ -1,13 +1,16 @@
 // Per-packet accounting of the local hosts and remote endpoints a window ranks. A flow remembers,
 // per window, which host entries its ends map to, so most packets need no map lookup.
 import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
-import { F_HOST_INIT, F_HOST_RESP, F_REMOTE, F_STRIDE, type FlowAccounting } from './flowAccounting.ts';
+import { F_HOST_INIT, F_HOST_RESP, F_REMOTE, F_SENT_TO, F_STRIDE, type FlowAccounting } from './flowAccounting.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OUTBOUND } from '../flows/localNetworks.ts';
 import type { LocalHostAccumulator } from './endpointAccumulators.ts';
 import type { WindowAccumulator, WindowLimits } from './windowAccumulator.ts';
 
-/** Index of the host in acc.hostList, created on first sight; -1 when the window tracks no more hosts. */
-function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
+/**
+ * Index of the host in acc.hostList, created on first sight; -1 when the window tracks no more hosts.
+ * `firstSeq`: where the packet puts it in the window's order of first sight (see LocalHostAccumulator.firstSeq).
+ */
+function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number, firstSeq: number): number {
   const known = acc.localHosts.get(key);
   if (known >= 0) return known;
   if (acc.hostList.length >= limit) {
@@ -15,17 +18,19 @@ function localHostIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, a
     return -1;
   }
   const i = acc.addLocalHost(p.network === NETWORK.IPV6, addr);
+  acc.hostList[i]!.firstSeq = firstSeq;
   acc.localHosts.insert(key, i);
   return i;
 }
 
 /** Index of the remote endpoint `key` in acc.remoteList, created on first sight; -1 when the window tracks no more endpoints. */
-function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number): number {
+function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr: Uint32Array, limit: number, seq: number): number {
   const addrs = acc.addresses;
   const slot = addrs.slot(key);
   const known = addrs.remote(slot);
   if (known !== -2) return known;
   const i = acc.remoteList.length >= limit ? -1 : acc.addRemote(p.network === NETWORK.IPV6, addr);
+  if (i >= 0) acc.remoteList[i]!.firstSeq = seq;
   addrs.setRemote(slot, i);
   return i;
 }
@@ -33,10 +38,11 @@ function remoteIndex(acc: WindowAccumulator, key: number, p: DecodedPacket, addr
 /**
  * Counts packet `p` (direction code `pdir`, flow `flow`) for its local host(s) and remote endpoint.
  * `firstInDirection`: the flow's first packet this way in this window (distinct sets need only that).
+ * `seq`: the packet's sequence number in the capture (orders the entries it creates).
  */
 export function hostAccountPacket(
   acc: WindowAccumulator, p: DecodedPacket, pdir: number, fa: FlowAccounting, flow: number, limits: WindowLimits,
-  fromInitiator: boolean, firstInDirection: boolean,
+  fromInitiator: boolean, firstInDirection: boolean, seq: number,
 ): void {
   const len = p.wireLen;
   const tcp = p.proto === IP_PROTO.TCP && p.hasPorts;
@@ -46,7 +52,7 @@ export function hostAccountPacket(
   if (pdir === DIR_OUTBOUND || pdir === DIR_INTERNAL) {
     const at = flow * F_STRIDE + (fromInitiator ? F_HOST_INIT : F_HOST_RESP);
     let i = fa.f[at]!;
-    if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.srcKey, p, p.src, limits.hosts);
+    if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.srcKey, p, p.src, limits.hosts, 2 * seq);
     sender = i;
     if (i >= 0) {
       const h = acc.hostList[i]!;
@@ -61,7 +67,7 @@ export function hostAccountPacket(
   if (pdir === DIR_INBOUND || pdir === DIR_INTERNAL) {
     const at = flow * F_STRIDE + (fromInitiator ? F_HOST_RESP : F_HOST_INIT);
     let i = fa.f[at]!;
-    if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.dstKey, p, p.dst, limits.hosts);
+    if (i < 0) i = fa.f[at] = localHostIndex(acc, fa.dstKey, p, p.dst, limits.hosts, 2 * seq + 1);
     if (i >= 0) {
       const h = acc.hostList[i]!;
       h.bytesIn += len;
@@ -78,8 +84,8 @@ export function hostAccountPacket(
     let i = fa.f[at]!;
     if (i < 0) {
       i = fa.f[at] = out
-        ? remoteIndex(acc, fa.dstKey, p, p.dst, limits.remotes)
-        : remoteIndex(acc, fa.srcKey, p, p.src, limits.remotes);
+        ? remoteIndex(acc, fa.dstKey, p, p.dst, limits.remotes, seq)
+        : remoteIndex(acc, fa.srcKey, p, p.src, limits.remotes, seq);
     }
     if (i >= 0) {
       const r = acc.remoteList[i]!;
@@ -90,7 +96,13 @@ export function hostAccountPacket(
       if (firstInDirection) r.addLocal(out ? fa.srcKey : fa.dstKey, limits.distinct);
       r.voteForPort(serverPort, len);
     }
-    if (out && sender >= 0) acc.hostList[sender]!.sentToRemote(i, len);
+    if (out && sender >= 0) {
+      const h = acc.hostList[sender]!;
+      const at = flow * F_STRIDE + F_SENT_TO;
+      let sent = fa.f[at]!;
+      if (sent < 0) sent = fa.f[at] = h.remoteEntry(fa.dstKey, p.network === NETWORK.IPV6, p.dst, seq);
+      h.sentToRemote(sent, len);
+    }
   }
 }
 
