@@ -131,12 +131,18 @@ export class ShardRingWriter {
     if (++this.unpublished >= PUBLISH_EVERY) this.publish();
   }
 
-  /** Makes every record written so far visible to the consumer (and wakes it if it sleeps). */
-  publish(): void {
-    if (this.unpublished === 0) return;
-    this.unpublished = 0;
-    Atomics.store(this.ctl, WRITE, this.pos);
-    if (Atomics.load(this.ctl, CONSUMER_ASLEEP) === 1) Atomics.notify(this.ctl, WRITE);
+  /**
+   * Makes every record written so far visible to the consumer. A sleeping consumer is woken once
+   * an eighth of the ring waits for it, or when `wake` (the end of a batch of input): a consumer
+   * woken for every few packets would spend more on waking than on the packets.
+   */
+  publish(wake = false): void {
+    if (this.unpublished > 0) {
+      this.unpublished = 0;
+      Atomics.store(this.ctl, WRITE, this.pos);
+    }
+    if (Atomics.load(this.ctl, CONSUMER_ASLEEP) === 1
+      && (wake || ((this.pos - Atomics.load(this.ctl, READ)) >>> 0) >= this.size / 8)) Atomics.notify(this.ctl, WRITE);
   }
 
   /** Waits until `bytes` more fit; throws when the consumer has read nothing for STALLED_MS. */
@@ -147,13 +153,13 @@ export class ShardRingWriter {
     for (;;) {
       const read = Atomics.load(ctl, READ);
       if (this.size - ((this.pos - read) >>> 0) >= bytes) return;
+      this.publish(true);
       if (read !== lastRead) {
         lastRead = read;
         waitedMs = 0;
       } else if (waitedMs >= STALLED_MS) {
         throw new Error(`the capture worker of a shard has read nothing for ${STALLED_MS / 1000} s: it stopped or hangs`);
       }
-      this.publish();
       this.waits++;
       Atomics.store(ctl, PRODUCER_ASLEEP, 1);
       if (Atomics.load(ctl, READ) === read) Atomics.wait(ctl, READ, read, 50);

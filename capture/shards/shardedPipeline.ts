@@ -76,7 +76,7 @@ export class ShardedPipeline {
   private publishQueued = false;
   private readonly publishAll = (): void => {
     this.publishQueued = false;
-    for (const w of this.writers) w.publish();
+    for (const w of this.writers) w.publish(true);
   };
   private packets = 0;
   private readonly ended: CaptureTotals[] = [];

@@ -1,7 +1,8 @@
 // Sharded capture (capture/shards) against the single pipeline: on every real capture in
 // ../shared/captures and on the capture benchmark's inputs, 2 and 3 workers emit the same windows,
 // byte for byte once serialised, as one pipeline on the same packets.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,22 @@ describe.skipIf(!present)('sharded capture on the real captures', () => {
   for (const file of files) {
     it(`emits the single pipeline's windows on ${file.slice(ROOT.length + 1)}`, () => expectSameWindows(file), 120_000);
   }
+});
+
+describe('spanwatch sensor --workers', () => {
+  it('writes the same JSON lines with 1 and 2 workers', async () => {
+    const file = join(dir, 'cli.pcap');
+    await writeRealisticInput(file, 20_000);
+    const bin = join(import.meta.dirname, '../../bin/spanwatch');
+    const lines = (workers: number): string => {
+      const out = join(dir, `cli-${workers}.jsonl`);
+      execFileSync(bin, ['sensor', '--no-store', '--sensor', 'cli', '--workers', String(workers), '--jsonl', out, file], { stdio: 'ignore' });
+      return readFileSync(out, 'utf8');
+    };
+    const one = lines(1);
+    expect(one.split('\n').length).toBeGreaterThan(10);
+    expect(lines(2)).toBe(one);
+  }, 120_000);
 });
 
 describe('sharded capture on the benchmark inputs', () => {
