@@ -176,6 +176,7 @@ export class ShardRingReader {
   private readonly f64: Float64Array;
   private readonly bytes: Uint8Array;
   private readonly mask: number;
+  private readonly size: number;
   /** the end of the record handed out last (done with once next() is called again) */
   private pos = 0;
   private published = 0;
@@ -186,7 +187,8 @@ export class ShardRingReader {
     this.i32 = new Int32Array(memory.data);
     this.f64 = new Float64Array(memory.data);
     this.bytes = new Uint8Array(memory.data);
-    this.mask = memory.data.byteLength - 1;
+    this.size = memory.data.byteLength;
+    this.mask = this.size - 1;
   }
 
   /**
@@ -231,10 +233,16 @@ export class ShardRingReader {
     this.pos = (this.pos + need) | 0;
   }
 
-  /** Hands the space of the records done with back to the producer. */
+  /**
+   * Hands the space of the records done with back to the producer, and wakes it when it sleeps on
+   * a full ring once a quarter of the ring is free: woken for every few records, it would fill
+   * them and sleep again, two system calls for each few packets.
+   */
   private release(): void {
     this.readSinceRelease = 0;
     Atomics.store(this.ctl, READ, this.pos);
-    if (Atomics.load(this.ctl, PRODUCER_ASLEEP) === 1) Atomics.notify(this.ctl, READ);
+    if (Atomics.load(this.ctl, PRODUCER_ASLEEP) === 1 && ((this.published - this.pos) >>> 0) <= (this.size * 3) / 4) {
+      Atomics.notify(this.ctl, READ);
+    }
   }
 }

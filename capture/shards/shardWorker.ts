@@ -9,7 +9,6 @@ import type { DnsAnswerEvent, WindowShard } from '../windows/windowShard.ts';
 import { RECORD_CLOSE, RECORD_END, RECORD_PACKET, ShardRingReader, type ShardRecordInfo, type ShardRingMemory } from './shardRing.ts';
 
 export interface ShardWorkerData {
-  entry: string;
   shard: number;
   pipeline: PipelineOptions;
   ring: ShardRingMemory;

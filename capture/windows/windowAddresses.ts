@@ -118,6 +118,7 @@ export class WindowAddresses {
   /** The addresses counted for direction code `dir`, in the order they were added. */
   directionKeys(dir: number): number[] {
     const out: number[] = [];
+    if (this.directionCounts[dir] === 0) return out;
     const bit = 1 << dir;
     for (let j = 0; j < this.size; j++) {
       const slot = this.used[j]!;
