@@ -3,7 +3,7 @@ import type { PacketRecord, PacketSource, SourceCounters } from './packet.ts';
 import { DIRECTIONS, type Direction, type WindowStats } from './windowStats.ts';
 import { IP_PROTO, type DecodedPacket } from './decode/decodedPacket.ts';
 import { PacketDecoder } from './decode/packetDecoder.ts';
-import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flows/flowTable.ts';
+import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts, type FlowTrack } from './flows/flowTable.ts';
 import { DEFAULT_LOCAL_NETS, LocalNetworks } from './flows/localNetworks.ts';
 import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windows/windowAccumulator.ts';
 import { WindowAggregator, type ClosedShards, type WindowAggregatorOptions } from './windows/windowAggregator.ts';
@@ -62,6 +62,8 @@ const NO_COUNTERS: SourceCounters = { packetsDropped: 0, packetsIfDropped: 0 };
 
 export class CapturePipeline {
   private readonly decoder = new PacketDecoder();
+  /** what the flow table found for the packet decodeAndTrack() saw last */
+  private track: FlowTrack = { flow: -1, isNew: false, fromInitiator: false };
   private readonly table: FlowTable;
   private readonly aggregator: WindowAggregator;
   private readonly dirPackets = new Float64Array(4);
@@ -142,7 +144,7 @@ export class CapturePipeline {
     const ring = this.ring;
     if (ring !== null) ring.add(rec);
     const p = this.decodeAndTrack(rec);
-    const d = this.aggregator.add(p, this.flow, this.packets - 1);
+    const d = this.aggregator.add(p, this.track, this.packets - 1);
     this.dirPackets[d]!++;
     this.dirBytes[d]! += rec.origLen;
   }
@@ -155,7 +157,7 @@ export class CapturePipeline {
   ingestShard(rec: PacketRecord, seq: number, window: number, closeBefore: number): ClosedShards | null {
     const p = this.decodeAndTrack(rec);
     const closed = Number.isNaN(closeBefore) ? null : this.aggregator.closeBefore(closeBefore);
-    const d = this.aggregator.addTo(window, p, this.flow, seq);
+    const d = this.aggregator.addTo(window, p, this.track, seq);
     this.dirPackets[d]!++;
     this.dirBytes[d]! += rec.origLen;
     return closed;
@@ -176,8 +178,6 @@ export class CapturePipeline {
     return { evictions: this.table.evictions, size: this.table.size };
   }
 
-  /** the flow of the packet decodeAndTrack() saw last (-1: none) */
-  private flow = -1;
 
   private decodeAndTrack(rec: PacketRecord): DecodedPacket {
     const p = this.decoder.decode(rec);
@@ -194,9 +194,9 @@ export class CapturePipeline {
       this.maxSec = s;
       this.maxNsec = rec.tsNsec;
     }
-    const flow = this.table.track(p);
-    if (flow >= 0) {
-      if (this.table.isNew) {
+    const track = this.table.track(p);
+    if (track.flow >= 0) {
+      if (track.isNew) {
         const proto = p.proto;
         // TCP/UDP flows need ports: fragments whose first fragment was never seen count as `other`
         const ported = p.hasPorts;
@@ -204,7 +204,7 @@ export class CapturePipeline {
           : proto === IP_PROTO.ICMP || proto === IP_PROTO.ICMPV6 ? 2 : 3]!++;
       }
     }
-    this.flow = flow;
+    this.track = track;
     return p;
   }
 

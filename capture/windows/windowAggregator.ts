@@ -4,13 +4,13 @@
 import type { SourceCounters } from '../packet.ts';
 import { emptyWindowStats, type WindowStats } from '../windowStats.ts';
 import { IP_PROTO, NETWORK, type DecodedPacket } from '../decode/decodedPacket.ts';
-import type { FlowTable } from '../flows/flowTable.ts';
+import type { FlowTable, FlowTrack } from '../flows/flowTable.ts';
 import { DIR_INBOUND, DIR_INTERNAL, DIR_OTHER, DIR_OUTBOUND, type LocalNetworks } from '../flows/localNetworks.ts';
 import { SVC_OTHER, serviceOf } from '../flows/services.ts';
 import { WindowAccumulator, type WindowLimits } from './windowAccumulator.ts';
 import { FlowAccounting } from './flowAccounting.ts';
-import { hostAccountPacket } from './hostAccounting.ts';
-import { addressText } from '../structures/addressText.ts';
+import { hostAccountPacket, type CountedPacket } from './hostAccounting.ts';
+import { addressKey, addressText } from '../structures/addressText.ts';
 import type { PassiveDnsNames } from '../evidence/passiveDnsNames.ts';
 import { WindowSchedule } from './windowSchedule.ts';
 import { windowShardOf, type DnsAnswerEvent, type WindowShard } from './windowShard.ts';
@@ -53,8 +53,12 @@ export class WindowAggregator {
   private lastIfDropped = 0;
   private readonly flows: FlowAccounting;
   private readonly shard: boolean;
-  /** a shard's DNS answers since the last takeAnswers() */
+  /** a shard's DNS answers since the last close */
   private answers: DnsAnswerEvent[] = [];
+  /** the facts of the packet being counted, handed to the host accounting (one record, reused) */
+  private readonly counted: CountedPacket = {
+    flow: 0, seq: 0, dir: 0, fromInitiator: false, started: false, newlyActive: false, firstInDirection: false, srcKey: 0, dstKey: 0,
+  };
 
   constructor(
     private readonly opts: WindowAggregatorOptions,
@@ -79,19 +83,19 @@ export class WindowAggregator {
   }
 
   /**
-   * Counts one decoded packet; `flow` is its index in the flow table (-1 for non-IP), `seq` its
-   * sequence number in the capture. Returns its direction code.
+   * Counts one decoded packet; `track` is what the flow table found for it (flow -1 for non-IP),
+   * `seq` its sequence number in the capture. Returns its direction code.
    */
-  add(p: DecodedPacket, flow: number, seq: number): number {
+  add(p: DecodedPacket, track: FlowTrack, seq: number): number {
     const index = this.schedule.target(Math.floor(p.tsMs / this.opts.windowMs));
     const open = this.open;
     const last = open[open.length - 1];
-    return this.count(last !== undefined && last.index === index ? last : this.openWindow(index), p, flow, seq);
+    return this.count(last !== undefined && last.index === index ? last : this.openWindow(index), p, track, seq);
   }
 
   /** A shard: counts one decoded packet in window `index`, as its dispatcher's schedule decided. */
-  addTo(index: number, p: DecodedPacket, flow: number, seq: number): number {
-    return this.count(this.openWindow(index), p, flow, seq);
+  addTo(index: number, p: DecodedPacket, track: FlowTrack, seq: number): number {
+    return this.count(this.openWindow(index), p, track, seq);
   }
 
   /**
@@ -122,7 +126,8 @@ export class WindowAggregator {
     return acc;
   }
 
-  private count(acc: WindowAccumulator, p: DecodedPacket, flow: number, seq: number): number {
+  private count(acc: WindowAccumulator, p: DecodedPacket, track: FlowTrack, seq: number): number {
+    const flow = track.flow;
     acc.packetsSeen++;
     if (p.malformed) acc.decodeErrors++;
     const len = p.wireLen;
@@ -136,14 +141,16 @@ export class WindowAggregator {
     }
     const limits = this.opts.limits;
     const fa = this.flows;
-    const fromInit = this.table.fromInitiator;
+    const fromInit = track.fromInitiator;
+    const v6 = p.network === NETWORK.IPV6;
+    const srcKey = addressKey(v6, p.src);
+    const dstKey = addressKey(v6, p.dst);
     let pdir: number;
-    fa.setKeys(p);
-    fa.justStarted = false;
-    if (this.table.isNew) {
+    if (track.isNew) {
       // locality is a fact of the flow's two addresses: looked up once per flow, not per packet
-      pdir = this.opts.localNets.direction(p.network === NETWORK.IPV6, p.src, p.dst);
-      fa.start(flow, acc, p, fromInit ? pdir : reverseDirection(pdir), serviceOf(p.proto, this.table.serverPort(flow)), seq);
+      pdir = this.opts.localNets.direction(v6, p.src, p.dst);
+      const fdir = fromInit ? pdir : reverseDirection(pdir);
+      fa.start(flow, acc, p, fromInit, fdir, serviceOf(p.proto, this.table.serverPort(flow)), fromInit ? srcKey : dstKey, seq);
     } else {
       const fdir = fa.dir(flow);
       pdir = fromInit ? fdir : reverseDirection(fdir);
@@ -151,13 +158,11 @@ export class WindowAggregator {
     const ds = acc.dirs[pdir]!;
     ds.packets++;
     ds.bytes += len;
-    fa.markActive(flow, acc);
+    const newlyActive = fa.markActive(flow, acc);
     const svc = fa.service(flow);
     acc.svcPackets[svc]!++;
     acc.svcBytes[svc]! += len;
 
-    const srcKey = fa.srcKey;
-    const dstKey = fa.dstKey;
     const firstInDirection = fa.noteDirection(flow, acc.index, fromInit);
     if (firstInDirection) {
       const addrs = acc.addresses;
@@ -189,9 +194,19 @@ export class WindowAggregator {
       } else {
         ds.dnsQueries++;
       }
-      fa.countDns(acc, p, seq);
+      fa.countDns(acc, p, seq, srcKey, dstKey);
     }
-    hostAccountPacket(acc, p, pdir, fa, flow, limits, fromInit, firstInDirection, seq);
+    const c = this.counted;
+    c.flow = flow;
+    c.seq = seq;
+    c.dir = pdir;
+    c.fromInitiator = fromInit;
+    c.started = track.isNew;
+    c.newlyActive = newlyActive;
+    c.firstInDirection = firstInDirection;
+    c.srcKey = srcKey;
+    c.dstKey = dstKey;
+    hostAccountPacket(acc, p, c, fa, limits);
     return pdir;
   }
 
