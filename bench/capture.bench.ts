@@ -4,8 +4,8 @@
 //      timestamps when present, else generated), ~1 M packets
 //   B: spoofed SYN flood, ~1 M packets, nearly every packet a new flow
 // Then end to end (process start to exit) against nfpcapd -r, nfdump's C flow meter: the same two
-// kinds of traffic re-timed to a busy link (200,000 packets/s, so windows are full and start-up is
-// amortised), ~5 M packets each (BENCH_E2E_PACKETS), through `spanwatch sensor --no-store --jsonl
+// kinds of traffic repeated to ~5 M packets each (BENCH_E2E_PACKETS) and re-timed to a busy link
+// (200,000 packets/s, so windows are full and start-up is amortised), through `spanwatch sensor --no-store --jsonl
 // /dev/null` with 1 and 2 capture workers; and the peak RSS of 1 and 2 workers holding ~1 M
 // concurrent flows (B). Every process's peak RSS comes from /usr/bin/time.
 // Profiling: BENCH_INPUT=A or B runs one input only, and BENCH_TOOLS=0 skips the other tools (and
@@ -164,8 +164,9 @@ async function endToEnd(flood1M: string | null): Promise<void> {
   }
   if (ONLY_INPUT !== 'A') {
     const path = join(dir, 'synflood-dense.pcap');
-    await writeSynFloodInput(path, E2E_PACKETS, E2E_RATE);
-    inputs.push([`B SYN flood at ${E2E_RATE.toLocaleString('en')} packets/s`, path]);
+    // the flood of B (its ~1 M sources) repeated, as the realistic traffic is
+    await writeSynFloodInput(path, E2E_PACKETS, E2E_RATE, TARGET_PACKETS);
+    inputs.push([`B SYN flood repeated, re-timed to ${E2E_RATE.toLocaleString('en')} packets/s`, path]);
   }
   const rows: string[][] = [];
   for (const [name, path] of inputs) {

@@ -49,12 +49,17 @@ export async function writeRealisticInput(path: string, packets: number, packets
   return packetsPerSecond === undefined ? source : `${source}, re-timed to ${packetsPerSecond.toLocaleString('en')} packets/s`;
 }
 
-/** Writes a spoofed SYN flood of `packets` packets at `packetsPerSecond` (random public sources to one local web server). */
-export async function writeSynFloodInput(path: string, packets: number, packetsPerSecond = 100_000): Promise<void> {
+/**
+ * Writes a spoofed SYN flood of `packets` packets at `packetsPerSecond` (random public sources to
+ * one local web server); the sources repeat after `distinct` packets (the flood repeated: that many
+ * concurrent flows).
+ */
+export async function writeSynFloodInput(path: string, packets: number, packetsPerSecond = 100_000, distinct = packets): Promise<void> {
   const w = new CaptureFileWriter(path, { format: 'pcap', linkType: 1, nanosecond: true });
   const frame = tcpFrame({ src: '1.0.0.1', dst: '10.0.0.5', sport: 1024, dport: 80, flags: TCP.SYN, seq: 1 });
   let x = 0x12345678;
   for (let i = 0; i < packets; i++) {
+    if (i % distinct === 0) x = 0x12345678;
     x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
     // random public source address and port; checksums are not recomputed (nothing checks them)
     frame[26] = 1 + (x % 223); frame[27] = (x >>> 8) & 255; frame[28] = (x >>> 16) & 255; frame[29] = (x >>> 24) & 255;
