@@ -2,7 +2,7 @@
 // ../shared/captures and on the capture benchmark's inputs, 2 and 3 workers emit the same windows,
 // byte for byte once serialised, as one pipeline on the same packets.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,44 @@ describe.skipIf(!present)('sharded capture on the real captures', () => {
   for (const file of files) {
     it(`emits the single pipeline's windows on ${file.slice(ROOT.length + 1)}`, () => expectSameWindows(file), 120_000);
   }
+});
+
+describe('sharded capture when the source fails or stops', () => {
+  it('emits the windows before the damage of a cut file, then rejects with the same error as one pipeline', async () => {
+    const file = join(dir, 'cut.pcap');
+    await writeRealisticInput(file, 30_000, 2_000);
+    truncateSync(file, statSync(file).size - 700);
+    const run = async (workers: number): Promise<{ windows: string[]; error: string }> => {
+      const windows: string[] = [];
+      const onWindow = (w: WindowStats): void => { windows.push(JSON.stringify(w)); };
+      const pipeline = workers === 1 ? new CapturePipeline({ sensor: 'cut' }, onWindow) : new ShardedPipeline({ sensor: 'cut', workers }, onWindow);
+      const error = await pipeline.run(openFileSource([file])).then(() => 'none', (err: Error) => err.message);
+      return { windows, error };
+    };
+    const one = await run(1);
+    expect(one.error).toMatch(/cut\.pcap/);
+    expect(one.windows.length).toBeGreaterThan(10);
+    const two = await run(2);
+    expect({ error: two.error, windows: two.windows.length, difference: firstDifference(one.windows, two.windows) })
+      .toEqual({ error: one.error, windows: one.windows.length, difference: null });
+  }, 120_000);
+
+  it('stop() ends a run: the windows so far are emitted and the workers end', async () => {
+    const file = join(dir, 'stopped.pcap');
+    await writeRealisticInput(file, 200_000, 2_000);
+    const windows: WindowStats[] = [];
+    const pipeline = new ShardedPipeline({ sensor: 'stop', workers: 2 }, (w) => {
+      windows.push(w);
+      if (windows.length === 5) pipeline.stop();
+    });
+    await pipeline.run(openFileSource([file]));
+    const total = pipeline.totals();
+    expect(windows.length).toBeGreaterThanOrEqual(5);
+    expect(windows.length).toBeLessThan(100);
+    // every packet read was counted in a window, and the workers reported their totals
+    expect(windows.reduce((n, w) => n + w.health.packetsSeen, 0)).toBe(total.packets);
+    expect(total.packets).toBeLessThan(200_000);
+  }, 120_000);
 });
 
 describe('spanwatch sensor --workers', () => {
