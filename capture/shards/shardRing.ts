@@ -80,8 +80,6 @@ export class ShardRingWriter {
   /** the position after the last record written (published or not) */
   private pos = 0;
   private unpublished = 0;
-  /** times the producer waited for room */
-  waits = 0;
 
   constructor(memory: ShardRingMemory) {
     this.ctl = new Int32Array(memory.control);
@@ -160,7 +158,6 @@ export class ShardRingWriter {
       } else if (waitedMs >= STALLED_MS) {
         throw new Error(`the capture worker of a shard has read nothing for ${STALLED_MS / 1000} s: it stopped or hangs`);
       }
-      this.waits++;
       Atomics.store(ctl, PRODUCER_ASLEEP, 1);
       if (Atomics.load(ctl, READ) === read) Atomics.wait(ctl, READ, read, 50);
       Atomics.store(ctl, PRODUCER_ASLEEP, 0);
