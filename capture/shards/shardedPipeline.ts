@@ -22,8 +22,8 @@ import { PacketSharding } from './packetShard.ts';
 import { allocateShardRing, RECORD_CLOSE, RECORD_END, RECORD_PACKET, ShardRingWriter, type ShardRecordInfo } from './shardRing.ts';
 import type { ShardClosed, ShardEnded, ShardWorkerData } from './shardWorker.ts';
 
-/** shared memory per shard ring (default): some thousands of full-size packets */
-export const DEFAULT_SHARD_RING_BYTES = 8 << 20;
+/** shared memory per shard ring (default): about 2,700 full-size packets, 30,000 small ones (1 and 8 MiB measured the same) */
+export const DEFAULT_SHARD_RING_BYTES = 4 << 20;
 
 export interface ShardedPipelineOptions extends PipelineOptions {
   /** worker threads, each with its shard of the traffic (at least 2; one worker is the plain pipeline) */
@@ -121,8 +121,8 @@ export class ShardedPipeline {
       gap: (index, byClock) => this.emissions.push({ index, byClock, gap: true }),
     });
     this.pendingClock = new Float64Array(this.shards).fill(-Infinity);
-    // each shard's table holds its share of the flows, with room for an uneven share
-    const capacity = Math.ceil(((opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY) * 1.1) / this.shards);
+    // each shard's table holds its share of the flows, with room for a slightly uneven share
+    const capacity = Math.ceil(((opts.flowCapacity ?? DEFAULT_FLOW_CAPACITY) * 1.02) / this.shards);
     const { packetRing: _ring, workers: _workers, ringBytes: _ringBytes, ...rest } = opts;
     this.workerOptions = { ...rest, localNets, flowCapacity: capacity };
     this.ringBytes = opts.ringBytes ?? DEFAULT_SHARD_RING_BYTES;
@@ -202,7 +202,9 @@ export class ShardedPipeline {
       const ring = allocateShardRing(this.ringBytes);
       this.writers.push(new ShardRingWriter(ring));
       const data: ShardWorkerData = { shard, pipeline: this.workerOptions, ring };
-      const worker = new Worker(script, { eval: true, workerData: data });
+      // a worker's per-packet path allocates next to nothing (its tables are typed arrays): a small
+      // young generation saves about 10 MB a worker, measured without a change in CPU time
+      const worker = new Worker(script, { eval: true, workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.on('message', (msg: ShardClosed | ShardEnded) => this.onShardMessage(msg));
       worker.on('error', (err) => this.fail(new Error(`capture worker ${shard} failed: ${err.message}`)));
       worker.on('exit', (code) => {
