@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CapturePipeline, openFileSource, type WindowStats } from '../../capture/index.ts';
+import { CapturePipeline, openFileSource, type PipelineOptions, type WindowStats } from '../../capture/index.ts';
 import { ShardedPipeline } from '../../capture/shards/index.ts';
 import { writeRealisticInput, writeSynFloodInput } from '../../bench/captureInputs.ts';
 
@@ -17,15 +17,17 @@ if (!present) process.stderr.write(`capture-shards: ${ROOT} is absent; only the 
 const dir = mkdtempSync(join(tmpdir(), 'spanwatch-shards-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function single(file: string): Promise<string[]> {
+type Settings = Omit<PipelineOptions, 'sensor'>;
+
+async function single(files: string[], settings: Settings = {}): Promise<string[]> {
   const out: string[] = [];
-  await new CapturePipeline({ sensor: 'shards' }, (w: WindowStats) => out.push(JSON.stringify(w))).run(openFileSource([file]));
+  await new CapturePipeline({ sensor: 'shards', ...settings }, (w: WindowStats) => out.push(JSON.stringify(w))).run(openFileSource(files));
   return out;
 }
 
-async function sharded(file: string, workers: number): Promise<string[]> {
+async function sharded(files: string[], workers: number, settings: Settings = {}): Promise<string[]> {
   const out: string[] = [];
-  await new ShardedPipeline({ sensor: 'shards', workers }, (w: WindowStats) => out.push(JSON.stringify(w))).run(openFileSource([file]));
+  await new ShardedPipeline({ sensor: 'shards', workers, ...settings }, (w: WindowStats) => out.push(JSON.stringify(w))).run(openFileSource(files));
   return out;
 }
 
@@ -37,11 +39,12 @@ function firstDifference(a: string[], b: string[]): { index: number; single?: st
   return null;
 }
 
-async function expectSameWindows(file: string): Promise<void> {
-  const reference = await single(file);
+async function expectSameWindows(file: string | string[], settings: Settings = {}): Promise<void> {
+  const files = typeof file === 'string' ? [file] : file;
+  const reference = await single(files, settings);
   expect(reference.length).toBeGreaterThan(0);
   for (const workers of [2, 3]) {
-    const windows = await sharded(file, workers);
+    const windows = await sharded(files, workers, settings);
     expect({ workers, windows: windows.length, difference: firstDifference(reference, windows) })
       .toEqual({ workers, windows: reference.length, difference: null });
   }
@@ -54,6 +57,10 @@ describe.skipIf(!present)('sharded capture on the real captures', () => {
   for (const file of files) {
     it(`emits the single pipeline's windows on ${file.slice(ROOT.length + 1)}`, () => expectSameWindows(file), 120_000);
   }
+  it('emits the single pipeline\'s windows with other settings: 250 ms windows, other local networks, top 5, two files in a row', () => expectSameWindows(
+    [join(ROOT, 'benign', 'ndpi_wechat.pcap'), join(ROOT, 'attack', 'scan_ndpi_synscan.pcap')],
+    { windowMs: 250, localNets: ['10.0.0.0/8', 'fe80::/10'], topK: 5 },
+  ), 120_000);
 });
 
 describe('sharded capture when the source fails or stops', () => {
