@@ -18,7 +18,8 @@ import { CliError } from '../cliError.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
-import { parseDuration, parseFlags } from '../options.ts';
+import { parseDuration, parseFlags, parseWorkers } from '../options.ts';
+import { AUTOMATIC_WORKERS_RULE } from '../../capture/shards/index.ts';
 import { followLiveModel, liveDetectionFor } from '../sinks/detect.ts';
 import type { RecordSink } from '../sinks.ts';
 
@@ -61,6 +62,7 @@ in-process sensor:
   --interface IF       live capture through libpcap
   --bpf EXPR           pcap-filter expression (live)
   --speed S            file replay speed: max, realtime (default) or a multiplier
+  --workers N          capture threads (default auto: ${AUTOMATIC_WORKERS_RULE}); same records for any N
   --window DURATION    window length (default 1s)
   --local-net CIDR     local networks, repeatable
   --sensor-name NAME   sensor name (default this host's name)
@@ -112,6 +114,7 @@ export const options = {
   interface: { type: 'string' },
   bpf: { type: 'string' },
   speed: { type: 'string' },
+  workers: { type: 'string' },
   window: { type: 'string' },
   'local-net': { type: 'string', multiple: true },
   'sensor-name': { type: 'string' },
@@ -328,6 +331,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     const r = new SensorRuntime<LiveDetection>({
       pipeline: { sensor, windowMs, localNets: values['local-net'], ...(evidence ? { packetRing: evidence.ring } : {}) },
+      workers: parseWorkers(values.workers),
       detection,
       outputs: evidence ? [evidence, served] : [served],
       log: say,
