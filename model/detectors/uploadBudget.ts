@@ -20,18 +20,37 @@ const MAX_RECEIVERS = 8;
 interface BudgetState {
   /** CUSUM of minute payload above the allowance, bytes */
   excess: number;
-  /** payload so far in the current minute */
-  minute: number;
   /** when the excess last rose from zero */
   since: number;
-  /** bytes per remote (attributed by each window's top receiver) since then */
+  /** bytes per remote (attributed by each window's top receiver) since the state began */
   receivers: Map<string, number>;
   total: number;
   reported: boolean;
 }
 
+/**
+ * Most hosts never build an excess: their minute is summed in typed arrays by host number, and
+ * what each window's top receiver got is logged per host and only replayed into a `BudgetState`
+ * for the few whose excess is above zero when the minute closes — so a window of thousands of
+ * hosts costs one map lookup per host and no allocation.
+ */
 export class UploadBudgetDetector implements Detector {
+  /** hosts whose excess carried over from an earlier minute, in the order their episode began */
   private readonly state = new Map<string, BudgetState>();
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  /** per host number: payload in the current minute, and the head and tail of its receiver log */
+  private minute = new Float64Array(256);
+  private logHead = new Int32Array(256).fill(-1);
+  private logTail = new Int32Array(256);
+  /** host numbers that sent in the current minute, in the order they first did */
+  private senders = new Int32Array(256);
+  private senderCount = 0;
+  /** the receiver log of the current minute: remote, bytes, next entry of the same host */
+  private logRemote: string[] = [];
+  private logBytes = new Float64Array(1024);
+  private logNext = new Int32Array(1024);
+  private logCount = 0;
   private minuteId = NaN;
   private slot = 0;
 
@@ -47,15 +66,10 @@ export class UploadBudgetDetector implements Detector {
     for (const h of activeHosts(w)) {
       const p = hostPayloadToRemote(h);
       if (p <= 0) continue;
-      let s = this.state.get(h.host);
-      if (!s) {
-        s = { excess: 0, minute: 0, since: w.start, receivers: new Map(), total: 0, reported: false };
-        this.state.set(h.host, s);
-      }
-      s.minute += p;
-      if (h.topRemote !== undefined && (s.receivers.has(h.topRemote) || s.receivers.size < MAX_RECEIVERS)) {
-        s.receivers.set(h.topRemote, (s.receivers.get(h.topRemote) ?? 0) + p);
-      }
+      const id = this.idOf(h.host);
+      if (this.minute[id] === 0) this.addSender(id);
+      this.minute[id] += p;
+      if (h.topRemote !== undefined) this.log(id, h.topRemote, p);
     }
     // the window that reaches the end of a minute closes it, so the finding belongs to that window
     if (Math.floor((w.start + w.durationMs) / MINUTE_MS) !== minuteId) {
@@ -65,36 +79,104 @@ export class UploadBudgetDetector implements Detector {
   }
 
   private closeMinute(minuteStart: number, out: Finding[]): void {
-    for (const [host, s] of this.state) {
-      const lim = this.hosts.uploadLimits(host, this.slot);
-      const allowance = lim.hourMax / 60;
-      // a minute big enough for the burst detectors is theirs: the budget watches what stays under them
-      if (s.minute >= Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * lim.minuteMax)) {
-        this.state.delete(host);
-        continue;
-      }
-      // once reported, a minute back under the allowance ends the episode and the sum starts again
-      if (s.reported && s.minute <= allowance) {
-        this.state.delete(host);
-        continue;
-      }
-      const before = s.excess;
-      s.excess = Math.max(0, s.excess + s.minute - allowance);
-      if (before === 0 && s.excess > 0) {
-        s.since = minuteStart;
-        s.total = 0;
-      }
-      s.total += s.minute;
-      // the excess must outgrow what any ordinary host of its kind sends in a whole hour (a cloud
-      // sync of a big file), while the allowance it is measured from is the host's own
-      const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.peerHourMax);
-      if (s.excess > limit && s.minute > allowance) {
-        s.reported = true;
-        out.push(this.finding(host, s, lim, limit, minuteStart + MINUTE_MS));
-      }
-      s.minute = 0;
-      if (s.excess === 0) this.state.delete(host);
+    // hosts with an episode under way first (in the order they began), then this minute's new senders
+    for (const [host, s] of this.state) this.closeHost(host, this.ids.get(host)!, s, minuteStart, out);
+    for (let k = 0; k < this.senderCount; k++) {
+      const id = this.senders[k]!;
+      const host = this.names[id]!;
+      if (!this.state.has(host)) this.closeHost(host, id, null, minuteStart, out);
     }
+    for (let k = 0; k < this.senderCount; k++) {
+      const id = this.senders[k]!;
+      this.minute[id] = 0;
+      this.logHead[id] = -1;
+    }
+    this.senderCount = 0;
+    this.logCount = 0;
+    this.logRemote.length = 0;
+  }
+
+  /** One host at the close of a minute; `s` is its episode so far (null: none). */
+  private closeHost(host: string, id: number, s: BudgetState | null, minuteStart: number, out: Finding[]): void {
+    const minute = this.minute[id]!;
+    const lim = this.hosts.uploadLimits(host, this.slot);
+    const allowance = lim.hourMax / 60;
+    // a minute big enough for the burst detectors is theirs: the budget watches what stays under them
+    if (minute >= Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * lim.minuteMax)) {
+      if (s) this.state.delete(host);
+      return;
+    }
+    // once reported, a minute back under the allowance ends the episode and the sum starts again
+    if (s?.reported && minute <= allowance) {
+      this.state.delete(host);
+      return;
+    }
+    const before = s?.excess ?? 0;
+    const excess = Math.max(0, before + minute - allowance);
+    if (excess === 0) {
+      if (s) this.state.delete(host);
+      return;
+    }
+    if (!s) {
+      s = { excess: 0, since: minuteStart, receivers: new Map(), total: 0, reported: false };
+      this.state.set(host, s);
+    }
+    s.excess = excess;
+    if (before === 0) {
+      s.since = minuteStart;
+      s.total = 0;
+    }
+    s.total += minute;
+    this.replayReceivers(id, s.receivers);
+    // the excess must outgrow what any ordinary host of its kind sends in a whole hour (a cloud
+    // sync of a big file), while the allowance it is measured from is the host's own
+    const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.peerHourMax);
+    if (s.excess > limit && minute > allowance) {
+      s.reported = true;
+      out.push(this.finding(host, s, lim, limit, minuteStart + MINUTE_MS));
+    }
+  }
+
+  /** Adds the host's receivers of the current minute, in the order the windows came. */
+  private replayReceivers(id: number, receivers: Map<string, number>): void {
+    for (let e = this.logHead[id]!; e !== -1; e = this.logNext[e]!) {
+      const remote = this.logRemote[e]!;
+      if (receivers.has(remote) || receivers.size < MAX_RECEIVERS) receivers.set(remote, (receivers.get(remote) ?? 0) + this.logBytes[e]!);
+    }
+  }
+
+  private log(id: number, remote: string, bytes: number): void {
+    const e = this.logCount++;
+    if (e === this.logBytes.length) {
+      this.logBytes = grownFloat(this.logBytes);
+      this.logNext = grownInt(this.logNext, 0);
+    }
+    this.logRemote[e] = remote;
+    this.logBytes[e] = bytes;
+    this.logNext[e] = -1;
+    if (this.logHead[id] === -1) this.logHead[id] = e;
+    else this.logNext[this.logTail[id]!] = e;
+    this.logTail[id] = e;
+  }
+
+  private addSender(id: number): void {
+    if (this.senderCount === this.senders.length) this.senders = grownInt(this.senders, 0);
+    this.senders[this.senderCount++] = id;
+  }
+
+  private idOf(host: string): number {
+    let id = this.ids.get(host);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(host, id);
+      this.names.push(host);
+      if (id === this.minute.length) {
+        this.minute = grownFloat(this.minute);
+        this.logHead = grownInt(this.logHead, -1);
+        this.logTail = grownInt(this.logTail, 0);
+      }
+    }
+    return id;
   }
 
   private finding(host: string, s: BudgetState, lim: ReturnType<HostBaselines['uploadLimits']>, limit: number, until: number): Finding {
@@ -119,4 +201,16 @@ export class UploadBudgetDetector implements Detector {
       holdMs: 2 * MINUTE_MS,
     };
   }
+}
+
+function grownFloat(a: Float64Array): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function grownInt(a: Int32Array, fill: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2).fill(fill);
+  b.set(a);
+  return b;
 }
