@@ -23,6 +23,7 @@ import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
 import { LearnedPatterns } from './learnedPatterns.ts';
 import { OnlineLearner } from './onlineLearning.ts';
+import { loadOnlineState, saveOnlineState } from './onlineState.ts';
 import type { ModelArtifact } from './modelArtifact.ts';
 import { SeasonalBaseline } from './seasonalBaseline.ts';
 import type { SiteCalendar } from './timeSlots.ts';
@@ -42,7 +43,13 @@ export interface DetectionOptions {
   now?: () => number;
   /** learn the pattern detectors' normal from quiet windows between retrains (onlineLearning.ts; default true) */
   learnOnline?: boolean;
+  /** keep what online learning learned in this file across restarts (onlineState.ts): restored at
+   * start when it belongs to this model version, written every `saveEveryMs` of wall clock (default
+   * 5 min) and at finish() */
+  onlineState?: { path: string; log: (line: string) => void; saveEveryMs?: number };
 }
+
+const ONLINE_SAVE_EVERY_MS = 300_000;
 
 export class DetectionEngine {
   private readonly detectors: Array<{ kind: AnomalyKind; detector: Detector }> = [];
@@ -54,6 +61,7 @@ export class DetectionEngine {
   private readonly iocs: IocList | null;
   private readonly patterns: LearnedPatterns;
   private readonly online: OnlineLearner | null;
+  private lastOnlineSave: number;
   private readonly patternDetectors: { scan: ScanDetector; tunnel: DnsTunnelDetector; beaconing: BeaconingDetector; destinations: NewDestinationDetector };
   private readonly calendar: SiteCalendar;
 
@@ -64,8 +72,23 @@ export class DetectionEngine {
     const hosts = new HostBaselines(meta.hostBaselines, baseline.calendar);
     this.criticality = opts.criticality ? CriticalityMap.fromFile(opts.criticality) : null;
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
-    this.patterns = new LearnedPatterns(meta.patterns, meta.knownRemotes, meta.periodicPairs);
-    this.online = opts.learnOnline === false ? null : new OnlineLearner(this.patterns);
+    const fresh = (): { patterns: LearnedPatterns; online: OnlineLearner | null } => {
+      const patterns = new LearnedPatterns(meta.patterns, meta.knownRemotes, meta.periodicPairs);
+      return { patterns, online: opts.learnOnline === false ? null : new OnlineLearner(patterns) };
+    };
+    let learned = fresh();
+    const saved = learned.online && opts.onlineState ? loadOnlineState(opts.onlineState.path, meta.version, opts.onlineState.log) : null;
+    if (saved) {
+      try {
+        learned.online!.restore(saved);
+      } catch (err) {
+        opts.onlineState!.log(`online learning: warning: ${opts.onlineState!.path} could not be applied (${(err as Error).message}); learning starts from the model alone`);
+        learned = fresh();
+      }
+    }
+    this.patterns = learned.patterns;
+    this.online = learned.online;
+    this.lastOnlineSave = (opts.now ?? Date.now)();
     const p = this.patternDetectors = {
       scan: new ScanDetector(meta.limits, this.patterns.scans),
       tunnel: new DnsTunnelDetector(this.patterns.domains, this.patterns.attribution),
@@ -108,6 +131,8 @@ export class DetectionEngine {
     this.online?.observe(ctx, this.findings, {
       domains: p.tunnel.lastCandidates, scans: p.scan.lastCandidates, beacons: p.beaconing.lastCandidates, bursts: p.destinations.lastBursts,
     });
+    const state = this.opts.onlineState;
+    if (state && (this.opts.now ?? Date.now)() - this.lastOnlineSave >= (state.saveEveryMs ?? ONLINE_SAVE_EVERY_MS)) this.saveOnline();
     return withAttack(this.withoutRuled(this.tracker.update(w, this.findings, captureLoss)));
   }
 
@@ -125,7 +150,20 @@ export class DetectionEngine {
   }
 
   finish(): Anomaly[] {
+    if (this.opts.onlineState) this.saveOnline();
     return withAttack(this.withoutRuled(this.tracker?.finish() ?? []));
+  }
+
+  /** Writes online learning's state; a failure is logged and detection goes on (the next save retries). */
+  private saveOnline(): void {
+    const state = this.opts.onlineState;
+    if (!state || !this.online) return;
+    this.lastOnlineSave = (this.opts.now ?? Date.now)();
+    try {
+      saveOnlineState(state.path, this.model.meta.version, this.online.snapshot(), this.lastOnlineSave);
+    } catch (err) {
+      state.log(`online learning: warning: cannot write ${state.path} (${(err as Error).message}); what was learned since the last save is lost at a restart`);
+    }
   }
 }
 

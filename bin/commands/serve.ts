@@ -19,7 +19,7 @@ import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { parseDuration, parseFlags } from '../options.ts';
-import { followLiveModel, liveDetectionFor } from '../sinks/detect.ts';
+import { followLiveModel, liveDetectionFor, onlineStatePath } from '../sinks/detect.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
@@ -69,6 +69,8 @@ in-process sensor:
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets;
                        its asset names label addresses in /api/v1/names)
+  --online-state FILE  what detection learned online since training, kept across restarts for
+                       the same model version (default <var>/online/<sensor>.json; none: not kept)
 
 ${evidenceHelp}
                        The server serves the pcaps under --evidence-dir (default <var>/evidence):
@@ -118,6 +120,7 @@ export const options = {
   model: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  'online-state': { type: 'string' },
   ...evidenceFlags,
   ...CALENDAR_FLAGS,
 } as const;
@@ -302,6 +305,7 @@ export async function run(argv: string[]): Promise<number> {
     const build = liveDetectionFor({
       sensor, ioc: values.ioc, criticality: values.criticality,
       calendar: (m) => calendarFrom(values, 'serve', m.meta.baseline.calendar),
+      onlineState: onlineStatePath(values['online-state'], varDir, sensor),
     }, say);
     let detection: LiveDetection | null = null;
     if (values.model !== 'none') {
