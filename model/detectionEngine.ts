@@ -15,10 +15,11 @@ import { NewDestinationDetector } from './detectors/newDestination.ts';
 import { OutboundSpikeDetector } from './detectors/outboundSpike.ts';
 import { UploadBudgetDetector } from './detectors/uploadBudget.ts';
 import { HostBaselines } from './hostBaselines.ts';
+import { HostIndex } from './hostIndex.ts';
 import { HostDeviationDetector } from './detectors/hostDeviation.ts';
 import { ScanDetector } from './detectors/scan.ts';
 import { ThreatIntelDetector } from './detectors/threatIntel.ts';
-import { FEATURE_COUNT, extractFeatures, windowCaptureLoss } from './features.ts';
+import { FEATURE_COUNT, activeHosts, extractFeatures, windowCaptureLoss } from './features.ts';
 import { IncidentTracker } from './incidentTracker.ts';
 import { IocList } from './iocList.ts';
 import { LearnedPatterns } from './learnedPatterns.ts';
@@ -64,6 +65,7 @@ export class DetectionEngine {
   private lastOnlineSave: number;
   private readonly patternDetectors: { scan: ScanDetector; tunnel: DnsTunnelDetector; beaconing: BeaconingDetector; destinations: NewDestinationDetector };
   private readonly calendar: SiteCalendar;
+  private readonly hostIndex = new HostIndex();
 
   constructor(readonly model: ModelArtifact, private readonly opts: DetectionOptions = {}) {
     const meta = model.meta;
@@ -99,7 +101,7 @@ export class DetectionEngine {
     const all: Array<{ kind: AnomalyKind; detector: Detector }> = [
       { kind: 'threat-intel', detector: this.iocs ? new ThreatIntelDetector(this.iocs) : { detect: () => {} } },
       { kind: 'outbound-spike', detector: new OutboundSpikeDetector(baseline, hosts) },
-      { kind: 'outbound-spike', detector: new UploadBudgetDetector(hosts) },
+      { kind: 'outbound-spike', detector: new UploadBudgetDetector(hosts, this.hostIndex) },
       { kind: 'scan', detector: p.scan },
       { kind: 'error-surge', detector: new ErrorSurgeDetector(baseline) },
       { kind: 'host-silent', detector: new HostSilentDetector(hosts, baseline) },
@@ -107,7 +109,7 @@ export class DetectionEngine {
       { kind: 'dns-tunnel', detector: p.tunnel },
       { kind: 'beaconing', detector: p.beaconing },
       { kind: 'deviation', detector: this.deviation },
-      { kind: 'host-deviation', detector: new HostDeviationDetector(meta.hostModel, hosts) },
+      { kind: 'host-deviation', detector: new HostDeviationDetector(meta.hostModel, hosts, this.hostIndex) },
     ];
     for (const d of all) if (!opts.kinds || opts.kinds.includes(d.kind)) this.detectors.push(d);
   }
@@ -124,7 +126,9 @@ export class DetectionEngine {
     });
     extractFeatures(w, this.features, this.calendar);
     const captureLoss = windowCaptureLoss(w);
-    const ctx: WindowContext = { w, features: this.features, captureLoss, dnsNames: this.patterns.attribution.clientNames(w) };
+    const ctx: WindowContext = {
+      w, features: this.features, captureLoss, dnsNames: this.patterns.attribution.clientNames(w), hostIds: this.hostIndex.number(activeHosts(w)),
+    };
     this.findings.length = 0;
     for (const d of this.detectors) d.detector.detect(ctx, this.findings);
     const p = this.patternDetectors;

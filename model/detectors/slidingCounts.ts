@@ -13,17 +13,16 @@ export interface NewItems<K> {
   /** first-touch times of items new to the group, ascending, from `head` on */
   arrivals: number[];
   head: number;
-  /** where the group is filed and its neighbours in least-recently-used order (kept by NewItemCounter) */
+  /** where the group is filed, and its slot in the least-recently-used list (kept by NewItemCounter) */
   space: number;
   outer: string;
   inner: string | number;
-  older: NewItems<K> | null;
-  newer: NewItems<K> | null;
+  slot: number;
 }
 
 /** The counting fields of a new group, to spread into a detector's group. */
 export function emptyItems<K>(): NewItems<K> {
-  return { items: null, only: undefined, onlyAt: 0, arrivals: [], head: 0, space: 0, outer: '', inner: 0, older: null, newer: null };
+  return { items: null, only: undefined, onlyAt: 0, arrivals: [], head: 0, space: 0, outer: '', inner: 0, slot: -1 };
 }
 
 export interface NewItemLimits {
@@ -39,7 +38,9 @@ export interface NewItemLimits {
 
 /**
  * Groups filed by (space, outer key, inner key) — two lookups of strings the window already holds
- * rather than a composed key per item —, least recently used forgotten first. Per window: `begin`,
+ * rather than a composed key per item —, least recently used forgotten first. The use order is a
+ * doubly linked list of slot numbers in two typed arrays: moving a group to the front touches
+ * those arrays, not its neighbours' objects. Per window: `begin`,
  * then `use`/`add` and `touch` for every item seen, then `end`, which returns the groups that got
  * a new item in the window (a count can only have grown there); `counts` gives their new items per
  * horizon.
@@ -47,9 +48,15 @@ export interface NewItemLimits {
 export class NewItemCounter<K, G extends NewItems<K>> {
   private readonly spaces: Array<Map<string, Map<string | number, G>>> = [];
   private size = 0;
-  /** least and most recently used ends of the groups' list */
-  private oldest: NewItems<K> | null = null;
-  private newest: NewItems<K> | null = null;
+  /** the group in each slot; slots of forgotten groups are reused */
+  private readonly slots: Array<G | undefined> = [];
+  private readonly free: number[] = [];
+  /** per slot: the next older and the next newer slot (-1: none) */
+  private older = new Int32Array(1024);
+  private newer = new Int32Array(1024);
+  /** least and most recently used slots (-1: none) */
+  private oldest = -1;
+  private newest = -1;
   private readonly touched = new Set<G>();
   private readonly memoryMs: number;
 
@@ -65,9 +72,9 @@ export class NewItemCounter<K, G extends NewItems<K>> {
   /** The group filed under the keys, now the most recently used; undefined when there is none (`add` it). */
   use(space: number, outer: string, inner: string | number): G | undefined {
     const g = this.spaces[space]!.get(outer)?.get(inner);
-    if (g && g !== this.newest) {
-      this.unlink(g);
-      this.link(g);
+    if (g && g.slot !== this.newest) {
+      this.unlink(g.slot);
+      this.link(g.slot);
     }
     return g;
   }
@@ -83,7 +90,13 @@ export class NewItemCounter<K, G extends NewItems<K>> {
     g.space = space;
     g.outer = outer;
     g.inner = inner;
-    this.link(g);
+    g.slot = this.free.pop() ?? this.slots.length;
+    if (g.slot === this.older.length) {
+      this.older = grown(this.older);
+      this.newer = grown(this.newer);
+    }
+    this.slots[g.slot] = g;
+    this.link(g.slot);
     this.size++;
     return g;
   }
@@ -142,8 +155,11 @@ export class NewItemCounter<K, G extends NewItems<K>> {
   }
 
   private evictOldest(): void {
-    const g = this.oldest!;
-    this.unlink(g);
+    const slot = this.oldest;
+    const g = this.slots[slot]!;
+    this.unlink(slot);
+    this.slots[slot] = undefined;
+    this.free.push(slot);
     this.size--;
     const s = this.spaces[g.space]!;
     const m = s.get(g.outer)!;
@@ -151,21 +167,21 @@ export class NewItemCounter<K, G extends NewItems<K>> {
     if (m.size === 0) s.delete(g.outer);
   }
 
-  private link(g: NewItems<K>): void {
-    g.older = this.newest;
-    g.newer = null;
-    if (this.newest) this.newest.newer = g;
-    else this.oldest = g;
-    this.newest = g;
+  private link(slot: number): void {
+    this.older[slot] = this.newest;
+    this.newer[slot] = -1;
+    if (this.newest !== -1) this.newer[this.newest] = slot;
+    else this.oldest = slot;
+    this.newest = slot;
   }
 
-  private unlink(g: NewItems<K>): void {
-    if (g.older) g.older.newer = g.newer;
-    else this.oldest = g.newer;
-    if (g.newer) g.newer.older = g.older;
-    else this.newest = g.older;
-    g.older = null;
-    g.newer = null;
+  private unlink(slot: number): void {
+    const o = this.older[slot]!;
+    const n = this.newer[slot]!;
+    if (o !== -1) this.newer[o] = n;
+    else this.oldest = n;
+    if (n !== -1) this.older[n] = o;
+    else this.newest = o;
   }
 
   private forget(g: G, now: number): void {
@@ -186,6 +202,12 @@ export class NewItemCounter<K, G extends NewItems<K>> {
       g.items.delete(item);
     }
   }
+}
+
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Arrivals at or after `from` (binary search over the ascending tail). */

@@ -8,6 +8,7 @@
 // above its allowance.
 import { activeHosts, hostPayloadToRemote } from '../features.ts';
 import type { HostBaselines } from '../hostBaselines.ts';
+import { HostIndex } from '../hostIndex.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import { MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM, describeLimit } from './outboundSpike.ts';
 
@@ -22,14 +23,17 @@ interface BudgetState {
   excess: number;
   /** when the excess last rose from zero */
   since: number;
-  /** bytes per remote (attributed by each window's top receiver) since the state began */
-  receivers: Map<string, number>;
+  /** remotes (attributed by each window's top receiver) since the state began, in the order first
+   * seen, and the bytes of each (at most MAX_RECEIVERS: a short list beats a map) */
+  receivers: string[];
+  receiverBytes: number[];
   total: number;
   reported: boolean;
 }
 
 /**
- * Most hosts never build an excess: their minute is summed in typed arrays by host number, and
+ * Most hosts never build an excess: their minute is summed in typed arrays by the engine's host
+ * number (hostIndex.ts), and
  * what each window's top receiver got is logged per host and only replayed into a `BudgetState`
  * for the few whose excess is above zero when the minute closes — so a window of thousands of
  * hosts costs one map lookup per host and no allocation.
@@ -37,8 +41,6 @@ interface BudgetState {
 export class UploadBudgetDetector implements Detector {
   /** hosts whose excess carried over from an earlier minute, in the order their episode began */
   private readonly state = new Map<string, BudgetState>();
-  private readonly ids = new Map<string, number>();
-  private readonly names: string[] = [];
   /** per host number: payload in the current minute, and the head and tail of its receiver log */
   private minute = new Float64Array(256);
   private logHead = new Int32Array(256).fill(-1);
@@ -53,8 +55,20 @@ export class UploadBudgetDetector implements Detector {
   private logCount = 0;
   private minuteId = NaN;
   private slot = 0;
+  /** limits of the hosts judged in this slot: HostBaselines.uploadLimits depends on nothing but the
+   * model, the host and the slot, and computing it for thousands of hosts every minute is most of
+   * a minute's close */
+  private readonly limits = new Map<string, ReturnType<HostBaselines['uploadLimits']>>();
+  private limitsSlot = -1;
 
-  constructor(private readonly hosts: HostBaselines) {}
+  private readonly index: HostIndex;
+  private readonly sharedIndex: boolean;
+
+  /** `index`: the engine's host numbers, shared with the other detectors (the windows' `hostIds` are its numbers) */
+  constructor(private readonly hosts: HostBaselines, index?: HostIndex) {
+    this.index = index ?? new HostIndex();
+    this.sharedIndex = index !== undefined;
+  }
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
@@ -63,10 +77,14 @@ export class UploadBudgetDetector implements Detector {
     if (minuteId !== this.minuteId && !Number.isNaN(this.minuteId)) this.closeMinute(this.minuteId * MINUTE_MS, out);
     this.minuteId = minuteId;
     this.slot = this.hosts.slotOf(w.start);
-    for (const h of activeHosts(w)) {
+    const list = activeHosts(w);
+    const ids = (this.sharedIndex ? ctx.hostIds : undefined) ?? this.index.number(list);
+    this.fit(this.index.size);
+    for (let k = 0; k < list.length; k++) {
+      const h = list[k]!;
       const p = hostPayloadToRemote(h);
       if (p <= 0) continue;
-      const id = this.idOf(h.host);
+      const id = ids[k]!;
       if (this.minute[id] === 0) this.addSender(id);
       this.minute[id] += p;
       if (h.topRemote !== undefined) this.log(id, h.topRemote, p);
@@ -80,10 +98,10 @@ export class UploadBudgetDetector implements Detector {
 
   private closeMinute(minuteStart: number, out: Finding[]): void {
     // hosts with an episode under way first (in the order they began), then this minute's new senders
-    for (const [host, s] of this.state) this.closeHost(host, this.ids.get(host)!, s, minuteStart, out);
+    for (const [host, s] of this.state) this.closeHost(host, this.index.peek(host)!, s, minuteStart, out);
     for (let k = 0; k < this.senderCount; k++) {
       const id = this.senders[k]!;
-      const host = this.names[id]!;
+      const host = this.index.names[id]!;
       if (!this.state.has(host)) this.closeHost(host, id, null, minuteStart, out);
     }
     for (let k = 0; k < this.senderCount; k++) {
@@ -99,7 +117,7 @@ export class UploadBudgetDetector implements Detector {
   /** One host at the close of a minute; `s` is its episode so far (null: none). */
   private closeHost(host: string, id: number, s: BudgetState | null, minuteStart: number, out: Finding[]): void {
     const minute = this.minute[id]!;
-    const lim = this.hosts.uploadLimits(host, this.slot);
+    const lim = this.limitsOf(host);
     const allowance = lim.hourMax / 60;
     // a minute big enough for the burst detectors is theirs: the budget watches what stays under them
     if (minute >= Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * lim.minuteMax)) {
@@ -118,7 +136,7 @@ export class UploadBudgetDetector implements Detector {
       return;
     }
     if (!s) {
-      s = { excess: 0, since: minuteStart, receivers: new Map(), total: 0, reported: false };
+      s = { excess: 0, since: minuteStart, receivers: [], receiverBytes: [], total: 0, reported: false };
       this.state.set(host, s);
     }
     s.excess = excess;
@@ -127,7 +145,7 @@ export class UploadBudgetDetector implements Detector {
       s.total = 0;
     }
     s.total += minute;
-    this.replayReceivers(id, s.receivers);
+    this.replayReceivers(id, s);
     // the excess must outgrow what any ordinary host of its kind sends in a whole hour (a cloud
     // sync of a big file), while the allowance it is measured from is the host's own
     const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.peerHourMax);
@@ -137,11 +155,28 @@ export class UploadBudgetDetector implements Detector {
     }
   }
 
+  private limitsOf(host: string): ReturnType<HostBaselines['uploadLimits']> {
+    if (this.slot !== this.limitsSlot) {
+      this.limits.clear();
+      this.limitsSlot = this.slot;
+    }
+    let lim = this.limits.get(host);
+    if (!lim) {
+      lim = this.hosts.uploadLimits(host, this.slot);
+      this.limits.set(host, lim);
+    }
+    return lim;
+  }
+
   /** Adds the host's receivers of the current minute, in the order the windows came. */
-  private replayReceivers(id: number, receivers: Map<string, number>): void {
+  private replayReceivers(id: number, s: BudgetState): void {
     for (let e = this.logHead[id]!; e !== -1; e = this.logNext[e]!) {
-      const remote = this.logRemote[e]!;
-      if (receivers.has(remote) || receivers.size < MAX_RECEIVERS) receivers.set(remote, (receivers.get(remote) ?? 0) + this.logBytes[e]!);
+      const i = s.receivers.indexOf(this.logRemote[e]!);
+      if (i >= 0) s.receiverBytes[i]! += this.logBytes[e]!;
+      else if (s.receivers.length < MAX_RECEIVERS) {
+        s.receivers.push(this.logRemote[e]!);
+        s.receiverBytes.push(this.logBytes[e]!);
+      }
     }
   }
 
@@ -164,25 +199,20 @@ export class UploadBudgetDetector implements Detector {
     this.senders[this.senderCount++] = id;
   }
 
-  private idOf(host: string): number {
-    let id = this.ids.get(host);
-    if (id === undefined) {
-      id = this.names.length;
-      this.ids.set(host, id);
-      this.names.push(host);
-      if (id === this.minute.length) {
-        this.minute = grownFloat(this.minute);
-        this.logHead = grownInt(this.logHead, -1);
-        this.logTail = grownInt(this.logTail, 0);
-      }
-    }
-    return id;
+  /** Makes the per-host arrays hold `n` host numbers. */
+  private fit(n: number): void {
+    if (n <= this.minute.length) return;
+    let size = this.minute.length;
+    while (size < n) size *= 2;
+    this.minute = grownFloat(this.minute, size);
+    this.logHead = grownInt(this.logHead, size, -1);
+    this.logTail = grownInt(this.logTail, size, 0);
   }
 
   private finding(host: string, s: BudgetState, lim: ReturnType<HostBaselines['uploadLimits']>, limit: number, until: number): Finding {
     let remote: string | undefined;
     let best = 0;
-    for (const [r, b] of s.receivers) if (b > best) { best = b; remote = r; }
+    for (let i = 0; i < s.receivers.length; i++) if (s.receiverBytes[i]! > best) { best = s.receiverBytes[i]!; remote = s.receivers[i]; }
     const hours = (until - s.since) / 3_600_000;
     return {
       kind: 'outbound-spike',
@@ -203,14 +233,17 @@ export class UploadBudgetDetector implements Detector {
   }
 }
 
-function grownFloat(a: Float64Array): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(a.length * 2);
+function grownFloat(a: Float64Array, size = a.length * 2): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(size);
   b.set(a);
   return b;
 }
 
-function grownInt(a: Int32Array, fill: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2).fill(fill);
+function grownInt(a: Int32Array, fill: number): Int32Array<ArrayBuffer>;
+function grownInt(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer>;
+function grownInt(a: Int32Array, sizeOrFill: number, fill?: number): Int32Array<ArrayBuffer> {
+  const size = fill === undefined ? a.length * 2 : sizeOrFill;
+  const b = new Int32Array(size).fill(fill ?? sizeOrFill);
   b.set(a);
   return b;
 }
