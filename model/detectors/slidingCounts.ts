@@ -123,6 +123,12 @@ export class NewItemCounter<K, G extends NewItems<K>> {
     if (seen !== undefined && ts - seen <= this.memoryMs) return false;
     this.touched.add(g);
     if (g.items !== null && g.items.size > this.limits.maxItemsPerGroup) g.items.delete(g.items.keys().next().value!);
+    // a group's first arrival: a one-element list, not the room a push makes for sixteen (most groups get no second)
+    if (g.arrivals.length === 0) {
+      g.arrivals = [ts];
+      g.head = 0;
+      return true;
+    }
     // items within a window are not always in time order (flows carry their own start times)
     const a = g.arrivals;
     let i = a.length;
