@@ -9,12 +9,35 @@ import type { LineBuffer } from './lineBuffer.ts';
 import { SPACE, COMMA, escapeKey, writeField, writeMsTimestamp, writeTag } from './point.ts';
 import { HOST_MINUTES, HOST_STEP_MS } from './schema.ts';
 
-const FIELDS = HOST_MINUTES.fields.map((f) => ({
-  key: escapeKey(f.name),
-  name: f.name as keyof LocalHostStats | 'windows',
-  max: f.rollup === 'max',
-}));
-const N = FIELDS.length;
+const KEYS = HOST_MINUTES.fields.map((f) => escapeKey(f.name));
+const N = KEYS.length;
+/** the order `accumulate` adds in: it must be the schema's */
+const ORDER = ['windows', 'bytesOut', 'bytesIn', 'packetsOut', 'packetsIn', 'bytesToRemote', 'packetsToRemote', 'flows', 'flowsStarted',
+  'peers', 'dstPorts', 'tcpSyn', 'tcpSynUnanswered', 'tcpRstReceived', 'dnsQueries', 'dnsNxdomain'];
+if (HOST_MINUTES.fields.map((f) => f.name).join() !== ORDER.join()) {
+  throw new Error('store/hostMinutes.ts: accumulate() no longer follows the fields of host_minutes in store/schema.ts; update both together');
+}
+
+/** Adds one window's figures of a host (sums; the largest window for the distinct counts). Written
+ * out field by field: a loop over field names costs a keyed property load per field and host. */
+function accumulate(s: Float64Array, h: LocalHostStats): void {
+  s[0]! += 1;
+  s[1]! += h.bytesOut;
+  s[2]! += h.bytesIn;
+  s[3]! += h.packetsOut;
+  s[4]! += h.packetsIn;
+  s[5]! += h.bytesToRemote ?? 0;
+  s[6]! += h.packetsToRemote ?? 0;
+  s[7]! += h.flows;
+  s[8]! += h.flowsStarted;
+  if (h.peers > s[9]!) s[9] = h.peers;
+  if (h.dstPorts > s[10]!) s[10] = h.dstPorts;
+  s[11]! += h.tcpSyn;
+  s[12]! += h.tcpSynUnanswered;
+  s[13]! += h.tcpRstReceived;
+  s[14]! += h.dnsQueries;
+  s[15]! += h.dnsNxdomain;
+}
 
 interface SensorStep {
   /** start of the minute being summed (NaN before the first window) */
@@ -47,11 +70,7 @@ export class HostMinutes {
         sums = this.pool.pop() ?? new Float64Array(N);
         s.hosts.set(h.host, sums);
       }
-      for (let i = 0; i < N; i++) {
-        const f = FIELDS[i]!;
-        const v = f.name === 'windows' ? 1 : (h[f.name] as number | undefined) ?? 0;
-        if (f.max) { if (v > sums[i]!) sums[i] = v; } else sums[i] += v;
-      }
+      accumulate(sums, h);
     }
     return lines;
   }
@@ -73,7 +92,7 @@ export class HostMinutes {
       writeTag(out, 'host', host);
       writeTag(out, 'sensor', sensor);
       let sep = SPACE;
-      for (let i = 0; i < N; i++) if (writeField(out, sep, 'int', FIELDS[i]!.key, sums[i]!)) sep = COMMA;
+      for (let i = 0; i < N; i++) if (writeField(out, sep, 'int', KEYS[i]!, sums[i]!)) sep = COMMA;
       writeMsTimestamp(out, s.step);
     }
     return s.hosts.size;
