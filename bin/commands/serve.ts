@@ -20,7 +20,7 @@ import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
 import { parseDuration, parseFlags, parseWorkers } from '../options.ts';
 import { AUTOMATIC_WORKERS_RULE } from '../../capture/shards/index.ts';
-import { followLiveModel, liveDetectionFor } from '../sinks/detect.ts';
+import { followLiveModel, liveDetectionFor, onlineStatePath } from '../sinks/detect.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
@@ -71,6 +71,8 @@ in-process sensor:
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets;
                        its asset names label addresses in /api/v1/names)
+  --online-state FILE  what detection learned online since training, kept across restarts for
+                       the same model version (default <var>/online/<sensor>.json; none: not kept)
 
 ${evidenceHelp}
                        The server serves the pcaps under --evidence-dir (default <var>/evidence):
@@ -121,6 +123,7 @@ export const options = {
   model: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  'online-state': { type: 'string' },
   ...evidenceFlags,
   ...CALENDAR_FLAGS,
 } as const;
@@ -305,6 +308,7 @@ export async function run(argv: string[]): Promise<number> {
     const build = liveDetectionFor({
       sensor, ioc: values.ioc, criticality: values.criticality,
       calendar: (m) => calendarFrom(values, 'serve', m.meta.baseline.calendar),
+      onlineState: onlineStatePath(values['online-state'], varDir, sensor),
     }, say);
     let detection: LiveDetection | null = null;
     if (values.model !== 'none') {

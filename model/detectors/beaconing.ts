@@ -58,10 +58,12 @@ interface PairHistory { first: number; ts: number[]; bytes: number[] }
 /** Per-pair flow-start history (shared with training, which records the periodic pairs and services). */
 export class BeaconTracker {
   private readonly pairs = new Map<string, PairHistory>();
+  private readonly seen = new Set<string>();
 
   add(w: WindowStats): BeaconCandidate[] {
     const out: BeaconCandidate[] = [];
-    const seen = new Set<string>();
+    const seen = this.seen;
+    seen.clear();
     let sent: Map<string, number> | null = null;
     for (const f of w.flowStarts) {
       // 'other' flows (neither end local) keep the initiator as `local`: a sensor watching a
@@ -70,13 +72,19 @@ export class BeaconTracker {
       const key = `${f.local}|${f.remote}|${f.port}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      let h = this.pairs.get(key);
-      if (h) this.pairs.delete(key);
-      else h = { first: f.ts, ts: [], bytes: [] };
-      this.pairs.set(key, h);
       sent ??= payloadByRemote(w);
-      h.ts.push(f.ts);
-      h.bytes.push(sent.get(f.remote) ?? NaN);
+      const bytes = sent.get(f.remote) ?? NaN;
+      let h = this.pairs.get(key);
+      if (h) {
+        this.pairs.delete(key);
+        this.pairs.set(key, h);
+        h.ts.push(f.ts);
+        h.bytes.push(bytes);
+      } else {
+        // most pairs never start a second flow: one-element lists, not the room a push makes for sixteen
+        h = { first: f.ts, ts: [f.ts], bytes: [bytes] };
+        this.pairs.set(key, h);
+      }
       if (h.ts.length > HISTORY) {
         h.ts.shift();
         h.bytes.shift();

@@ -34,6 +34,9 @@ export interface WindowContext {
   captureLoss: boolean;
   /** the window's DNS names with resolvers' forwarded copies removed (dnsAttribution.ts) */
   dnsNames: readonly DnsName[];
+  /** the engine's number of every active host of the window (activeHosts order; hostIndex.ts);
+   * absent where a detector runs alone, which then numbers the hosts itself */
+  hostIds?: Int32Array;
 }
 
 export interface Detector {
