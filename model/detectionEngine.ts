@@ -77,7 +77,7 @@ export class DetectionEngine {
     this.iocs = opts.ioc ? new IocList(opts.ioc, opts.now) : null;
     const fresh = (): { patterns: LearnedPatterns; online: OnlineLearner | null } => {
       const patterns = new LearnedPatterns(meta.patterns, meta.knownRemotes, meta.periodicPairs);
-      return { patterns, online: opts.learnOnline === false ? null : new OnlineLearner(patterns) };
+      return { patterns, online: opts.learnOnline === false ? null : new OnlineLearner(patterns, opts.onlineState !== undefined) };
     };
     let learned = fresh();
     const saved = learned.online && opts.onlineState ? loadOnlineState(opts.onlineState.path, meta.version, opts.onlineState.log) : null;

@@ -80,7 +80,8 @@ export class OnlineLearner {
   private journalHead = 0;
   private readonly trainedResolvers: ReadonlySet<string>;
 
-  constructor(private readonly patterns: LearnedPatterns) {
+  /** `keepJournal`: keep the applied lessons for `snapshot()` (only worth its memory when they are saved) */
+  constructor(private readonly patterns: LearnedPatterns, private readonly keepJournal = true) {
     this.trainedResolvers = new Set(patterns.attribution.resolvers);
   }
 
@@ -208,6 +209,7 @@ export class OnlineLearner {
   }
 
   private remember(l: Lesson, at: number): void {
+    if (!this.keepJournal) return;
     this.journal.push({ at, lesson: saved(l) });
     while (this.journalHead < this.journal.length && (this.journal.length - this.journalHead > MAX_JOURNAL || at - this.journal[this.journalHead]!.at > JOURNAL_MAX_AGE_MS)) this.journalHead++;
     if (this.journalHead > 4_096 && this.journalHead * 2 > this.journal.length) {
