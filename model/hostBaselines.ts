@@ -354,12 +354,20 @@ export class HostBaselines {
    * training never saw borrows the same hours of the other kind: a weekend judged by weekdays
    * rather than by nothing at all.
    */
-  judgedSlots(slot: number): { at: number; slots: readonly [number, number, number]; borrowed: boolean } {
+  judgedSlots(slot: number): { at: number; slots: readonly number[]; borrowed: boolean } {
+    const other = (s: number): number => (s < HOURS_PER_DAY ? s + HOURS_PER_DAY : s - HOURS_PER_DAY);
     const borrowed = (this.json.hours[slot] ?? 0) === 0;
-    const at = borrowed ? (slot < HOURS_PER_DAY ? slot + HOURS_PER_DAY : slot - HOURS_PER_DAY) : slot;
-    const dayBase = at < HOURS_PER_DAY ? 0 : HOURS_PER_DAY;
-    const h = at - dayBase;
-    return { at, slots: [dayBase + ((h + 23) % 24), at, dayBase + ((h + 1) % 24)], borrowed };
+    const at = borrowed ? other(slot) : slot;
+    const around = (s: number): number[] => {
+      const base = s < HOURS_PER_DAY ? 0 : HOURS_PER_DAY;
+      const h = s - base;
+      return [base + ((h + 23) % 24), s, base + ((h + 1) % 24)];
+    };
+    // a kind of day with less history at this hour than the other kind (two weekend days against
+    // five weekdays) also takes the other kind's same hours: what a host sends at 20:00 is better
+    // told by seven evenings than by two
+    const thinner = !borrowed && (this.json.hours[at] ?? 0) < (this.json.hours[other(at)] ?? 0);
+    return { at, slots: thinner ? [...around(at), ...around(other(at))] : around(at), borrowed };
   }
 
   uploadLimits(host: string, slot: number): UploadLimits {
