@@ -3,17 +3,21 @@
 //   A: realistic traffic (../shared/captures/benign/ndpi_alexa-app.pcapng repeated with shifted
 //      timestamps when present, else generated), ~1 M packets
 //   B: spoofed SYN flood, ~1 M packets, nearly every packet a new flow
-// Profiling: BENCH_INPUT=A or B runs one input only, and BENCH_TOOLS=0 skips tcpdump and tshark, so
-// that `BENCH_INPUT=B BENCH_TOOLS=0 node --cpu-prof --import tsx bench/capture.bench.ts` profiles
+// Then end to end (process start to exit) against nfpcapd -r, nfdump's C flow meter: the same two
+// kinds of traffic repeated to ~5 M packets each (BENCH_E2E_PACKETS) and re-timed to a busy link
+// (200,000 packets/s, so windows are full and start-up is amortised), through `spanwatch sensor --no-store --jsonl
+// /dev/null` with 1 and 2 capture workers; and the peak RSS of 1 and 2 workers holding ~1 M
+// concurrent flows (B). Every process's peak RSS comes from /usr/bin/time.
+// Profiling: BENCH_INPUT=A or B runs one input only, and BENCH_TOOLS=0 skips the other tools (and
+// the end-to-end part), so that `BENCH_INPUT=B BENCH_TOOLS=0 node --cpu-prof --import tsx bench/capture.bench.ts` profiles
 // the pipeline alone (node passes --cpu-prof on to the child that runs it: its profile is the pipeline's).
 // BENCH_RING=512MB runs the pipeline with the evidence packet ring (every packet copied into it).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaptureFileWriter, openFileSource, type PacketRecord } from '../capture/index.ts';
 import type { PipelineResult } from './pipelineRuns.ts';
-import { TCP, sampleTraffic, tcpFrame } from '../datasets/index.ts';
+import { writeRealisticInput, writeSynFloodInput } from './captureInputs.ts';
 
 const TARGET_PACKETS = Number(process.env.BENCH_PACKETS ?? 1_000_000);
 const ONLY_INPUT = process.env.BENCH_INPUT ?? '';
@@ -21,49 +25,10 @@ const RUN_TOOLS = process.env.BENCH_TOOLS !== '0';
 /** runs of the pipeline per input; the best is reported (the first also warms up the JIT, as any long-running sensor is) */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const NO_TOOL: Rate = { wall: Number.NaN, main: Number.NaN, cpu: Number.NaN };
-const SHARED_ALEXA = join(import.meta.dirname, '..', '..', 'shared', 'captures', 'benign', 'ndpi_alexa-app.pcapng');
+const E2E_PACKETS = Number(process.env.BENCH_E2E_PACKETS ?? 5_000_000);
+const E2E_RATE = 200_000;
+const SPANWATCH = join(import.meta.dirname, '..', 'bin', 'spanwatch');
 const dir = mkdtempSync(join(tmpdir(), 'spanwatch-bench-'));
-
-async function buildRealistic(path: string): Promise<string> {
-  const base: Array<{ tsSec: number; tsNsec: number; data: Uint8Array; origLen: number }> = [];
-  let source: string;
-  if (existsSync(SHARED_ALEXA)) {
-    source = 'ndpi_alexa-app.pcapng repeated';
-    await openFileSource([SHARED_ALEXA]).run((r: PacketRecord) => {
-      if (r.linkType === 1) base.push({ tsSec: r.tsSec, tsNsec: r.tsNsec, data: r.data.slice(), origLen: r.origLen });
-    });
-  } else {
-    source = 'generated traffic mix';
-    for (let k = 0; k < 200; k++) {
-      for (const f of sampleTraffic({ startSec: 1_700_000_000 + k * 4 })) base.push({ tsSec: f.tsSec, tsNsec: f.tsNsec, data: f.frame, origLen: f.frame.length });
-    }
-  }
-  const span = base[base.length - 1]!.tsSec - base[0]!.tsSec + 1;
-  const w = new CaptureFileWriter(path, { format: 'pcap', linkType: 1, nanosecond: true });
-  let n = 0;
-  for (let rep = 0; n < TARGET_PACKETS; rep++) {
-    for (const p of base) {
-      if (n++ >= TARGET_PACKETS) break;
-      w.packet(p.tsSec + rep * span, p.tsNsec, p.data, p.origLen);
-    }
-  }
-  await w.close();
-  return source;
-}
-
-async function buildSynFlood(path: string): Promise<void> {
-  const w = new CaptureFileWriter(path, { format: 'pcap', linkType: 1, nanosecond: true });
-  const frame = tcpFrame({ src: '1.0.0.1', dst: '10.0.0.5', sport: 1024, dport: 80, flags: TCP.SYN, seq: 1 });
-  let x = 0x12345678;
-  for (let i = 0; i < TARGET_PACKETS; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    // random public source address and port; checksums are not recomputed (nothing checks them)
-    frame[26] = 1 + (x % 223); frame[27] = (x >>> 8) & 255; frame[28] = (x >>> 16) & 255; frame[29] = (x >>> 24) & 255;
-    frame[34] = 4 + ((x >>> 4) & 0xfb); frame[35] = x & 255;
-    w.packet(1_700_000_000 + Math.floor(i / 100_000), (i % 100_000) * 10_000, frame);
-  }
-  await w.close();
-}
 
 interface Rate {
   /** packets per second of wall time */
@@ -116,9 +81,9 @@ async function main(): Promise<void> {
   const a = join(dir, 'realistic.pcap');
   const b = join(dir, 'synflood.pcap');
   const inputs: Array<[string, string]> = [];
-  if (ONLY_INPUT !== 'B') inputs.push([`A realistic (${await buildRealistic(a)})`, a]);
+  if (ONLY_INPUT !== 'B') inputs.push([`A realistic (${await writeRealisticInput(a, TARGET_PACKETS)})`, a]);
   if (ONLY_INPUT !== 'A') {
-    await buildSynFlood(b);
+    await writeSynFloodInput(b, TARGET_PACKETS);
     inputs.push(['B SYN flood (new flow per packet)', b]);
   }
   const rows: string[][] = [];
@@ -134,13 +99,103 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  const header = ['input', 'rate per', 'packets', 'flows', 'spanwatch', 'tcpdump -nr', 'tshark conv,ip', 'vs tcpdump', 'vs tshark', 'RSS after'];
+  printTable(['input', 'rate per', 'packets', 'flows', 'spanwatch', 'tcpdump -nr', 'tshark conv,ip', 'vs tcpdump', 'vs tshark', 'RSS after'], rows);
+  process.stdout.write(`spanwatch: best of ${ROUNDS} runs of a fresh pipeline (BENCH_ROUNDS)${process.env.BENCH_RING ? `, with a ${process.env.BENCH_RING} packet ring (BENCH_RING)` : ''}; tcpdump and tshark: one run each, file in the page cache\n`);
+  process.stdout.write(`targets (one core): A ≥ 2 M pkt/s, B ≥ 1 M pkt/s; B holds ~${TARGET_PACKETS.toLocaleString('en')} concurrent flows (RSS after B)\n`);
+  process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores, load average ${loadAverage()}\n`);
+  if (RUN_TOOLS) await endToEnd(ONLY_INPUT !== 'A' ? b : null);
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+interface ProcessRun {
+  /** seconds from process start to exit */
+  wall: number;
+  /** user + system CPU seconds, all threads */
+  cpu: number;
+  /** peak resident set size, MB */
+  rssMb: number;
+}
+
+const FAILED_RUN: ProcessRun = { wall: Number.NaN, cpu: Number.NaN, rssMb: Number.NaN };
+
+/** Runs a command to its exit under /usr/bin/time (wall, CPU, peak RSS); NaNs when it fails or is missing. */
+function timedRun(cmd: string, args: string[]): ProcessRun {
+  const t = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIMED %U %S %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  const m = /TIMED ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || m === null) {
+    process.stderr.write(`capture bench: ${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-400)}\n`);
+    return FAILED_RUN;
+  }
+  return { wall, cpu: Number(m[1]) + Number(m[2]), rssMb: Number(m[3]) / 1024 };
+}
+
+function sensorRun(path: string, workers: number): ProcessRun {
+  return timedRun(SPANWATCH, ['sensor', '--no-store', '--sensor', 'bench', '--workers', String(workers), '--jsonl', '/dev/null', path]);
+}
+
+function nfpcapdRun(path: string): ProcessRun {
+  const out = mkdtempSync(join(dir, 'nfpcapd-'));
+  try {
+    return timedRun('nfpcapd', ['-r', path, '-w', out]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function seconds(r: ProcessRun): string {
+  return Number.isNaN(r.wall) ? 'n/a' : `${r.wall.toFixed(2)} s (CPU ${r.cpu.toFixed(2)} s, ${r.rssMb.toFixed(0)} MB)`;
+}
+
+function times(a: number, b: number): string {
+  return Number.isNaN(a) || Number.isNaN(b) ? 'n/a' : `${(a / b).toFixed(2)}×`;
+}
+
+/** End to end against nfpcapd on the dense inputs, and the memory of 1 and 2 workers with ~1 M concurrent flows (`flood1M`). */
+async function endToEnd(flood1M: string | null): Promise<void> {
+  const inputs: Array<[string, string]> = [];
+  if (ONLY_INPUT !== 'B') {
+    const path = join(dir, 'realistic-dense.pcap');
+    inputs.push([`A ${await writeRealisticInput(path, E2E_PACKETS, E2E_RATE)}`, path]);
+  }
+  if (ONLY_INPUT !== 'A') {
+    const path = join(dir, 'synflood-dense.pcap');
+    // the flood of B (its ~1 M sources) repeated, as the realistic traffic is
+    await writeSynFloodInput(path, E2E_PACKETS, E2E_RATE, TARGET_PACKETS);
+    inputs.push([`B SYN flood repeated, re-timed to ${E2E_RATE.toLocaleString('en')} packets/s`, path]);
+  }
+  const rows: string[][] = [];
+  for (const [name, path] of inputs) {
+    // the file in the page cache for every contender
+    execFileSync('cat', [path], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const nf = nfpcapdRun(path);
+    const one = sensorRun(path, 1);
+    const two = sensorRun(path, 2);
+    rows.push([
+      name, E2E_PACKETS.toLocaleString('en'), seconds(nf), seconds(one), seconds(two),
+      times(nf.wall, one.wall), times(nf.wall, two.wall), times(one.wall, two.wall),
+    ]);
+    rmSync(path);
+  }
+  const header = ['input', 'packets', 'nfpcapd -r', 'sensor --workers 1', 'sensor --workers 2', '1 worker vs nfpcapd', '2 workers vs nfpcapd', '1 → 2 workers'];
+  printTable(header, rows);
+  process.stdout.write('end to end, process start to exit (wall), one run each, file in the page cache; `spanwatch sensor --no-store --jsonl /dev/null`; ratios: nfpcapd\'s time over ours (> 1: faster than nfpcapd)\n');
+  process.stdout.write(`targets (two cores): ≥ 1.0× nfpcapd on A and B with 2 workers, ≥ 1.6× from 1 to 2 workers on B; load average ${loadAverage()}\n`);
+  if (flood1M !== null) {
+    const one = sensorRun(flood1M, 1);
+    const two = sensorRun(flood1M, 2);
+    process.stdout.write(`peak RSS with ~1 M concurrent flows (B, ${TARGET_PACKETS.toLocaleString('en')} packets): 1 worker ${one.rssMb.toFixed(0)} MB, 2 workers ${two.rssMb.toFixed(0)} MB (target ≤ 400 MB)\n`);
+  }
+}
+
+function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n');
-  process.stdout.write(`spanwatch: best of ${ROUNDS} runs of a fresh pipeline (BENCH_ROUNDS)${process.env.BENCH_RING ? `, with a ${process.env.BENCH_RING} packet ring (BENCH_RING)` : ''}; tcpdump and tshark: one run each, file in the page cache\n`);
-  process.stdout.write(`targets (one core): A ≥ 2 M pkt/s, B ≥ 1 M pkt/s; B holds ~${TARGET_PACKETS.toLocaleString('en')} concurrent flows (RSS after B)\n`);
-  process.stdout.write(`node ${process.version}, ${execFileSync('nproc').toString().trim()} cores, load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}\n`);
 }
 
 main().finally(() => rmSync(dir, { recursive: true, force: true }));

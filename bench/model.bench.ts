@@ -131,19 +131,25 @@ async function siteCost(): Promise<string> {
   ].join('\n');
 }
 
-const site = await siteCost();
-process.stdout.write(site);
-const train = await trainingTime();
-const score = scoring(train.engine, train.peer);
-process.stdout.write([
-  `training on ${WINDOWS.toLocaleString('en')} windows of 1 s (${DAYS} days) on the ${train.backend} backend (target ≤ 60 s):`,
-  `  ${(train.cpu / 1000).toFixed(1)} s CPU, ${(train.wall / 1000).toFixed(1)} s wall (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; generating the windows took another ${(train.genWall / 1000).toFixed(1)} s)`,
-  `scoring, mean CPU time per window over ${score.n.toLocaleString('en')} windows:`,
-  `  model (all detectors + autoencoder)  ${(score.model * 1000).toFixed(1)} µs (target ≤ 1000 µs)`,
-  `  3-sigma peer                          ${(score.peer * 1000).toFixed(1)} µs`,
-  `  ratio model / 3-sigma                 ${(score.model / score.peer).toFixed(1)}×`,
-  '',
-].join('\n'));
-for (const seed of [21]) {
-  process.stdout.write(`evaluation on the generated 'test' dataset, seed ${seed}, 1 s windows:\n${await evaluation(seed)}\n`);
+// `--part=site`, `--part=office`, `--part=evaluation` (repeatable) run only those parts; none runs all
+const parts = process.argv.slice(2).filter((a) => a.startsWith('--part=')).map((a) => a.slice('--part='.length));
+const runs = (part: string): boolean => parts.length === 0 || parts.includes(part);
+if (runs('site')) process.stdout.write(await siteCost());
+if (runs('office')) {
+  const train = await trainingTime();
+  const score = scoring(train.engine, train.peer);
+  process.stdout.write([
+    `training on ${WINDOWS.toLocaleString('en')} windows of 1 s (${DAYS} days) on the ${train.backend} backend (target ≤ 60 s):`,
+    `  ${(train.cpu / 1000).toFixed(1)} s CPU, ${(train.wall / 1000).toFixed(1)} s wall (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; generating the windows took another ${(train.genWall / 1000).toFixed(1)} s)`,
+    `scoring, mean CPU time per window over ${score.n.toLocaleString('en')} windows:`,
+    `  model (all detectors + autoencoder)  ${(score.model * 1000).toFixed(1)} µs (target ≤ 1000 µs)`,
+    `  3-sigma peer                          ${(score.peer * 1000).toFixed(1)} µs`,
+    `  ratio model / 3-sigma                 ${(score.model / score.peer).toFixed(1)}×`,
+    '',
+  ].join('\n'));
+}
+if (runs('evaluation')) {
+  for (const seed of [21]) {
+    process.stdout.write(`evaluation on the generated 'test' dataset, seed ${seed}, 1 s windows:\n${await evaluation(seed)}\n`);
+  }
 }

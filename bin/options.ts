@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join } from 'node:path';
 import { CliError } from './cliError.ts';
+import { automaticWorkers } from '../capture/shards/index.ts';
 
 /** "500ms", "1s", "10s", "1m", "2h", "7d" → milliseconds. */
 export function parseDuration(text: string, key: string): number {
@@ -25,6 +26,14 @@ export function parseByteSize(text: string, key: string): number {
 export function parsePositiveInt(text: string, key: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`${key}: '${text}' is not a positive whole number`);
+  return n;
+}
+
+/** `--workers N|auto` → a number of capture workers (auto or absent: automaticWorkers()). */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined || text === 'auto') return automaticWorkers();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--workers: '${text}' is not a number of capture workers; give 1 to 64, or auto`);
   return n;
 }
 

@@ -6,7 +6,7 @@ export { windowsFromCaptures } from './windowsFromCaptures.ts';
 export { readWindowsJsonl, WindowsFileError } from './windowsJsonl.ts';
 export { captureTotals, type FileTotals, type DamagedFile } from './captureTotals.ts';
 export { LocalNetworks, DEFAULT_LOCAL_NETS } from './flows/localNetworks.ts';
-export { FlowTable, DEFAULT_FLOW_TIMEOUTS, DEFAULT_FLOW_CAPACITY, TCP_STATE, type FlowTimeouts } from './flows/flowTable.ts';
+export { FlowTable, DEFAULT_FLOW_TIMEOUTS, DEFAULT_FLOW_CAPACITY, TCP_STATE, type FlowTimeouts, type FlowTrack } from './flows/flowTable.ts';
 export { PacketDecoder } from './decode/packetDecoder.ts';
 export { DecodedPacket, NETWORK, FRAGMENT, IP_PROTO } from './decode/decodedPacket.ts';
 export { SUPPORTED_LINK_TYPES } from './decode/linkLayer.ts';

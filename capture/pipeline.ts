@@ -1,12 +1,12 @@
 // The capture pipeline: source → decoder → flow table → window aggregator → WindowStats.
 import type { PacketRecord, PacketSource, SourceCounters } from './packet.ts';
 import { DIRECTIONS, type Direction, type WindowStats } from './windowStats.ts';
-import { IP_PROTO } from './decode/decodedPacket.ts';
+import { IP_PROTO, type DecodedPacket } from './decode/decodedPacket.ts';
 import { PacketDecoder } from './decode/packetDecoder.ts';
-import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts } from './flows/flowTable.ts';
+import { DEFAULT_FLOW_CAPACITY, DEFAULT_FLOW_TIMEOUTS, FlowTable, type FlowTimeouts, type FlowTrack } from './flows/flowTable.ts';
 import { DEFAULT_LOCAL_NETS, LocalNetworks } from './flows/localNetworks.ts';
 import { DEFAULT_WINDOW_LIMITS, type WindowLimits } from './windows/windowAccumulator.ts';
-import { WindowAggregator, type WindowAggregatorOptions } from './windows/windowAggregator.ts';
+import { WindowAggregator, type ClosedShards, type WindowAggregatorOptions } from './windows/windowAggregator.ts';
 import { timestampIso } from './structures/timestampText.ts';
 import { MAX_REMOTES } from './windows/windowAddresses.ts';
 import { DEFAULT_PASSIVE_DNS_CAPACITY, PassiveDnsNames } from './evidence/passiveDnsNames.ts';
@@ -35,6 +35,9 @@ export interface PipelineOptions {
   passiveDnsCapacity?: number;
   /** keep a copy of every packet here (for the evidence pcaps) */
   packetRing?: PacketRing;
+  /** a shard of a sharded pipeline (capture/shards): counts into the windows its dispatcher names
+   *  (ingestShard) and hands closed windows over as WindowShards */
+  shard?: boolean;
 }
 
 export interface CaptureTotals {
@@ -59,6 +62,8 @@ const NO_COUNTERS: SourceCounters = { packetsDropped: 0, packetsIfDropped: 0 };
 
 export class CapturePipeline {
   private readonly decoder = new PacketDecoder();
+  /** what the flow table found for the packet decodeAndTrack() saw last */
+  private track: FlowTrack = { flow: -1, isNew: false, fromInitiator: false };
   private readonly table: FlowTable;
   private readonly aggregator: WindowAggregator;
   private readonly dirPackets = new Float64Array(4);
@@ -99,7 +104,11 @@ export class CapturePipeline {
       maxGapWindows: opts.maxGapWindows ?? 1_000_000,
       quietFlushMs: this.quietFlushMs,
       names: this.names,
+      shard: opts.shard ?? false,
     };
+    // a shard lists every DNS name it sees (up to the distinct limit): which of them the window
+    // lists depends on the other shards' names, and the merge cuts the list
+    if (opts.shard === true) this.aggOpts.limits.dnsNames = this.aggOpts.limits.distinct;
     if (this.aggOpts.limits.remotes > MAX_REMOTES) {
       throw new Error(`at most ${MAX_REMOTES} remote endpoints can be tracked per window (got ${this.aggOpts.limits.remotes})`);
     }
@@ -115,7 +124,7 @@ export class CapturePipeline {
     this.source = source;
     let timer: NodeJS.Timeout | null = null;
     if (source.live) {
-      this.aggOpts.maxGapWindows = this.maxGapLive;
+      this.aggregator.maxGapWindows = this.maxGapLive;
       timer = setInterval(() => this.aggregator.flushIdle(Date.now()), Math.min(this.windowMs, 1000));
     }
     try {
@@ -134,6 +143,43 @@ export class CapturePipeline {
   ingest(rec: PacketRecord): void {
     const ring = this.ring;
     if (ring !== null) ring.add(rec);
+    const p = this.decodeAndTrack(rec);
+    const d = this.aggregator.add(p, this.track, this.packets - 1);
+    this.dirPackets[d]!++;
+    this.dirBytes[d]! += rec.origLen;
+  }
+
+  /**
+   * A shard: counts packet number `seq` in window `window`, as the dispatcher decided; when
+   * `closeBefore` is a window index, the windows before it close once the packet is in the flow
+   * table and before it is counted (as a single pipeline closes them), and are returned.
+   */
+  ingestShard(rec: PacketRecord, seq: number, window: number, closeBefore: number): ClosedShards | null {
+    const p = this.decodeAndTrack(rec);
+    const closed = Number.isNaN(closeBefore) ? null : this.aggregator.closeBefore(closeBefore);
+    const d = this.aggregator.addTo(window, p, this.track, seq);
+    this.dirPackets[d]!++;
+    this.dirBytes[d]! += rec.origLen;
+    return closed;
+  }
+
+  /** A shard: expires flows as the other shards' packets up to `nowMs` would have. */
+  advanceClock(nowMs: number): void {
+    this.table.advanceClock(nowMs);
+  }
+
+  /** A shard: closes the windows before `index` (a close without a packet of this shard). */
+  closeBefore(index: number): ClosedShards {
+    return this.aggregator.closeBefore(index);
+  }
+
+  /** A shard: flows evicted so far, and flows in the table now. */
+  flowTableState(): { evictions: number; size: number } {
+    return { evictions: this.table.evictions, size: this.table.size };
+  }
+
+
+  private decodeAndTrack(rec: PacketRecord): DecodedPacket {
     const p = this.decoder.decode(rec);
     this.packets++;
     this.bytes += rec.origLen;
@@ -148,9 +194,9 @@ export class CapturePipeline {
       this.maxSec = s;
       this.maxNsec = rec.tsNsec;
     }
-    const flow = this.table.track(p);
-    if (flow >= 0) {
-      if (this.table.isNew) {
+    const track = this.table.track(p);
+    if (track.flow >= 0) {
+      if (track.isNew) {
         const proto = p.proto;
         // TCP/UDP flows need ports: fragments whose first fragment was never seen count as `other`
         const ported = p.hasPorts;
@@ -158,9 +204,8 @@ export class CapturePipeline {
           : proto === IP_PROTO.ICMP || proto === IP_PROTO.ICMPV6 ? 2 : 3]!++;
       }
     }
-    const d = this.aggregator.add(p, flow);
-    this.dirPackets[d]!++;
-    this.dirBytes[d]! += rec.origLen;
+    this.track = track;
+    return p;
   }
 
   /** Closes windows on the wall clock, as the live timer does (for callers driving ingest() themselves). */

@@ -27,6 +27,11 @@ export class DnsAttribution {
     return [...this.resolverSet].sort();
   }
 
+  /** Adds resolvers learned before (a restart restores what the running sensor had learned), within the cap. */
+  restoreResolvers(list: readonly string[]): void {
+    for (const r of list) if (this.resolverSet.size < MAX_RESOLVERS) this.resolverSet.add(r);
+  }
+
   isResolver(host: string): boolean {
     return this.resolverSet.has(host);
   }

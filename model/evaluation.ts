@@ -165,6 +165,8 @@ export interface EvaluatedAlarm {
   kind: string;
   start: number;
   end: number;
+  /** event time of the window that first raised it (detection delay counts from here); `start` when absent */
+  flaggedAt?: number;
   severity: number | null;
   level: SeverityLevel | null;
   host: string | null;
@@ -197,6 +199,8 @@ export class EvaluationRun {
   private readonly engine: DetectionEngine;
   private readonly peer: ThreeSigmaDetector;
   private readonly last = new Map<string, Anomaly>();
+  /** the window in which each anomaly was first raised: its start may lie earlier (a sum over minutes) */
+  private readonly flaggedAt = new Map<string, number>();
   private readonly range: { start: number; end: number };
   private count = 0;
   private evalStart = Infinity;
@@ -214,7 +218,10 @@ export class EvaluationRun {
     this.count++;
     this.evalStart = Math.min(this.evalStart, w.start);
     this.evalEnd = Math.max(this.evalEnd, w.start + w.durationMs);
-    for (const a of this.engine.process(w)) this.last.set(a.id, a);
+    for (const a of this.engine.process(w)) {
+      this.last.set(a.id, a);
+      if (!this.flaggedAt.has(a.id)) this.flaggedAt.set(a.id, w.start);
+    }
     this.peer.process(w);
   }
 
@@ -234,7 +241,7 @@ export class EvaluationRun {
     const windowMs = this.model.meta.windowMs;
     const span = { start: evalStart, end: evalEnd };
     const modelAlarms: EvaluatedAlarm[] = [...this.last.values()].map((a) => ({
-      kind: a.kind, start: a.start, end: a.end, severity: a.severity, level: a.level,
+      kind: a.kind, start: a.start, end: a.end, flaggedAt: this.flaggedAt.get(a.id) ?? a.start, severity: a.severity, level: a.level,
       host: a.subject.localHost ?? null, remote: a.subject.remote ?? null, summary: a.summary,
     }));
     const peerAlarms: EvaluatedAlarm[] = this.peer.incidents.map((i) => ({
@@ -350,7 +357,7 @@ export function scoreAlarms(alarms: EvaluatedAlarm[], labels: EvaluationLabels, 
     };
     if (hits.length === 0) return { ...base, detected: false, attributed: false, delayMs: null, severity: null, level: null };
     const best = named.length > 0 ? named : hits;
-    const first = Math.min(...best.map((a) => a.start));
+    const first = Math.min(...best.map((a) => a.flaggedAt ?? a.start));
     const top = best.reduce((m, a) => ((a.severity ?? -1) > (m.severity ?? -1) ? a : m), best[0]!);
     return {
       ...base, detected: true, attributed: named.length > 0, delayMs: Math.max(0, first + windowMs - inc.start), severity: top.severity, level: top.level,

@@ -155,16 +155,19 @@ export function activeHosts(w: WindowStats): readonly LocalHostStats[] {
 
 /** Fills `out` with the local hosts that sent at least one packet in the window ("silent" means
  * none). A host that only received (the target of a connection attempt) may be down and does not
- * count. Windows without the full host table fall back to the top list, flow initiators and DNS clients. */
-export function presentHosts(w: WindowStats, out: Set<string>): Set<string> {
+ * count. Windows without the full host table fall back to the top list, flow initiators and DNS clients.
+ * With `among`, only those hosts are looked for (a detector that watches a few hosts need not
+ * collect thousands). */
+export function presentHosts(w: WindowStats, out: Set<string>, among?: ReadonlySet<string>): Set<string> {
   out.clear();
+  const add = (host: string): void => { if (!among || among.has(host)) out.add(host); };
   if (w.localHosts) {
-    for (const h of w.localHosts) if (h.packetsOut > 0) out.add(h.host);
+    for (const h of w.localHosts) if (h.packetsOut > 0) add(h.host);
     return out;
   }
-  for (const h of w.topLocalHosts) if (h.packetsOut > 0) out.add(h.host);
-  for (const f of w.flowStarts) if (f.direction === 'outbound' || f.direction === 'internal') out.add(f.local);
-  for (const d of w.dns.names) out.add(d.client);
+  for (const h of w.topLocalHosts) if (h.packetsOut > 0) add(h.host);
+  for (const f of w.flowStarts) if (f.direction === 'outbound' || f.direction === 'internal') add(f.local);
+  for (const d of w.dns.names) add(d.client);
   return out;
 }
 

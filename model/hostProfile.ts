@@ -4,6 +4,7 @@
 // RDP" is a combination it never learned even though the terminal server does exactly that.
 import type { WindowStats } from '../capture/index.ts';
 import { activeHosts } from './features.ts';
+import { HostIndex } from './hostIndex.ts';
 import type { SiteCalendar } from './timeSlots.ts';
 
 export const BLOCK_MS = 15 * 60_000;
@@ -48,18 +49,24 @@ function emptyBlock(): BlockAccumulator {
 
 /**
  * Accumulates every host's current block; `add` returns (through `onBlock`) the finished
- * profiles when a window starts a new block. Allocation is per host per block, not per window.
+ * profiles when a window starts a new block. Allocation is per host per block, not per window;
+ * hosts are found by number (hostIndex.ts), not by hashing their address in every window.
  */
 export class HostProfileAccumulator {
   private block = NaN;
   private blockStart = 0;
   private windows = 0;
-  private readonly hosts = new Map<string, BlockAccumulator>();
+  /** the block's accumulator of each host number */
+  private readonly accs: Array<BlockAccumulator | undefined> = [];
+  /** host numbers in the order they joined the block */
+  private readonly order: number[] = [];
   private readonly pool: BlockAccumulator[] = [];
 
-  constructor(private readonly calendar: SiteCalendar) {}
+  /** `index`: the engine's host numbers when the engine already numbers its windows' hosts */
+  constructor(private readonly calendar: SiteCalendar, private readonly index: HostIndex = new HostIndex()) {}
 
-  add(w: WindowStats, onBlock: (host: string, profile: Float64Array, blockStart: number) => void): void {
+  /** `ids`: the numbers of the window's hosts in `index`, when the caller has them. */
+  add(w: WindowStats, onBlock: (host: string, profile: Float64Array, blockStart: number) => void, ids?: Int32Array): void {
     const b = Math.floor(w.start / BLOCK_MS);
     if (b !== this.block) {
       this.flush(onBlock);
@@ -67,11 +74,16 @@ export class HostProfileAccumulator {
       this.blockStart = b * BLOCK_MS;
     }
     this.windows++;
-    for (const h of activeHosts(w)) {
-      let a = this.hosts.get(h.host);
+    const list = activeHosts(w);
+    const numbers = ids ?? this.index.number(list);
+    for (let k = 0; k < list.length; k++) {
+      const h = list[k]!;
+      const id = numbers[k]!;
+      let a = this.accs[id];
       if (!a) {
         a = this.pool.pop() ?? emptyBlock();
-        this.hosts.set(h.host, a);
+        this.accs[id] = a;
+        this.order.push(id);
       }
       a.bytesOut += h.bytesOut;
       a.bytesIn += h.bytesIn;
@@ -83,9 +95,9 @@ export class HostProfileAccumulator {
     }
     for (const f of w.flowStarts) {
       const cls = CLASS_OF[f.port] ?? OTHER;
-      const initiator = f.direction === 'outbound' || f.direction === 'internal' ? this.hosts.get(f.local) : undefined;
+      const initiator = f.direction === 'outbound' || f.direction === 'internal' ? this.inBlock(f.local) : undefined;
       if (initiator) initiator.initiated[cls]!++;
-      const responder = f.direction === 'inbound' ? this.hosts.get(f.local) : f.direction === 'internal' ? this.hosts.get(f.remote) : undefined;
+      const responder = f.direction === 'inbound' ? this.inBlock(f.local) : f.direction === 'internal' ? this.inBlock(f.remote) : undefined;
       if (responder) responder.served[cls]!++;
     }
   }
@@ -95,17 +107,25 @@ export class HostProfileAccumulator {
     if (this.windows === 0) return;
     const slot = this.calendar.slot(this.blockStart);
     const phase = (2 * Math.PI * (slot.hourOfDay + 0.5)) / 24;
-    for (const [host, a] of this.hosts) {
+    for (const id of this.order) {
+      const a = this.accs[id]!;
       let flows = 0;
       for (let k = 0; k < CLASSES.length; k++) flows += a.initiated[k]! + a.served[k]!;
-      if (a.present > 0 && flows >= MIN_BLOCK_FLOWS) onBlock(host, profileOf(a, this.windows, slot.dayType === 'weekday' ? 1 : 0, phase), this.blockStart);
+      if (a.present > 0 && flows >= MIN_BLOCK_FLOWS) onBlock(this.index.names[id]!, profileOf(a, this.windows, slot.dayType === 'weekday' ? 1 : 0, phase), this.blockStart);
       a.bytesOut = 0; a.bytesIn = 0; a.toRemote = 0; a.peersMax = 0; a.portsMax = 0; a.started = 0; a.present = 0;
       a.initiated.fill(0);
       a.served.fill(0);
+      this.accs[id] = undefined;
       this.pool.push(a);
     }
-    this.hosts.clear();
+    this.order.length = 0;
     this.windows = 0;
+  }
+
+  /** The block's accumulator of a host, when it was active in the block. */
+  private inBlock(host: string): BlockAccumulator | undefined {
+    const id = this.index.peek(host);
+    return id === undefined ? undefined : this.accs[id];
   }
 }
 

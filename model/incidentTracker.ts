@@ -85,7 +85,7 @@ export class IncidentTracker {
       id,
       sensor: this.opts.sensor,
       kind: f.kind,
-      start: w.start,
+      start: Math.min(w.start, f.since ?? w.start),
       end: w.start + w.durationMs,
       peakAt: w.start,
       windows: 1,
@@ -114,6 +114,7 @@ export class IncidentTracker {
   private extend(inc: OpenIncident, w: WindowStats, f: Finding, captureLoss: boolean): void {
     const a = inc.anomaly;
     a.end = w.start + w.durationMs;
+    if (f.since !== undefined) a.start = Math.min(a.start, f.since);
     a.windows++;
     if (captureLoss) inc.lossWindows++;
     inc.lastSeenEnd = a.end;

@@ -3,6 +3,7 @@
 // `spanwatch sensor`, `serve --sensor` and the training-mode replays all run this; they differ
 // only in the source and the outputs they give it.
 import { CapturePipeline, type PacketSource, type PassiveDnsNames, type PipelineOptions, type WindowStats } from '../capture/index.ts';
+import { ShardedPipeline } from '../capture/shards/index.ts';
 import type { Anomaly } from '../model/index.ts';
 
 /** Where the runtime's records go (JSON lines, the store, a server, the live feed, evidence). */
@@ -26,6 +27,9 @@ export interface WindowDetection {
 
 export interface SensorRuntimeOptions<D extends WindowDetection = WindowDetection> {
   pipeline: PipelineOptions;
+  /** capture threads (default 1): with 2 or more, each counts its shard of the traffic and the
+   *  windows are merged (capture/shards); the records are the same as with one */
+  workers?: number;
   /** the detection to start with; none: windows only, until setDetection() */
   detection?: D | null;
   /** in the order they receive each record and are closed */
@@ -46,7 +50,8 @@ export interface RuntimeCounters {
 }
 
 export class SensorRuntime<D extends WindowDetection = WindowDetection> {
-  readonly pipeline: CapturePipeline;
+  /** the capture: the pipeline itself with one worker, the sharded pipeline with more */
+  private readonly capture: CapturePipeline | ShardedPipeline;
   readonly counters: RuntimeCounters = { windows: 0, anomalies: 0, detectionFailures: 0, windowsWithoutDetection: 0, outputFailures: 0 };
   private active: D | null;
   private stoppedAfterFailure = false;
@@ -60,12 +65,21 @@ export class SensorRuntime<D extends WindowDetection = WindowDetection> {
     this.active = o.detection ?? null;
     this.outputs = [...o.outputs];
     this.log = o.log;
-    this.pipeline = new CapturePipeline(o.pipeline, (w) => this.onWindow(w));
+    const workers = o.workers ?? 1;
+    this.capture = workers > 1
+      ? new ShardedPipeline({ ...o.pipeline, workers }, (w) => this.onWindow(w))
+      : new CapturePipeline(o.pipeline, (w) => this.onWindow(w));
+  }
+
+  /** the single-threaded pipeline, for callers that feed it packets themselves (ingest()) */
+  get pipeline(): CapturePipeline {
+    if (this.capture instanceof CapturePipeline) return this.capture;
+    throw new Error('a runtime with several capture workers reads its source itself (run()); it has no single pipeline to feed');
   }
 
   /** passive DNS names learnt from the traffic (null when turned off) */
   get names(): PassiveDnsNames | null {
-    return this.pipeline.names;
+    return this.capture.names;
   }
 
   /** the running detection; null without a model or after a detection failure */
@@ -81,11 +95,11 @@ export class SensorRuntime<D extends WindowDetection = WindowDetection> {
 
   /** Reads the source to its end (or until stop()); rejects on an error that ends the source. */
   run(source: PacketSource): Promise<void> {
-    return this.pipeline.run(source);
+    return this.capture.run(source);
   }
 
   stop(): void {
-    this.pipeline.stop();
+    this.capture.stop();
   }
 
   /** Ends the open incidents (their final state reaches every output), then closes the outputs. */
@@ -146,7 +160,7 @@ export class SensorRuntime<D extends WindowDetection = WindowDetection> {
   private publish(a: Anomaly): void {
     this.counters.anomalies++;
     if (a.subject.remote !== undefined && a.subject.remoteName === undefined) {
-      const name = this.pipeline.names?.nameOf(a.subject.remote);
+      const name = this.capture.names?.nameOf(a.subject.remote);
       if (name !== undefined) a.subject.remoteName = name;
     }
     for (const out of this.outputs) this.deliver(out, () => out.anomaly(a));

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   tcpdump          # reference counts and benchmarks
   tcpreplay        # live-capture tests replay captures onto a veth pair
   tshark           # reference counts (conformance) and benchmarks
+  nfdump           # nfpcapd, nfdump's C flow meter: a peer in the capture benchmark
   influxdb         # the store: a real influxd, started by spanwatch itself
   influxdb-client  # the `influx` shell, for people poking at the data
   chromium         # the UI tests drive a real browser

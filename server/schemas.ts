@@ -101,7 +101,7 @@ export const SHARED_SCHEMAS = [
     type: 'object',
     properties: {
       id: { type: 'string' }, dataset: { type: 'string' }, speed: { type: 'number' }, channel: { type: 'string' },
-      state: { type: 'string' }, windows: { type: 'integer' }, anomalies: { type: 'integer' }, message: { type: 'string' },
+      state: { type: 'string' }, windows: { type: 'integer' }, anomalies: { type: 'integer' }, incidents: { type: 'integer' }, message: { type: 'string' },
     },
   },
 ];

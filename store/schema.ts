@@ -1,7 +1,9 @@
 // The InfluxDB schema: measurements, their tags and fields, and how each field rolls up.
-// Tags are only sensor, direction, service, local host (top-K only), remote-endpoint rank and
-// anomaly/model-event kind — all bounded — so series cardinality stays small however many remote
-// addresses the network talks to. Documented in docs/store.md.
+// Tags are only sensor, direction, service, local host (the top-K of each window in local_hosts;
+// every active local host, once a minute, in host_minutes), remote-endpoint rank and
+// anomaly/model-event kind — all bounded (local hosts by the local networks) — so series
+// cardinality stays small however many remote addresses the network talks to. Documented in
+// docs/store.md.
 //
 // This file is the one field list of every measurement. The window measurements whose fields come
 // from the window as a whole (capture_health, dns, flow_starts) also say here where each field's
@@ -113,6 +115,29 @@ export const LOCAL_HOSTS: MeasurementSpec = {
   events: false,
 };
 
+/** The step of host_minutes: every active local host's window figures summed per minute of event time. */
+export const HOST_STEP_MS = 60_000;
+
+/**
+ * Every active local host of every window (WindowStats.localHosts, not only the top-K), summed per
+ * host over each minute (HOST_STEP_MS): one point per host and minute it was active in. `windows`
+ * counts the windows it was active in; distinct counts take the largest window. The series is
+ * (sensor, host): cardinality is sensors × the local hosts that were active, never remote
+ * addresses (not even as fields).
+ */
+export const HOST_MINUTES: MeasurementSpec = {
+  name: 'host_minutes',
+  tags: ['sensor', 'host'],
+  fields: [
+    int('windows'), int('bytesOut'), int('bytesIn'), int('packetsOut'), int('packetsIn'),
+    int('bytesToRemote'), int('packetsToRemote'), int('flows'), int('flowsStarted'),
+    int('peers', 'max'), int('dstPorts', 'max'),
+    int('tcpSyn'), int('tcpSynUnanswered'), int('tcpRstReceived'), int('dnsQueries'), int('dnsNxdomain'),
+  ],
+  rolledUp: true,
+  events: false,
+};
+
 /** Remote addresses are fields; the series is (sensor, rank), so cardinality is sensors × K. */
 export const REMOTE_ENDPOINTS: MeasurementSpec = {
   name: 'remote_endpoints',
@@ -174,7 +199,7 @@ export const MODEL_EVENTS: MeasurementSpec = {
 };
 
 export const MEASUREMENTS: readonly MeasurementSpec[] = [
-  TRAFFIC, SERVICES_MEASUREMENT, CAPTURE_HEALTH, LOCAL_HOSTS, REMOTE_ENDPOINTS, DNS, FLOW_STARTS, ANOMALIES, MODEL_EVENTS,
+  TRAFFIC, SERVICES_MEASUREMENT, CAPTURE_HEALTH, LOCAL_HOSTS, HOST_MINUTES, REMOTE_ENDPOINTS, DNS, FLOW_STARTS, ANOMALIES, MODEL_EVENTS,
 ];
 
 const byName = new Map(MEASUREMENTS.map((m) => [m.name, m]));

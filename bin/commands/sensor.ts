@@ -4,10 +4,11 @@ import { hostname } from 'node:os';
 import {
   CaptureFileError, LiveCaptureError, openFileSource, openLiveSource, parseSpeed, type PacketSource,
 } from '../../capture/index.ts';
+import { AUTOMATIC_WORKERS_RULE } from '../../capture/shards/index.ts';
 import type { LiveDetection } from '../../model/index.ts';
 import { SensorRuntime } from '../../runtime/index.ts';
 import { CliError } from '../cliError.ts';
-import { parseByteSize, parseDuration, parseFlags, parsePositiveInt, splitList } from '../options.ts';
+import { parseByteSize, parseDuration, parseFlags, parsePositiveInt, parseWorkers, splitList } from '../options.ts';
 import type { RecordSink } from '../sinks.ts';
 import { JsonlSink } from '../sinks/jsonl.ts';
 import { openServerSink } from '../sinks/server.ts';
@@ -29,6 +30,8 @@ input (one of):
   --no-promiscuous     capture only traffic addressed to this host (live; a SPAN port needs promiscuous)
   --buffer SIZE        kernel capture buffer, e.g. 64MB (live, default 64MB)
   --speed S            file replay speed: max (default), realtime, or a multiplier such as 10
+  --workers N          capture threads, each counting its shard of the traffic (default auto:
+                       ${AUTOMATIC_WORKERS_RULE}); the records are the same for any N
 
 aggregation:
   --window DURATION    window length on packet time (default 1s; e.g. 500ms, 10s, 1m)
@@ -64,6 +67,7 @@ export const options = {
   buffer: { type: 'string' },
   'no-promiscuous': { type: 'boolean' },
   speed: { type: 'string' },
+  workers: { type: 'string' },
   window: { type: 'string' },
   'local-net': { type: 'string', multiple: true },
   sensor: { type: 'string' },
@@ -142,6 +146,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const windowMs = parseDuration(values.window ?? '1s', '--window');
+  const workers = parseWorkers(values.workers);
   const sensor = values.sensor ?? hostname();
   const localNets = splitList(values['local-net']);
   const log = (line: string): void => { process.stderr.write(`spanwatch sensor: ${line}\n`); };
@@ -165,6 +170,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     runtime = new SensorRuntime<LiveDetection>({
       pipeline: { sensor, windowMs, localNets, ...(evidence ? { packetRing: evidence.ring } : {}) },
+      workers,
       detection: stage?.detection ?? null,
       outputs,
       log,
@@ -178,7 +184,7 @@ export async function run(argv: string[]): Promise<number> {
   const stop = (): void => runtime.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  process.stderr.write(`spanwatch sensor: capturing on ${source.live ? 'interface ' : ''}${source.name} as sensor '${sensor}' (${windowMs} ms windows)\n`);
+  process.stderr.write(`spanwatch sensor: capturing on ${source.live ? 'interface ' : ''}${source.name} as sensor '${sensor}' (${windowMs} ms windows, ${workers} capture worker${workers === 1 ? '' : 's'})\n`);
   try {
     await runtime.run(source);
   } catch (err) {

@@ -18,8 +18,9 @@ import { CliError } from '../cliError.ts';
 import { CALENDAR_FLAGS, CALENDAR_USAGE, calendarFrom } from '../calendarOptions.ts';
 import { retentionFlags, retentionFromFlags } from '../sinks/store.ts';
 import { EvidenceSink, evidenceFlags, evidenceHelp, evidenceSettings } from '../sinks/evidence.ts';
-import { parseDuration, parseFlags } from '../options.ts';
-import { followLiveModel, liveDetectionFor } from '../sinks/detect.ts';
+import { parseDuration, parseFlags, parseWorkers } from '../options.ts';
+import { AUTOMATIC_WORKERS_RULE } from '../../capture/shards/index.ts';
+import { followLiveModel, liveDetectionFor, onlineStatePath } from '../sinks/detect.ts';
 import type { RecordSink } from '../sinks.ts';
 
 export const help = `usage: spanwatch serve [options] [--sensor (--pcap FILE... | --interface IF) [sensor options]]
@@ -61,6 +62,7 @@ in-process sensor:
   --interface IF       live capture through libpcap
   --bpf EXPR           pcap-filter expression (live)
   --speed S            file replay speed: max, realtime (default) or a multiplier
+  --workers N          capture threads (default auto: ${AUTOMATIC_WORKERS_RULE}); same records for any N
   --window DURATION    window length (default 1s)
   --local-net CIDR     local networks, repeatable
   --sensor-name NAME   sensor name (default this host's name)
@@ -69,6 +71,8 @@ in-process sensor:
   --ioc FILE           threat-intelligence list (IPs, CIDRs, domains) for the threat-intel detector
   --criticality FILE   JSON of CIDR → low|medium|high|critical (raises severity of important assets;
                        its asset names label addresses in /api/v1/names)
+  --online-state FILE  what detection learned online since training, kept across restarts for
+                       the same model version (default <var>/online/<sensor>.json; none: not kept)
 
 ${evidenceHelp}
                        The server serves the pcaps under --evidence-dir (default <var>/evidence):
@@ -112,12 +116,14 @@ export const options = {
   interface: { type: 'string' },
   bpf: { type: 'string' },
   speed: { type: 'string' },
+  workers: { type: 'string' },
   window: { type: 'string' },
   'local-net': { type: 'string', multiple: true },
   'sensor-name': { type: 'string' },
   model: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  'online-state': { type: 'string' },
   ...evidenceFlags,
   ...CALENDAR_FLAGS,
 } as const;
@@ -302,6 +308,7 @@ export async function run(argv: string[]): Promise<number> {
     const build = liveDetectionFor({
       sensor, ioc: values.ioc, criticality: values.criticality,
       calendar: (m) => calendarFrom(values, 'serve', m.meta.baseline.calendar),
+      onlineState: onlineStatePath(values['online-state'], varDir, sensor),
     }, say);
     let detection: LiveDetection | null = null;
     if (values.model !== 'none') {
@@ -328,6 +335,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     const r = new SensorRuntime<LiveDetection>({
       pipeline: { sensor, windowMs, localNets: values['local-net'], ...(evidence ? { packetRing: evidence.ring } : {}) },
+      workers: parseWorkers(values.workers),
       detection,
       outputs: evidence ? [evidence, served] : [served],
       log: say,

@@ -1,6 +1,7 @@
 // The detection stage of the sensor from its flags: the model's engine for the sensor runtime
 // (which runs it on every closed window and sends its anomalies to every output), and following
 // the live model version.
+import { join } from 'node:path';
 import { LiveDetection, LiveModelWatcher, loadModel, type ModelArtifact, type SiteCalendar } from '../../model/index.ts';
 import type { SensorRuntime } from '../../runtime/index.ts';
 import { CliError } from '../cliError.ts';
@@ -12,6 +13,7 @@ export const detectFlags = {
   models: { type: 'string' },
   ioc: { type: 'string' },
   criticality: { type: 'string' },
+  'online-state': { type: 'string' },
   ...CALENDAR_FLAGS,
 } as const;
 
@@ -24,6 +26,9 @@ export const detectHelp = `detection:
   --models DIR         models directory for versions and latest (default $SPANWATCH_MODELS, else <var>/models)
   --ioc FILE           IOC list (IPs, CIDRs, domains; one per line), re-read when it changes
   --criticality FILE   JSON mapping CIDRs to low/medium/high/critical (raises severity)
+  --online-state FILE  where what detection learned online since training (domains, networks,
+                       fan-out, periodic services) is kept across restarts, tied to the model
+                       version (default <var>/online/<sensor>.json; none: not kept)
 ${CALENDAR_USAGE}`;
 
 export interface DetectValues {
@@ -31,8 +36,15 @@ export interface DetectValues {
   models?: string;
   ioc?: string;
   criticality?: string;
+  'online-state'?: string;
   timezone?: string;
   holidays?: string;
+}
+
+/** The online-learning state file for a sensor: the flag (`none`: not kept), else <var>/online/<sensor>.json. */
+export function onlineStatePath(flag: string | undefined, varDir: string, sensor: string): string | undefined {
+  if (flag === 'none') return undefined;
+  return flag ?? join(varDir, 'online', `${sensor.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
 }
 
 /** Why a model cannot score this sensor's windows, or null. */
@@ -89,10 +101,11 @@ export interface DetectionStage {
 
 /** A LiveDetection for this sensor's options, logging when a promoted model takes over. */
 export function liveDetectionFor(
-  opts: { sensor: string; ioc?: string; criticality?: string; calendar?: (model: ModelArtifact) => SiteCalendar | undefined },
+  opts: { sensor: string; ioc?: string; criticality?: string; calendar?: (model: ModelArtifact) => SiteCalendar | undefined; onlineState?: string },
   log: (line: string) => void,
 ): (model: ModelArtifact) => LiveDetection {
-  return (model) => new LiveDetection(model, { ioc: opts.ioc, criticality: opts.criticality, sensor: opts.sensor, calendar: opts.calendar?.(model) }, (from, to, at) => {
+  const onlineState = opts.onlineState === undefined ? undefined : { path: opts.onlineState, log };
+  return (model) => new LiveDetection(model, { ioc: opts.ioc, criticality: opts.criticality, sensor: opts.sensor, calendar: opts.calendar?.(model), onlineState }, (from, to, at) => {
     log(`detection switched from model ${from} to ${to} at the window of ${new Date(at).toISOString()}`);
   });
 }
@@ -110,6 +123,7 @@ export async function openDetection(values: DetectValues, ctx: { sensor: string;
   const build = liveDetectionFor({
     sensor: ctx.sensor, ioc: values.ioc, criticality: values.criticality,
     calendar: (m) => calendarFrom(values, 'sensor', m.meta.baseline.calendar),
+    onlineState: onlineStatePath(values['online-state'], process.env.SPANWATCH_VAR || 'var', ctx.sensor),
   }, ctx.log);
   let detection: LiveDetection;
   try {

@@ -21,6 +21,16 @@ export const DEFAULT_FLOW_TIMEOUTS: FlowTimeouts = {
 };
 export const DEFAULT_FLOW_CAPACITY = 1_000_000;
 
+/** What FlowTable.track() found for a packet; the table reuses the record for its next packet. */
+export interface FlowTrack {
+  /** the flow's index (stable while the flow lives), -1 for a non-IP packet */
+  flow: number;
+  /** the packet created the flow */
+  isNew: boolean;
+  /** the packet was sent by the flow's initiator */
+  fromInitiator: boolean;
+}
+
 /** TCP state bits kept per flow. */
 export const TCP_STATE = {
   SYN: 1, SYN_ACK: 2, FIN_INITIATOR: 4, FIN_RESPONDER: 8, RST: 16, BASE_SEQ_A: 32, BASE_SEQ_B: 64,
@@ -91,10 +101,8 @@ export class FlowTable {
   created = 0;
   /** no flow expires before this event time (a lower bound, so most packets skip expire()) */
   private nextExpiryMs = Infinity;
-  /** set by track(): the packet created a new flow */
-  isNew = false;
-  /** set by track(): the packet was sent by the flow's initiator */
-  fromInitiator = false;
+  /** what track() returns, reused */
+  private readonly tracked: FlowTrack = { flow: -1, isNew: false, fromInitiator: false };
 
   /** the responder's (server-side) port, 0 for protocols without ports */
   serverPort(flow: number): number {
@@ -158,11 +166,18 @@ export class FlowTable {
   }
 
   /**
-   * Finds or creates the flow of an IP packet and counts the packet in it; returns the flow index
-   * (stable while the flow lives), or -1 for non-IP packets. Sets `isNew` and `fromInitiator`.
+   * Finds or creates the flow of an IP packet and counts the packet in it; returns its flow (-1 for
+   * a non-IP packet), whether the packet created it and whether its initiator sent it, in a record
+   * valid until the next call.
    */
-  track(p: DecodedPacket): number {
-    if (p.network !== NETWORK.IPV4 && p.network !== NETWORK.IPV6) return -1;
+  track(p: DecodedPacket): FlowTrack {
+    const tracked = this.tracked;
+    if (p.network !== NETWORK.IPV4 && p.network !== NETWORK.IPV6) {
+      tracked.flow = -1;
+      tracked.isNew = false;
+      tracked.fromInitiator = false;
+      return tracked;
+    }
     const now = p.tsMs;
     if (now > this.nextExpiryMs) this.expire(now);
     const s = p.src;
@@ -202,6 +217,7 @@ export class FlowTable {
     let slot = h & this.mask;
     let e = slots[slot]!;
     let flow = EMPTY;
+    let isNew = false;
     while (e !== EMPTY) {
       if (e >>> flowBits === tag) {
         const f = e & flowMask;
@@ -262,9 +278,8 @@ export class FlowTable {
       this.linkTail(flow, c);
       this.size++;
       this.created++;
-      this.isNew = true;
+      isNew = true;
     } else {
-      this.isNew = false;
       const c = this.i[flow * I_STRIDE + I_CLASS]!;
       // a burst of one flow leaves it at the tail: nothing to move
       if (this.tail[c] !== flow) {
@@ -272,9 +287,8 @@ export class FlowTable {
         this.linkTail(flow, c);
       }
     }
-    if (now > this.n[flow * N_STRIDE + N_LAST_MS]! || this.isNew) this.n[flow * N_STRIDE + N_LAST_MS] = now;
+    if (now > this.n[flow * N_STRIDE + N_LAST_MS]! || isNew) this.n[flow * N_STRIDE + N_LAST_MS] = now;
     const fromInit = (this.i[flow * I_STRIDE + I_INITIATOR_IS_A] === 1) === srcIsA;
-    this.fromInitiator = fromInit;
     if (fromInit) {
       this.n[flow * N_STRIDE + N_PACKETS_INIT]!++;
       this.n[flow * N_STRIDE + N_BYTES_INIT]! += p.wireLen;
@@ -290,7 +304,10 @@ export class FlowTable {
         this.n[flow * N_STRIDE + (srcIsA ? N_BASE_SEQ_A : N_BASE_SEQ_B)] = (p.tcpFlags & 0x02) !== 0 ? p.tcpSeq : (p.tcpSeq - 1) >>> 0;
       }
     }
-    return flow;
+    tracked.flow = flow;
+    tracked.isNew = isNew;
+    tracked.fromInitiator = fromInit;
+    return tracked;
   }
 
   /** Whether the sender of the first packet of a flow is its initiator. */
@@ -328,6 +345,11 @@ export class FlowTable {
     const st = this.i[flow * I_STRIDE + I_TCP_STATE]!;
     return (st & TCP_STATE.RST) !== 0
       || (st & (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER)) === (TCP_STATE.FIN_INITIATOR | TCP_STATE.FIN_RESPONDER);
+  }
+
+  /** Expires flows as a packet at event time `nowMs` would (a shard follows the other shards' packet times). */
+  advanceClock(nowMs: number): void {
+    if (nowMs > this.nextExpiryMs) this.expire(nowMs);
   }
 
   /** Removes every flow idle for longer than its class's timeout at event time `nowMs`. */

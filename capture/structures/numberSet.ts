@@ -59,6 +59,13 @@ export class NumberSet {
     return false;
   }
 
+  /** The members, in the order they were added. */
+  values(): number[] {
+    const out = new Array<number>(this.size);
+    for (let j = 0; j < this.size; j++) out[j] = this.slots[this.used[j]!]! - 1;
+    return out;
+  }
+
   /** Empties the set, keeping its memory for the next window. */
   clear(): void {
     const n = this.size;

@@ -42,9 +42,16 @@ export class LocalHostAccumulator extends AddressWords {
   /** what this host sent to remote (non-local) addresses: the part of bytesOut that left the network */
   bytesToRemote = 0;
   packetsToRemote = 0;
-  /** weighted majority vote over bytes per remote-endpoint index (exact when one remote received > half) */
-  topRemote = -1;
-  topRemoteWeight = 0;
+  /** position of the packet that created the entry (2 × packet sequence number, + 1 as the receiver): orders ties */
+  firstSeq = 0;
+  /** bytes sent to each remote address in the window, in the order first sent to (see sentToRemote) */
+  private readonly remoteIndex = new Map<number, number>();
+  private readonly remoteBytes: number[] = [];
+  private readonly remoteSeqs: number[] = [];
+  /** the remote addresses: a v6 flag and four words each */
+  private readonly remoteWords: number[] = [];
+  /** the remote that received the most bytes so far (ties: the one sent to first), -1 = none */
+  private topRemote = -1;
 
   /** `peerSet` and `portSet` stay with the object and are cleared with it */
   constructor(v6: boolean, w: Uint32Array, readonly peerSet: NumberSet, readonly portSet: NumberSet) {
@@ -69,21 +76,56 @@ export class LocalHostAccumulator extends AddressWords {
     this.peersInline = 0;
     this.bytesToRemote = 0;
     this.packetsToRemote = 0;
+    this.firstSeq = 0;
+    if (this.remoteBytes.length > 0) {
+      this.remoteIndex.clear();
+      this.remoteBytes.length = 0;
+      this.remoteSeqs.length = 0;
+      this.remoteWords.length = 0;
+    }
     this.topRemote = -1;
-    this.topRemoteWeight = 0;
   }
 
-  /** Counts `bytes` sent to remote endpoint `remote` (its index in the window's remoteList, -1 = untracked). */
+  /**
+   * The index of remote address `key` among those this host sent to in the window, added on first
+   * sight (`seq`: the packet's sequence number). A flow remembers it, so most packets skip the lookup.
+   */
+  remoteEntry(key: number, v6: boolean, w: Uint32Array, seq: number): number {
+    const known = this.remoteIndex.get(key);
+    if (known !== undefined) return known;
+    const i = this.remoteBytes.length;
+    this.remoteIndex.set(key, i);
+    this.remoteBytes.push(0);
+    this.remoteSeqs.push(seq);
+    this.remoteWords.push(v6 ? 1 : 0, w[0]!, w[1]!, w[2]!, w[3]!);
+    return i;
+  }
+
+  /** Counts `bytes` sent to the remote of entry `remote` (from remoteEntry()). */
   sentToRemote(remote: number, bytes: number): void {
     this.bytesToRemote += bytes;
     this.packetsToRemote++;
-    if (remote < 0) return;
-    if (remote === this.topRemote) this.topRemoteWeight += bytes;
-    else if (this.topRemoteWeight >= bytes) this.topRemoteWeight -= bytes;
-    else {
-      this.topRemote = remote;
-      this.topRemoteWeight = bytes - this.topRemoteWeight;
-    }
+    const sent = (this.remoteBytes[remote] = this.remoteBytes[remote]! + bytes);
+    const top = this.topRemote;
+    // entries are added in packet order, so the lower index is the one sent to first
+    if (top < 0 || sent > this.remoteBytes[top]! || (sent === this.remoteBytes[top]! && remote < top)) this.topRemote = remote;
+  }
+
+  /** The remote address that received the most bytes in the window (ties: the first sent to); undefined when none. */
+  get topRemoteHost(): string | undefined {
+    const t = this.topRemote;
+    if (t < 0) return undefined;
+    const w = this.remoteWords;
+    return addressText(w[5 * t] === 1, [w[5 * t + 1]!, w[5 * t + 2]!, w[5 * t + 3]!, w[5 * t + 4]!]);
+  }
+
+  /** bytes the top remote received, and the sequence number of the first packet sent to it (0, 0 when none) */
+  get topRemoteBytes(): number {
+    return this.topRemote < 0 ? 0 : this.remoteBytes[this.topRemote]!;
+  }
+
+  get topRemoteSeq(): number {
+    return this.topRemote < 0 ? 0 : this.remoteSeqs[this.topRemote]!;
   }
 }
 
@@ -98,6 +140,8 @@ export class RemoteEndpointAccumulator extends AddressWords {
   portWeight = 0;
   firstLocal = -1;
   localSet: Set<number> | null = null;
+  /** sequence number of the packet that created the entry: orders ties */
+  firstSeq = 0;
 
   constructor(v6: boolean, w: Uint32Array) {
     super();
@@ -116,6 +160,7 @@ export class RemoteEndpointAccumulator extends AddressWords {
     this.portWeight = 0;
     this.firstLocal = -1;
     this.localSet = null;
+    this.firstSeq = 0;
   }
 
   addLocal(key: number, limit: number): void {

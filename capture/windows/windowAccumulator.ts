@@ -47,6 +47,8 @@ export class WindowAccumulator {
   readonly hostList: LocalHostAccumulator[] = [];
   readonly remoteList: RemoteEndpointAccumulator[] = [];
   flowStarts: FlowStart[] = [];
+  /** sequence numbers of the packets that started the listed flows */
+  flowStartSeqs: number[] = [];
   flowStartsDropped = 0;
   dnsQueries = 0;
   dnsResponses = 0;
@@ -56,6 +58,10 @@ export class WindowAccumulator {
   dnsEntropySum = 0;
   readonly dnsNames = new Map<string, DnsName>();
   dnsNamesDropped = 0;
+  /** for a merge of shards (null otherwise): the sequence number that created each DNS name entry,
+   *  and each query's (sequence number, label entropy), so that the entropies add up in packet order */
+  readonly dnsNameSeqs: Map<string, number> | null;
+  readonly dnsEntropies: number[] | null;
   /** address → name of the A/AAAA answers seen in the window */
   readonly dnsAnswers = new Map<string, string>();
   dnsAnswersDropped = 0;
@@ -68,9 +74,12 @@ export class WindowAccumulator {
   private readonly hostPool: LocalHostAccumulator[] = [];
   private readonly remotePool: RemoteEndpointAccumulator[] = [];
 
-  constructor(public index: number, public start: number, public durationMs: number, private readonly distinctLimit: number) {
+  /** `forMerge`: a shard's window, kept with what the merge of shards needs */
+  constructor(public index: number, public start: number, public durationMs: number, private readonly distinctLimit: number, forMerge = false) {
     this.addresses = new WindowAddresses(distinctLimit);
     this.remotePortSets = DIRECTIONS.map(() => new NumberSet(distinctLimit));
+    this.dnsNameSeqs = forMerge ? new Map() : null;
+    this.dnsEntropies = forMerge ? [] : null;
   }
 
   /** Appends a fresh local-host entry to hostList; returns its index. */
@@ -121,6 +130,7 @@ export class WindowAccumulator {
     if (this.hostList.length > 0) this.hostList.length = 0;
     if (this.remoteList.length > 0) this.remoteList.length = 0;
     this.flowStarts = [];
+    this.flowStartSeqs = [];
     this.flowStartsDropped = 0;
     this.dnsQueries = 0;
     this.dnsResponses = 0;
@@ -129,6 +139,8 @@ export class WindowAccumulator {
     this.dnsNameLengthMax = 0;
     this.dnsEntropySum = 0;
     if (this.dnsNames.size > 0) this.dnsNames.clear();
+    if (this.dnsNameSeqs !== null && this.dnsNameSeqs.size > 0) this.dnsNameSeqs.clear();
+    if (this.dnsEntropies !== null) this.dnsEntropies.length = 0;
     this.dnsNamesDropped = 0;
     if (this.dnsAnswers.size > 0) this.dnsAnswers.clear();
     this.dnsAnswersDropped = 0;
@@ -179,14 +191,17 @@ export class WindowAccumulator {
     // every active local host, busiest first; the top list shares its first entries
     w.localHosts = this.hostList
       .sort((a, b) => b.bytesOut + b.bytesIn - (a.bytesOut + a.bytesIn))
-      .map((h) => ({
+      .map((h) => {
+        const topRemote = h.topRemoteHost;
+        return {
         host: h.host, bytesOut: h.bytesOut, bytesIn: h.bytesIn, packetsOut: h.packetsOut, packetsIn: h.packetsIn,
         flows: h.flows, flowsStarted: h.flowsStarted, peers: h.peersInline + h.peerSet.size, dstPorts: h.portSet.size,
         tcpSyn: h.tcpSyn, tcpSynUnanswered: h.tcpSynUnanswered, tcpRstReceived: h.tcpRstReceived,
         dnsQueries: h.dnsQueries, dnsNxdomain: h.dnsNxdomain,
         bytesToRemote: h.bytesToRemote, packetsToRemote: h.packetsToRemote,
-        ...(h.topRemote >= 0 ? { topRemote: this.remoteList[h.topRemote]!.host } : {}),
-      }));
+        ...(topRemote !== undefined ? { topRemote } : {}),
+        };
+      });
     w.localHostsOverflowPackets = this.hostsOverflowPackets;
     w.topLocalHosts = w.localHosts.slice(0, topK);
     w.topRemoteEndpoints = this.remoteList

@@ -115,6 +115,18 @@ export class WindowAddresses {
     this.ints[at] = (this.ints[at]! & (DIR_BITS - 1)) + DIR_BITS * (index + 2);
   }
 
+  /** The addresses counted for direction code `dir`, in the order they were added. */
+  directionKeys(dir: number): number[] {
+    const out: number[] = [];
+    if (this.directionCounts[dir] === 0) return out;
+    const bit = 1 << dir;
+    for (let j = 0; j < this.size; j++) {
+      const slot = this.used[j]!;
+      if ((this.ints[4 * slot + INFO]! & bit) !== 0) out.push(this.keys[2 * slot]! - 1);
+    }
+    return out;
+  }
+
   /** Empties the table, keeping its memory for the next window. */
   clear(): void {
     this.directionCounts.fill(0);

@@ -10,7 +10,7 @@
 import type { WindowStats } from '../../capture/index.ts';
 import { payloadOutTo } from '../destinationBaseline.ts';
 import type { PeriodicServices } from '../periodicServices.ts';
-import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
+import { formatCount, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 export const BEACON_MIN_STARTS = 8;
 /**
@@ -58,10 +58,12 @@ interface PairHistory { first: number; ts: number[]; bytes: number[] }
 /** Per-pair flow-start history (shared with training, which records the periodic pairs and services). */
 export class BeaconTracker {
   private readonly pairs = new Map<string, PairHistory>();
+  private readonly seen = new Set<string>();
 
   add(w: WindowStats): BeaconCandidate[] {
     const out: BeaconCandidate[] = [];
-    const seen = new Set<string>();
+    const seen = this.seen;
+    seen.clear();
     let sent: Map<string, number> | null = null;
     for (const f of w.flowStarts) {
       // 'other' flows (neither end local) keep the initiator as `local`: a sensor watching a
@@ -70,13 +72,19 @@ export class BeaconTracker {
       const key = `${f.local}|${f.remote}|${f.port}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      let h = this.pairs.get(key);
-      if (h) this.pairs.delete(key);
-      else h = { first: f.ts, ts: [], bytes: [] };
-      this.pairs.set(key, h);
       sent ??= payloadByRemote(w);
-      h.ts.push(f.ts);
-      h.bytes.push(sent.get(f.remote) ?? NaN);
+      const bytes = sent.get(f.remote) ?? NaN;
+      let h = this.pairs.get(key);
+      if (h) {
+        this.pairs.delete(key);
+        this.pairs.set(key, h);
+        h.ts.push(f.ts);
+        h.bytes.push(bytes);
+      } else {
+        // most pairs never start a second flow: one-element lists, not the room a push makes for sixteen
+        h = { first: f.ts, ts: [f.ts], bytes: [bytes] };
+        this.pairs.set(key, h);
+      }
       if (h.ts.length > HISTORY) {
         h.ts.shift();
         h.bytes.shift();
@@ -187,7 +195,7 @@ export class BeaconingDetector implements Detector {
         contributions: parts,
         maturity: 1,
         summary: `${c.local} connects to ${c.remote}:${c.port} every ${formatInterval(c.intervalMs)} (±${(c.dispersion * 100).toFixed(0)}% median deviation, ${c.starts} flows), ` +
-          `beacon score ${c.score.toFixed(2)} — possible beaconing`,
+          `beacon score ${formatCount(round(c.score))} — possible beaconing`,
         holdMs: 2.5 * c.intervalMs,
       });
     }

@@ -5,7 +5,7 @@ import { NETWORK_FEATURES, FEATURE_COUNT, featureIndex, toDisplay } from '../fea
 import { AutoencoderScorer, type AutoencoderNet } from '../autoencoder.ts';
 import { normalise, type Normalisation } from '../normalisation.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
-import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
+import { formatObserved, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 const WORKDAY = featureIndex('time.workday');
 
@@ -67,7 +67,7 @@ export class DeviationDetector implements Detector {
       },
       contributions,
       maturity: exp?.maturity ?? 0,
-      summary: `unusual combination of traffic features (reconstruction error ${(err / this.threshold).toFixed(1)}× the normal limit), led by ${contributions.slice(0, 3).map((c) => c.feature).join(', ')}`,
+      summary: `unusual combination of traffic features (reconstruction error ${(err / this.threshold).toFixed(1)}× the normal limit), led by ${spec.name} at ${formatObserved(round(observed), spec.unit)}${contributions.length > 1 ? `, then ${contributions.slice(1, 3).map((c) => c.feature).join(', ')}` : ''}`,
     });
   }
 }

@@ -3,7 +3,7 @@
 import { NETWORK_FEATURES, featureIndex, activeHosts } from '../features.ts';
 import type { SeasonalBaseline } from '../seasonalBaseline.ts';
 import { upperBand, type BandResult } from './bandCheck.ts';
-import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
+import { contributionsFrom, formatCount, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 /** Errors per second below this never count, however quiet the baseline. */
 export const MIN_ERRORS_PER_S = 5;
@@ -47,7 +47,7 @@ export class ErrorSurgeDetector implements Detector {
       expected: { low: round(lead.band.low), high: round(lead.band.high), median: round(lead.band.median) },
       contributions: contributionsFrom(fired.map((f) => ({ feature: f.s.feature, observed: f.rate, expected: f.band.median, excess: Math.log(f.band.strength) + 1e-3 }))),
       maturity: lead.band.exp.maturity,
-      summary: `${Math.round(lead.rate)} ${lead.s.label}/s, expected at most ${Math.round(lead.band.high)}/s ${this.baseline.calendar.describe(lead.band.exp.slot, w.start)}${localHost ? `; ${localHost} is the most affected host` : ''}`,
+      summary: `${formatCount(round(lead.rate))} ${lead.s.label}/s, expected at most ${formatCount(round(lead.band.high))}/s ${this.baseline.calendar.describe(lead.band.exp.slot, w.start)}${localHost ? `; ${localHost} is the most affected host` : ''}`,
     });
   }
 }

@@ -20,6 +20,11 @@ export interface Finding {
   holdMs?: number;
   /** ends the incident now (e.g. a silent host came back) */
   closes?: boolean;
+  /**
+   * event time the finding's traffic began, when it sums more than its window (an upload budget
+   * over many minutes): the incident starts there, so its interval holds the traffic it describes
+   */
+  since?: number;
 }
 
 export interface WindowContext {
@@ -29,6 +34,9 @@ export interface WindowContext {
   captureLoss: boolean;
   /** the window's DNS names with resolvers' forwarded copies removed (dnsAttribution.ts) */
   dnsNames: readonly DnsName[];
+  /** the engine's number of every active host of the window (activeHosts order; hostIndex.ts);
+   * absent where a detector runs alone, which then numbers the hosts itself */
+  hostIds?: Int32Array;
 }
 
 export interface Detector {
@@ -52,6 +60,40 @@ export function contributionsFrom(
 export function round(v: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/**
+ * A count or rate as the feed and the card print an observed value (ui/src/format.ts formatCount:
+ * integers as they are, two decimals below 10, one below 10,000, then k/M/G), so the summary
+ * sentence says the same number.
+ */
+export function formatCount(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(a < 10 ? 2 : 1);
+}
+
+/** A share as the feed prints it: whole percent, one decimal below 10 %. */
+export function formatPercent(share: number): string {
+  return `${(share * 100).toFixed(share < 0.1 && share > 0 ? 1 : 0)}%`;
+}
+
+/**
+ * An observed value in its unit as the feed and the card print it (ui/src/format.ts formatValue):
+ * sizes and byte rates in SI multiples, shares and jitter in percent, the rest as counts with
+ * their unit (a plural noun leading the unit takes the singular for one).
+ */
+export function formatObserved(v: number, unit: string): string {
+  if (unit === 'bytes' || unit === 'B') return formatBytes(v);
+  const rate = /^(?:bytes|B)\/(s|min|h)$/.exec(unit);
+  if (rate) return `${formatBytes(v)}/${rate[1]}`;
+  if (unit === 'share' || unit.startsWith('share of')) return `${formatPercent(v)}${unit === 'share' ? '' : unit.slice(5)}`;
+  if (unit === 'coefficient of variation') return `${formatPercent(v)} jitter`;
+  if (unit === 'matches') return `${formatCount(v)} ${v === 1 ? 'match' : 'matches'}`;
+  if (!unit) return formatCount(v);
+  return `${formatCount(v)} ${v === 1 ? unit.replace(/^([a-z]{3,})s\b/, '$1') : unit}`;
 }
 
 export function formatBytes(v: number): string {

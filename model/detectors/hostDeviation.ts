@@ -3,6 +3,7 @@
 // when no rule names it (a workstation that starts serving files or logging in to servers). The
 // behaviour features with the largest reconstruction errors are the evidence.
 import type { HostBaselines } from '../hostBaselines.ts';
+import type { HostIndex } from '../hostIndex.ts';
 import { HostScorer, HOST_INPUT_SIZE, SustainedHostScore, hostInput, hostNetFromJson, type HostModelJson } from '../hostModel.ts';
 import { BLOCK_MS, HostProfileAccumulator, PROFILE_BEHAVIOUR, PROFILE_FEATURES, PROFILE_SIZE } from '../hostProfile.ts';
 import { round, type Detector, type Finding, type WindowContext } from './finding.ts';
@@ -17,15 +18,20 @@ export class HostDeviationDetector implements Detector {
   private out: Finding[] = [];
   private readonly emit = (host: string, profile: Float64Array, blockStart: number): void => this.score(host, profile, blockStart);
 
-  constructor(private readonly model: HostModelJson, private readonly hosts: HostBaselines) {
-    this.acc = new HostProfileAccumulator(hosts.calendar);
+  /** `index`: the engine's host numbers, shared with the other detectors */
+  private readonly sharedIndex: boolean;
+
+  /** `index`: the engine's host numbers, shared with the other detectors (the windows' `hostIds` are its numbers) */
+  constructor(private readonly model: HostModelJson, private readonly hosts: HostBaselines, index?: HostIndex) {
+    this.acc = new HostProfileAccumulator(hosts.calendar, index);
+    this.sharedIndex = index !== undefined;
     this.scorer = new HostScorer(hostNetFromJson(model), model.residualScale);
     this.sustained = new SustainedHostScore(model);
   }
 
   detect(ctx: WindowContext, out: Finding[]): void {
     this.out = out;
-    this.acc.add(ctx.w, this.emit);
+    this.acc.add(ctx.w, this.emit, this.sharedIndex ? ctx.hostIds : undefined);
   }
 
   private score(host: string, profile: Float64Array, blockStart: number): void {

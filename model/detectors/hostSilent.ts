@@ -35,6 +35,8 @@ export class HostSilentDetector implements Detector {
   private regular: Regular[] = [];
   private regularSlot = -1;
   private readonly present = new Set<string>();
+  /** the hosts whose presence matters in this window: the regular ones and those reported silent */
+  private readonly watched = new Set<string>();
   private lastTraffic = -Infinity;
 
   constructor(private readonly hosts: HostBaselines, private readonly baseline: SeasonalBaseline) {}
@@ -43,7 +45,10 @@ export class HostSilentDetector implements Detector {
     const { w } = ctx;
     const slot = this.hosts.slotOf(w.start);
     if (slot !== this.regularSlot) this.refreshRegular(slot);
-    presentHosts(w, this.present);
+    this.watched.clear();
+    for (const r of this.regular) this.watched.add(r.host);
+    for (const [host, s] of this.state) if (s.reported) this.watched.add(host);
+    presentHosts(w, this.present, this.watched);
     const end = w.start + w.durationMs;
     const tail = FALSE_REPORTS_PER_DAY / (Math.max(1, this.regular.length) * (86_400_000 / w.durationMs));
     const known = !ctx.captureLoss && !this.networkQuiet(ctx);

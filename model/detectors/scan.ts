@@ -8,7 +8,7 @@ import { LIMIT_HEADROOM } from '../detectorLimits.ts';
 import type { ScanBaseline } from '../scanBaseline.ts';
 import { SCAN_HORIZONS_MS, SCAN_HORIZON_LABELS, ScanCounter, type ScanCandidate } from './scanCounter.ts';
 import { sustained } from './slidingCounts.ts';
-import { contributionsFrom, round, type Detector, type Finding, type WindowContext } from './finding.ts';
+import { contributionsFrom, formatCount, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 
 /**
  * New items per horizon that count as a scan whatever the baseline: 20 hosts (ports) in 10 s,
@@ -66,7 +66,7 @@ export class ScanDetector implements Detector {
         expected: { low: 0, high: round(this.limits.synUnansweredMax), median: 0 },
         contributions: contributionsFrom([{ feature: 'host.tcpSynUnanswered', observed: rate, expected: this.limits.synUnansweredMax, excess: rate - synLimit }]),
         maturity: 1,
-        summary: `${h.host} sent ${Math.round(rate)} SYNs/s that got no answer (normal traffic peaked at ${Math.round(this.limits.synUnansweredMax)}/s)`,
+        summary: `${h.host} sent ${formatCount(round(rate))} SYNs/s that got no answer (normal traffic peaked at ${formatCount(round(this.limits.synUnansweredMax))}/s)`,
         // a rate hovering at the limit must not open a new incident every few seconds
         holdMs: Math.max(SYN_HOLD_MS, 2 * w.durationMs),
       });

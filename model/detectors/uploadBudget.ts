@@ -9,6 +9,7 @@
 import { activeHosts, hostPayloadToRemote } from '../features.ts';
 import type { HostBaselines } from '../hostBaselines.ts';
 import type { SharedUploads } from '../sharedUploads.ts';
+import { HostIndex } from '../hostIndex.ts';
 import { contributionsFrom, formatBytes, round, type Detector, type Finding, type WindowContext } from './finding.ts';
 import { MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM, describeLimit } from './outboundSpike.ts';
 
@@ -21,23 +22,58 @@ const MAX_RECEIVERS = 8;
 interface BudgetState {
   /** CUSUM of minute payload above the allowance, bytes */
   excess: number;
-  /** payload so far in the current minute */
-  minute: number;
   /** when the excess last rose from zero */
   since: number;
-  /** bytes per remote (attributed by each window's top receiver) since then */
-  receivers: Map<string, number>;
+  /** remotes (attributed by each window's top receiver) since the state began, in the order first
+   * seen, and the bytes of each (at most MAX_RECEIVERS: a short list beats a map) */
+  receivers: string[];
+  receiverBytes: number[];
   total: number;
   reported: boolean;
 }
 
+/**
+ * Most hosts never build an excess: their minute is summed in typed arrays by the engine's host
+ * number (hostIndex.ts), and
+ * what each window's top receiver got is logged per host and only replayed into a `BudgetState`
+ * for the few whose excess is above zero when the minute closes — so a window of thousands of
+ * hosts costs one map lookup per host and no allocation.
+ */
 export class UploadBudgetDetector implements Detector {
+  /** hosts whose excess carried over from an earlier minute, in the order their episode began */
   private readonly state = new Map<string, BudgetState>();
+  /** per host number: payload in the current minute, and the head and tail of its receiver log */
+  private minute = new Float64Array(256);
+  private logHead = new Int32Array(256).fill(-1);
+  private logTail = new Int32Array(256);
+  /** host numbers that sent in the current minute, in the order they first did */
+  private senders = new Int32Array(256);
+  private senderCount = 0;
+  /** the receiver log of the current minute: remote, bytes, next entry of the same host */
+  private logRemote: string[] = [];
+  private logBytes = new Float64Array(1024);
+  private logNext = new Int32Array(1024);
+  private logCount = 0;
   private minuteId = NaN;
   private slot = 0;
+  /** limits of the hosts judged in this slot: HostBaselines.uploadLimits depends on nothing but the
+   * model, the host and the slot, and computing it for thousands of hosts every minute is most of
+   * a minute's close */
+  private readonly limits = new Map<string, ReturnType<HostBaselines['uploadLimits']>>();
+  private limitsSlot = -1;
 
-  /** `shared`: uploads to the site's shared networks are judged elsewhere (sharedUploads.ts) and left out of the budget. */
-  constructor(private readonly hosts: HostBaselines, private readonly shared?: SharedUploads) {}
+  private readonly index: HostIndex;
+  private readonly sharedIndex: boolean;
+
+  /**
+   * `index`: the engine's host numbers, shared with the other detectors (the windows' `hostIds` are
+   * its numbers). `shared`: uploads to networks many hosts send to are judged by outbound-spike
+   * against the other hosts (sharedUploads.ts) and left out of the budget.
+   */
+  constructor(private readonly hosts: HostBaselines, index?: HostIndex, private readonly shared?: SharedUploads) {
+    this.index = index ?? new HostIndex();
+    this.sharedIndex = index !== undefined;
+  }
 
   detect(ctx: WindowContext, out: Finding[]): void {
     const { w } = ctx;
@@ -46,18 +82,17 @@ export class UploadBudgetDetector implements Detector {
     if (minuteId !== this.minuteId && !Number.isNaN(this.minuteId)) this.closeMinute(this.minuteId * MINUTE_MS, out);
     this.minuteId = minuteId;
     this.slot = this.hosts.slotOf(w.start);
-    for (const h of activeHosts(w)) {
+    const list = activeHosts(w);
+    const ids = (this.sharedIndex ? ctx.hostIds : undefined) ?? this.index.number(list);
+    this.fit(this.index.size);
+    for (let k = 0; k < list.length; k++) {
+      const h = list[k]!;
       const p = hostPayloadToRemote(h);
       if (p <= 0 || this.shared?.isShared(h, w.start)) continue;
-      let s = this.state.get(h.host);
-      if (!s) {
-        s = { excess: 0, minute: 0, since: w.start, receivers: new Map(), total: 0, reported: false };
-        this.state.set(h.host, s);
-      }
-      s.minute += p;
-      if (h.topRemote !== undefined && (s.receivers.has(h.topRemote) || s.receivers.size < MAX_RECEIVERS)) {
-        s.receivers.set(h.topRemote, (s.receivers.get(h.topRemote) ?? 0) + p);
-      }
+      const id = ids[k]!;
+      if (this.minute[id] === 0) this.addSender(id);
+      this.minute[id] += p;
+      if (h.topRemote !== undefined) this.log(id, h.topRemote, p);
     }
     // the window that reaches the end of a minute closes it, so the finding belongs to that window
     if (Math.floor((w.start + w.durationMs) / MINUTE_MS) !== minuteId) {
@@ -67,42 +102,122 @@ export class UploadBudgetDetector implements Detector {
   }
 
   private closeMinute(minuteStart: number, out: Finding[]): void {
-    for (const [host, s] of this.state) {
-      const lim = this.hosts.uploadLimits(host, this.slot);
-      const allowance = lim.hourMax / 60;
-      // a minute big enough for the burst detectors is theirs: the budget watches what stays under them
-      if (s.minute >= Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * lim.minuteMax)) {
-        this.state.delete(host);
-        continue;
-      }
-      // once reported, a minute back under the allowance ends the episode and the sum starts again
-      if (s.reported && s.minute <= allowance) {
-        this.state.delete(host);
-        continue;
-      }
-      const before = s.excess;
-      s.excess = Math.max(0, s.excess + s.minute - allowance);
-      if (before === 0 && s.excess > 0) {
-        s.since = minuteStart;
-        s.total = 0;
-      }
-      s.total += s.minute;
-      // the excess must outgrow what any ordinary host of its kind sends in a whole hour (a cloud
-      // sync of a big file), while the allowance it is measured from is the host's own
-      const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.peerHourMax);
-      if (s.excess > limit && s.minute > allowance) {
-        s.reported = true;
-        out.push(this.finding(host, s, lim, limit, minuteStart + MINUTE_MS));
-      }
-      s.minute = 0;
-      if (s.excess === 0) this.state.delete(host);
+    // hosts with an episode under way first (in the order they began), then this minute's new senders
+    for (const [host, s] of this.state) this.closeHost(host, this.index.peek(host)!, s, minuteStart, out);
+    for (let k = 0; k < this.senderCount; k++) {
+      const id = this.senders[k]!;
+      const host = this.index.names[id]!;
+      if (!this.state.has(host)) this.closeHost(host, id, null, minuteStart, out);
     }
+    for (let k = 0; k < this.senderCount; k++) {
+      const id = this.senders[k]!;
+      this.minute[id] = 0;
+      this.logHead[id] = -1;
+    }
+    this.senderCount = 0;
+    this.logCount = 0;
+    this.logRemote.length = 0;
+  }
+
+  /** One host at the close of a minute; `s` is its episode so far (null: none). */
+  private closeHost(host: string, id: number, s: BudgetState | null, minuteStart: number, out: Finding[]): void {
+    const minute = this.minute[id]!;
+    const lim = this.limitsOf(host);
+    const allowance = lim.hourMax / 60;
+    // a minute big enough for the burst detectors is theirs: the budget watches what stays under them
+    if (minute >= Math.max(MIN_MINUTE_UPLOAD_BYTES, UPLOAD_HEADROOM * lim.minuteMax)) {
+      if (s) this.state.delete(host);
+      return;
+    }
+    // once reported, a minute back under the allowance ends the episode and the sum starts again
+    if (s?.reported && minute <= allowance) {
+      this.state.delete(host);
+      return;
+    }
+    const before = s?.excess ?? 0;
+    const excess = Math.max(0, before + minute - allowance);
+    if (excess === 0) {
+      if (s) this.state.delete(host);
+      return;
+    }
+    if (!s) {
+      s = { excess: 0, since: minuteStart, receivers: [], receiverBytes: [], total: 0, reported: false };
+      this.state.set(host, s);
+    }
+    s.excess = excess;
+    if (before === 0) {
+      s.since = minuteStart;
+      s.total = 0;
+    }
+    s.total += minute;
+    this.replayReceivers(id, s);
+    // the excess must outgrow what any ordinary host of its kind sends in a whole hour (a cloud
+    // sync of a big file), while the allowance it is measured from is the host's own
+    const limit = Math.max(MIN_BUDGET_EXCESS_BYTES, lim.peerHourMax);
+    if (s.excess > limit && minute > allowance) {
+      s.reported = true;
+      out.push(this.finding(host, s, lim, limit, minuteStart + MINUTE_MS));
+    }
+  }
+
+  private limitsOf(host: string): ReturnType<HostBaselines['uploadLimits']> {
+    if (this.slot !== this.limitsSlot) {
+      this.limits.clear();
+      this.limitsSlot = this.slot;
+    }
+    let lim = this.limits.get(host);
+    if (!lim) {
+      lim = this.hosts.uploadLimits(host, this.slot);
+      this.limits.set(host, lim);
+    }
+    return lim;
+  }
+
+  /** Adds the host's receivers of the current minute, in the order the windows came. */
+  private replayReceivers(id: number, s: BudgetState): void {
+    for (let e = this.logHead[id]!; e !== -1; e = this.logNext[e]!) {
+      const i = s.receivers.indexOf(this.logRemote[e]!);
+      if (i >= 0) s.receiverBytes[i]! += this.logBytes[e]!;
+      else if (s.receivers.length < MAX_RECEIVERS) {
+        s.receivers.push(this.logRemote[e]!);
+        s.receiverBytes.push(this.logBytes[e]!);
+      }
+    }
+  }
+
+  private log(id: number, remote: string, bytes: number): void {
+    const e = this.logCount++;
+    if (e === this.logBytes.length) {
+      this.logBytes = grownFloat(this.logBytes);
+      this.logNext = grownInt(this.logNext, 0);
+    }
+    this.logRemote[e] = remote;
+    this.logBytes[e] = bytes;
+    this.logNext[e] = -1;
+    if (this.logHead[id] === -1) this.logHead[id] = e;
+    else this.logNext[this.logTail[id]!] = e;
+    this.logTail[id] = e;
+  }
+
+  private addSender(id: number): void {
+    if (this.senderCount === this.senders.length) this.senders = grownInt(this.senders, 0);
+    this.senders[this.senderCount++] = id;
+  }
+
+  /** Makes the per-host arrays hold `n` host numbers. */
+  private fit(n: number): void {
+    if (n <= this.minute.length) return;
+    let size = this.minute.length;
+    while (size < n) size *= 2;
+    this.minute = grownFloat(this.minute, size);
+    this.logHead = grownInt(this.logHead, size, -1);
+    this.logTail = grownInt(this.logTail, size, 0);
   }
 
   private finding(host: string, s: BudgetState, lim: ReturnType<HostBaselines['uploadLimits']>, limit: number, until: number): Finding {
     let remote: string | undefined;
     let best = 0;
-    for (const [r, b] of s.receivers) if (b > best) { best = b; remote = r; }
+    for (let i = 0; i < s.receivers.length; i++) if (s.receiverBytes[i]! > best) { best = s.receiverBytes[i]!; remote = s.receivers[i]; }
     const hours = (until - s.since) / 3_600_000;
     return {
       kind: 'outbound-spike',
@@ -119,6 +234,22 @@ export class UploadBudgetDetector implements Detector {
       maturity: lim.maturity,
       summary: `${host} has sent ${formatBytes(s.total)} out over ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(hours * 60)} min`}, ${formatBytes(s.excess)} beyond its usual ${formatBytes(lim.hourMean)} an hour (${describeLimit(lim.budgetSource, lim.hourMax, ' in an hour').replace(/^at most /, 'largest hour ')} ${this.hosts.calendar.describe('day-type-hour', until - 1)})${remote ? `, mostly to ${remote}` : ''}`,
       holdMs: 2 * MINUTE_MS,
+      since: s.since,
     };
   }
+}
+
+function grownFloat(a: Float64Array, size = a.length * 2): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(size);
+  b.set(a);
+  return b;
+}
+
+function grownInt(a: Int32Array, fill: number): Int32Array<ArrayBuffer>;
+function grownInt(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer>;
+function grownInt(a: Int32Array, sizeOrFill: number, fill?: number): Int32Array<ArrayBuffer> {
+  const size = fill === undefined ? a.length * 2 : sizeOrFill;
+  const b = new Int32Array(size).fill(fill ?? sizeOrFill);
+  b.set(a);
+  return b;
 }

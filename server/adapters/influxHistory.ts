@@ -1,6 +1,6 @@
 // The store behind the server's history port: InfluxReader for reads, InfluxWriter for analyst
 // status write-back (the latest point of an anomaly id wins when read).
-import { RESOLUTION_MS, anomalyToPoint, type InfluxReader, type InfluxWriter } from '../../store/index.ts';
+import { anomalyToPoint, type InfluxReader, type InfluxWriter } from '../../store/index.ts';
 import type { WindowStats } from '../../capture/index.ts';
 import type { Anomaly } from '../../model/index.ts';
 import type { AnomalyQuery, AnomalyWriter, HistoryPointQuery, HistorySource, HostPoint, WindowQuery } from '../ports.ts';
@@ -29,7 +29,7 @@ export class InfluxHistory implements HistorySource {
   async hostSeries(q: HistoryPointQuery): Promise<HostPoint[]> {
     const resolution = this.reader.resolve({ from: q.from, to: q.to, resolution: q.resolution });
     return (await this.reader.hostSeries({ from: q.from, to: q.to, sensor: q.sensor, host: q.host, resolution, signal: q.signal })).map((p) => ({
-      sensor: p.sensor, start: p.time, durationMs: RESOLUTION_MS[resolution], bytesOut: p.bytesOut, bytesIn: p.bytesIn, flows: p.flows, peers: p.peers,
+      sensor: p.sensor, start: p.time, durationMs: p.durationMs, bytesOut: p.bytesOut, bytesIn: p.bytesIn, flows: p.flows, peers: p.peers, dstPorts: p.dstPorts,
     }));
   }
 }

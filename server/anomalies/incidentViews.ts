@@ -6,8 +6,8 @@ import type { IncidentRecord } from './incidentBook.ts';
 
 const mostSevereFirst = (a: AnomalyView, b: AnomalyView): number => b.severity - a.severity || a.start - b.start || (a.id < b.id ? -1 : 1);
 
-/** One view per incident of the given findings (each must carry `incidentId`). */
-export function incidentViews(findings: readonly AnomalyView[], recordOf: (id: string) => IncidentRecord | undefined): IncidentView[] {
+/** The findings of each incident, by incident id (a finding without one stands alone, under its own id). */
+export function groupByIncident(findings: readonly AnomalyView[]): Map<string, AnomalyView[]> {
   const groups = new Map<string, AnomalyView[]>();
   for (const a of findings) {
     const key = a.incidentId ?? a.id;
@@ -15,6 +15,11 @@ export function incidentViews(findings: readonly AnomalyView[], recordOf: (id: s
     if (list) list.push(a);
     else groups.set(key, [a]);
   }
+  return groups;
+}
+
+/** One view per incident of findings grouped by groupByIncident. */
+export function incidentViews(groups: ReadonlyMap<string, readonly AnomalyView[]>, recordOf: (id: string) => IncidentRecord | undefined): IncidentView[] {
   return [...groups.entries()].map(([id, list]) => incidentView(id, list, recordOf(id)));
 }
 

@@ -6,8 +6,9 @@ import { attackTechniques } from '../../model/index.ts';
 import { subjectMatcher } from '../anomalies/subjectSearch.ts';
 import type { AnalystAction, AnomalyView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
-import { ENUMS, actionBody, authErrors, nameString, ref, timeRange } from '../schemas.ts';
-import { decodeCursor, matchesFilter, pageAnomalies, type AnomalyFilter } from './anomalyQuery.ts';
+import { actionBody, authErrors, nameString, ref } from '../schemas.ts';
+import { badCursor, decodeCursor, LIST_QUERY_PROPERTIES, matchesFilter, pageNewestFirst, type AnomalyFilter } from './anomalyQuery.ts';
+import { caseFile, caseFileSchema, notFound } from './caseFile.ts';
 import { clientGone } from './clientGone.ts';
 import { collectFindings, findAnomaly } from './findings.ts';
 
@@ -42,12 +43,9 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
         type: 'object',
         additionalProperties: false,
         properties: {
-          status: { type: 'string', enum: ENUMS.status }, level: { type: 'string', enum: ENUMS.level },
-          kind: { type: 'string', enum: ENUMS.kind }, sensor: nameString, host: nameString, ...timeRange,
+          ...LIST_QUERY_PROPERTIES,
           q: { ...nameString, description: 'an IP address, a CIDR prefix or a domain (and names under it)' },
           incident: { ...nameString, description: 'only the findings of this incident' },
-          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-          cursor: { type: 'string', maxLength: 1024 },
         },
       },
       response: {
@@ -58,11 +56,11 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
   }, async (req, reply) => {
     const q = req.query;
     const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    if (cursor === null) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'cursor is not one this server issued; start again without it' });
+    if (cursor === null) return badCursor(reply);
     const search = subjectMatcher(q.q ?? '');
     const filtered = (await collectFindings(ctx, q))
       .filter((a) => matchesFilter(a, q) && search(a.subject) && (q.incident === undefined || a.incidentId === q.incident));
-    const { page, next } = pageAnomalies(filtered, q.limit, cursor);
+    const { page, next } = pageNewestFirst(filtered, q.limit, cursor);
     return next ? { anomalies: page, nextCursor: next } : { anomalies: page };
   });
 
@@ -85,7 +83,7 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     },
   }, async (req, reply) => {
     const a = await findAnomaly(ctx, req.params.id);
-    if (!a) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
+    if (!a) return notFound(reply, `no anomaly with id ${req.params.id}`);
     const evidence = ctx.evidence.record(a.id);
     return {
       anomaly: a, relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await auditOf(ctx, a),
@@ -104,7 +102,7 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     },
   }, async (req, reply) => {
     const a = await findAnomaly(ctx, req.params.id);
-    if (!a) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
+    if (!a) return notFound(reply, `no anomaly with id ${req.params.id}`);
     const out = await ctx.actions.act(a, req.user!.name, req.body);
     if (!out.ok) {
       return reply.code(out.status).send({ statusCode: out.status, error: ERROR_NAME[out.status], message: out.message });
@@ -119,31 +117,24 @@ export async function anomalyRoutes(app: FastifyInstance, { ctx }: { ctx: Server
       summary: 'The case file: the anomaly\'s evidence, related windows and every audit entry about it, as one JSON',
       params: { type: 'object', properties: { id: nameString }, required: ['id'] },
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            exportedAt: { type: 'string' }, exportedBy: { type: 'string' }, anomaly: ref('Anomaly'),
-            relatedWindows: { type: 'array', items: ref('WindowStats') }, audit: { type: 'array', items: ref('AuditEntry') },
-            auditChain: ref('AuditVerify'),
-            attack: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, tactic: { type: 'string' } } } },
-            evidence: { type: 'object', additionalProperties: true },
-          },
-        },
+        200: caseFileSchema({
+          anomaly: ref('Anomaly'),
+          attack: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, tactic: { type: 'string' } } } },
+          evidence: { type: 'object', additionalProperties: true },
+        }),
         404: ref('Error'), ...authErrors,
       },
     },
   }, async (req, reply) => {
     const a = await findAnomaly(ctx, req.params.id);
-    if (!a) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no anomaly with id ${req.params.id}` });
-    await ctx.audit.append({ user: req.user!.name, action: 'case.export', target: `anomaly:${a.id}`, details: a.incidentId ? { incident: a.incidentId } : {} });
-    const evidence = ctx.evidence.record(a.id);
-    reply.header('content-disposition', `attachment; filename="case-${a.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`);
-    return {
-      exportedAt: new Date().toISOString(), exportedBy: req.user!.name, anomaly: a,
-      relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await auditOf(ctx, a),
-      auditChain: await ctx.audit.verify(),
-      attack: a.attack ?? attackTechniques(a),
-      ...(evidence ? { evidence } : {}),
-    };
+    if (!a) return notFound(reply, `no anomaly with id ${req.params.id}`);
+    return caseFile(ctx, req, reply, { kind: 'anomaly', id: a.id, details: a.incidentId ? { incident: a.incidentId } : {} }, async () => {
+      const evidence = ctx.evidence.record(a.id);
+      return {
+        anomaly: a, relatedWindows: await relatedWindows(ctx, a, clientGone(reply)), audit: await auditOf(ctx, a),
+        attack: a.attack ?? attackTechniques(a),
+        ...(evidence ? { evidence } : {}),
+      };
+    });
   });
 }

@@ -3,13 +3,15 @@
 // audit trail and the incidents related to it (sharing a host or remote within a day); actions;
 // the incident's case file.
 import type { FastifyInstance } from 'fastify';
-import { incidentView, incidentViews } from '../anomalies/incidentViews.ts';
+import { groupByIncident, incidentView, incidentViews } from '../anomalies/incidentViews.ts';
 import { subjectMatcher } from '../anomalies/subjectSearch.ts';
+import type { IncidentRecord } from '../anomalies/incidentBook.ts';
 import type { AnalystAction, AnomalyView, IncidentView } from '../protocol.ts';
 import type { ServerContext } from '../serverContext.ts';
-import { ENUMS, actionBody, authErrors, nameString, ref, timeRange } from '../schemas.ts';
+import { actionBody, authErrors, nameString, ref } from '../schemas.ts';
 import { auditOf, ERROR_NAME, relatedWindows } from './anomalyRoutes.ts';
-import { decodeCursor } from './anomalyQuery.ts';
+import { badCursor, decodeCursor, LIST_QUERY_PROPERTIES, newestFirst, pageNewestFirst } from './anomalyQuery.ts';
+import { caseFile, caseFileSchema, notFound } from './caseFile.ts';
 import { collectFindings, findAnomaly } from './findings.ts';
 
 const RELATED_SPAN_MS = 24 * 3_600_000;
@@ -30,18 +32,17 @@ function matches(i: IncidentView, findings: AnomalyView[], f: IncidentFilter): b
     && (!f.q || findings.some((a) => search(a.subject)));
 }
 
-const newestFirst = (a: IncidentView, b: IncidentView): number => b.start - a.start || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-
 async function grouped(ctx: ServerContext, q: { from?: number; to?: number; sensor?: string }): Promise<{ views: IncidentView[]; members: Map<string, AnomalyView[]> }> {
-  const findings = await collectFindings(ctx, q);
-  const members = new Map<string, AnomalyView[]>();
-  for (const a of findings) {
-    const key = a.incidentId ?? a.id;
-    const list = members.get(key);
-    if (list) list.push(a);
-    else members.set(key, [a]);
-  }
-  return { views: incidentViews(findings, (id) => ctx.book.incidents.get(id)), members };
+  const members = groupByIncident(await collectFindings(ctx, q));
+  return { views: incidentViews(members, (id) => ctx.book.incidents.get(id)), members };
+}
+
+/** An incident with its findings and its view; null when there is no such incident or none of its findings is left. */
+async function incidentWithFindings(ctx: ServerContext, id: string): Promise<{ record: IncidentRecord; findings: AnomalyView[]; incident: IncidentView } | null> {
+  const record = ctx.book.incidents.get(id);
+  const findings = await findingsOf(ctx, id);
+  if (!record || findings.length === 0) return null;
+  return { record, findings, incident: incidentView(record.id, findings, record) };
 }
 
 /** An incident's findings: those the server holds, else read back from the store. */
@@ -68,11 +69,8 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
         type: 'object',
         additionalProperties: false,
         properties: {
-          status: { type: 'string', enum: ENUMS.status }, level: { type: 'string', enum: ENUMS.level },
-          kind: { type: 'string', enum: ENUMS.kind }, sensor: nameString, host: nameString, ...timeRange,
+          ...LIST_QUERY_PROPERTIES,
           q: { ...nameString, description: 'an IP address, a CIDR prefix or a domain (and names under it), matched against every finding' },
-          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-          cursor: { type: 'string', maxLength: 1024 },
         },
       },
       response: {
@@ -83,16 +81,10 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
   }, async (req, reply) => {
     const q = req.query;
     const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    if (cursor === null) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'cursor is not one this server issued; start again without it' });
+    if (cursor === null) return badCursor(reply);
     const { views, members } = await grouped(ctx, { sensor: q.sensor, from: q.from !== undefined ? q.from - RELATED_SPAN_MS : undefined, to: q.to });
-    const sorted = views.filter((i) => matches(i, members.get(i.id) ?? [], q)).sort(newestFirst);
-    const at = cursor ? sorted.findIndex((i) => i.start < cursor.start || (i.start === cursor.start && i.id < cursor.id)) : 0;
-    if (at < 0) return { incidents: [] };
-    const page = sorted.slice(at, at + q.limit);
-    const last = page[page.length - 1];
-    return at + q.limit < sorted.length && last
-      ? { incidents: page, nextCursor: Buffer.from(JSON.stringify([last.start, last.id]), 'utf8').toString('base64url') }
-      : { incidents: page };
+    const { page, next } = pageNewestFirst(views.filter((i) => matches(i, members.get(i.id) ?? [], q)), q.limit, cursor);
+    return next ? { incidents: page, nextCursor: next } : { incidents: page };
   });
 
   app.get<{ Params: { id: string } }>('/incidents/:id', {
@@ -113,10 +105,9 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
       },
     },
   }, async (req, reply) => {
-    const record = ctx.book.incidents.get(req.params.id);
-    const findings = await findingsOf(ctx, req.params.id);
-    if (!record || findings.length === 0) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no incident with id ${req.params.id}` });
-    const incident = incidentView(record.id, findings, record);
+    const found = await incidentWithFindings(ctx, req.params.id);
+    if (!found) return notFound(reply, `no incident with id ${req.params.id}`);
+    const { record, findings, incident } = found;
     const { views } = await grouped(ctx, { sensor: incident.sensor, from: incident.start - RELATED_SPAN_MS, to: incident.end + RELATED_SPAN_MS });
     const addresses = new Set([...incident.hosts, ...incident.remotes]);
     const related = views
@@ -133,30 +124,19 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
       summary: 'The incident\'s case file: every finding, the windows around the most severe one and every audit entry about the incident and its findings, as one JSON',
       params: { type: 'object', properties: { id: nameString }, required: ['id'] },
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            exportedAt: { type: 'string' }, exportedBy: { type: 'string' }, incident: incidentSchema,
-            findings: { type: 'array', items: ref('Anomaly') }, relatedWindows: { type: 'array', items: ref('WindowStats') },
-            audit: { type: 'array', items: ref('AuditEntry') }, auditChain: ref('AuditVerify'),
-          },
-        },
+        200: caseFileSchema({ incident: incidentSchema, findings: { type: 'array', items: ref('Anomaly') } }),
         404: ref('Error'), ...authErrors,
       },
     },
   }, async (req, reply) => {
-    const record = ctx.book.incidents.get(req.params.id);
-    const findings = await findingsOf(ctx, req.params.id);
-    if (!record || findings.length === 0) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no incident with id ${req.params.id}` });
-    const incident = incidentView(record.id, findings, record);
-    await ctx.audit.append({ user: req.user!.name, action: 'case.export', target: `incident:${record.id}`, details: { findings: findings.length } });
-    const seen = new Set<number>();
-    const audit = (await Promise.all(findings.map((f) => auditOf(ctx, f)))).flat().filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.seq - b.seq);
-    reply.header('content-disposition', `attachment; filename="case-${record.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json"`);
-    return {
-      exportedAt: new Date().toISOString(), exportedBy: req.user!.name, incident, findings,
-      relatedWindows: await relatedWindows(ctx, incident.headline), audit, auditChain: await ctx.audit.verify(),
-    };
+    const found = await incidentWithFindings(ctx, req.params.id);
+    if (!found) return notFound(reply, `no incident with id ${req.params.id}`);
+    const { record, findings, incident } = found;
+    return caseFile(ctx, req, reply, { kind: 'incident', id: record.id, details: { findings: findings.length } }, async () => {
+      const seen = new Set<number>();
+      const audit = (await Promise.all(findings.map((f) => auditOf(ctx, f)))).flat().filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.seq - b.seq);
+      return { incident, findings, relatedWindows: await relatedWindows(ctx, incident.headline), audit };
+    });
   });
 
   app.post<{ Params: { id: string }; Body: { action: AnalystAction; note?: string; assignee?: string } }>('/incidents/:id/actions', {
@@ -170,7 +150,7 @@ export async function incidentRoutes(app: FastifyInstance, { ctx }: { ctx: Serve
     },
   }, async (req, reply) => {
     const findings = await findingsOf(ctx, req.params.id);
-    if (findings.length === 0) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no incident with id ${req.params.id}` });
+    if (findings.length === 0) return notFound(reply, `no incident with id ${req.params.id}`);
     const out = await ctx.actions.act(findings[0]!, req.user!.name, req.body);
     if (!out.ok) return reply.code(out.status).send({ statusCode: out.status, error: ERROR_NAME[out.status], message: out.message });
     return { incident: incidentView(out.incident.id, await findingsOf(ctx, out.incident.id), out.incident) };

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerContext } from '../serverContext.ts';
 import { authErrors, nameString, ref } from '../schemas.ts';
+import { notFound } from './caseFile.ts';
 
 function unavailable(reply: FastifyReply) {
   return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'replays are not available on this server (no dataset catalogue configured)' });
@@ -56,8 +57,25 @@ export async function replayRoutes(app: FastifyInstance, { ctx }: { ctx: ServerC
   }, async (req, reply) => {
     if (!ctx.replays) return unavailable(reply);
     const r = ctx.replays.get(req.params.id);
-    if (!r) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no replay ${req.params.id}` });
+    if (!r) return notFound(reply, `no replay ${req.params.id}`);
     return r;
+  });
+
+  app.get<{ Params: { id: string } }>('/replays/:id/incidents', {
+    config: { access: 'viewer' },
+    schema: {
+      tags: ['replays'], summary: "A replay's incidents (its findings grouped as live ones are, in a book of its own), newest first",
+      params: { type: 'object', properties: { id: nameString }, required: ['id'] },
+      response: {
+        200: { type: 'object', properties: { incidents: { type: 'array', items: ref('Incident') } } },
+        404: ref('Error'), 503: ref('Error'), ...authErrors,
+      },
+    },
+  }, async (req, reply) => {
+    if (!ctx.replays) return unavailable(reply);
+    const incidents = ctx.replays.incidents(req.params.id);
+    if (!incidents) return notFound(reply, `no replay ${req.params.id}`);
+    return { incidents };
   });
 
   app.delete<{ Params: { id: string } }>('/replays/:id', {
@@ -66,7 +84,7 @@ export async function replayRoutes(app: FastifyInstance, { ctx }: { ctx: ServerC
   }, async (req, reply) => {
     if (!ctx.replays) return unavailable(reply);
     const r = ctx.replays.stop(req.params.id);
-    if (!r) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no replay ${req.params.id}` });
+    if (!r) return notFound(reply, `no replay ${req.params.id}`);
     return r;
   });
 }

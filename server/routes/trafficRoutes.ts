@@ -102,7 +102,7 @@ export async function trafficRoutes(app: FastifyInstance, { ctx }: { ctx: Server
     config: { access: 'viewer', rateClass: 'history' },
     schema: {
       tags: ['traffic'],
-      summary: 'One local host over time: its traffic per window (when in the top-K) and its anomalies',
+      summary: 'One local host over time: its traffic per window where it was in the top-K, per minute where it was not (and at 1m/1h), and its anomalies',
       params: { type: 'object', properties: { host: nameString }, required: ['host'] },
       querystring: rangeQuery({ limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 3_600 } }),
       response: {

@@ -9,7 +9,7 @@ import { classifyError, StoreError } from '../connection.ts';
 import type { StoreConnection } from '../connectStore.ts';
 import { pointToModelEvent, type ModelEvent } from '../modelEvents.ts';
 import type { StorePoint } from '../point.ts';
-import { MEASUREMENTS, RP_EVENTS, RP_RAW, RP_ROLLUP_1H, RP_ROLLUP_1M } from '../schema.ts';
+import { HOST_MINUTES, HOST_STEP_MS, MEASUREMENTS, RP_EVENTS, RP_RAW, RP_ROLLUP_1H, RP_ROLLUP_1M } from '../schema.ts';
 import { pointsToWindowStats } from '../windowPoints.ts';
 import { anyOf, ident, literal, source, timeRange } from './influxQl.ts';
 import { RESOLUTION_MS, autoResolution, type Resolution, type ResolutionChoice } from './resolution.ts';
@@ -52,9 +52,15 @@ export interface AnomalyPage {
   nextOffset?: number;
 }
 
-/** One window's figures for a local host: the LocalHostStats fields a host series plots. */
-export type HostSample = { time: number; sensor: string }
-  & Pick<LocalHostStats, 'bytesOut' | 'bytesIn' | 'packetsOut' | 'packetsIn' | 'flows' | 'flowsStarted' | 'peers'>;
+/** A local host's figures over one window (1 s) or one step of host_minutes: the LocalHostStats fields a host series plots. */
+export type HostSample = {
+  time: number;
+  sensor: string;
+  /** what the point covers: the window's length, or the minute (hour) it sums */
+  durationMs: number;
+  /** windows the host was active in (1 for a window's own point) */
+  windows: number;
+} & Pick<LocalHostStats, 'bytesOut' | 'bytesIn' | 'packetsOut' | 'packetsIn' | 'flows' | 'flowsStarted' | 'peers' | 'dstPorts'>;
 
 export interface DirectionTotals {
   packets: number;
@@ -63,8 +69,9 @@ export interface DirectionTotals {
 }
 
 const RESOLUTION_RP: Record<Resolution, string> = { '1s': RP_RAW, '1m': RP_ROLLUP_1M, '1h': RP_ROLLUP_1H };
-const WINDOW_MEASUREMENTS = MEASUREMENTS.filter((m) => !m.events).map((m) => m.name);
-const ROLLED_UP_MEASUREMENTS = MEASUREMENTS.filter((m) => m.rolledUp).map((m) => m.name);
+// host_minutes is a per-host series, not part of a window
+const WINDOW_MEASUREMENTS = MEASUREMENTS.filter((m) => !m.events && m !== HOST_MINUTES).map((m) => m.name);
+const ROLLED_UP_MEASUREMENTS = MEASUREMENTS.filter((m) => m.rolledUp && m !== HOST_MINUTES).map((m) => m.name);
 const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export class InfluxReader {
@@ -155,24 +162,36 @@ export class InfluxReader {
     return rowsToPoints('model_events', rows).map(pointToModelEvent);
   }
 
-  /** A local host's traffic over the range; only windows where it was among the top-K. */
+  /**
+   * A local host's traffic over the range, whether or not it was ever among a window's top-K: at
+   * 1 m and 1 h from host_minutes (every active host, each minute) and its roll-up; at 1 s its
+   * windows in local_hosts (top-K only) for every minute where they are all of its active
+   * windows, and that minute's host_minutes point where they are not (see `durationMs`).
+   */
   async hostSeries(q: RangeQuery & { host: string; resolution?: ResolutionChoice; signal?: AbortSignal }): Promise<HostSample[]> {
     const resolution = this.resolve(q);
-    let rows: IResults<Record<string, unknown>>;
+    const where = `WHERE ${timeRange(q.from, q.to)} AND "host" = ${literal(q.host)}${anyOf('sensor', q.sensor)}`;
+    // minutes are written to raw and rolled up like windows (without managed retention, all in the default RP)
+    const minuteRp = resolution === '1s' ? RP_RAW : RESOLUTION_RP[resolution];
+    const minuteMs = resolution === '1h' && this.conn.managed ? RESOLUTION_MS['1h'] : HOST_STEP_MS;
+    const stmts = [`SELECT * FROM ${source(this.conn.database, this.rp(minuteRp), HOST_MINUTES.name)} ${where}`];
+    if (resolution === '1s') stmts.push(`SELECT * FROM ${source(this.conn.database, this.rp(RP_RAW), 'local_hosts')} ${where}`);
+    let results: IResults<Record<string, unknown>>[];
     try {
-      rows = await this.queryOne(
-        `SELECT * FROM ${source(this.conn.database, this.rp(RESOLUTION_RP[resolution]), 'local_hosts')} WHERE ${timeRange(q.from, q.to)} AND "host" = ${literal(q.host)}${anyOf('sensor', q.sensor)}`,
-        q.signal,
-      );
+      results = await this.queryEach(stmts, q.signal);
     } catch (err) {
       if (q.signal?.aborted) return [];
       throw err;
     }
-    return rowsToPoints('local_hosts', rows).map((p) => ({
-      time: p.time, sensor: p.tags.sensor ?? '', bytesOut: n(p.fields.bytesOut), bytesIn: n(p.fields.bytesIn),
-      packetsOut: n(p.fields.packetsOut), packetsIn: n(p.fields.packetsIn), flows: n(p.fields.flows),
-      flowsStarted: n(p.fields.flowsStarted), peers: n(p.fields.peers),
-    })).sort((a, b) => a.time - b.time);
+    const minutes = rowsToPoints(HOST_MINUTES.name, results[0]!).map((p) => hostSample(p, minuteMs));
+    if (resolution !== '1s') return minutes.sort((a, b) => a.time - b.time);
+    const seconds = rowsToPoints('local_hosts', results[1]!).map((p) => hostSample(p, 1_000));
+    const secondsIn = new Map<string, number>();
+    const minuteOf = (s: HostSample): string => `${s.sensor}|${Math.floor(s.time / HOST_STEP_MS)}`;
+    for (const s of seconds) secondsIn.set(minuteOf(s), (secondsIn.get(minuteOf(s)) ?? 0) + 1);
+    const partial = new Set(minutes.filter((m) => m.windows > (secondsIn.get(minuteOf(m)) ?? 0)).map(minuteOf));
+    return [...seconds.filter((s) => !partial.has(minuteOf(s))), ...minutes.filter((m) => partial.has(minuteOf(m)))]
+      .sort((a, b) => a.time - b.time);
   }
 
   /** Sensors that ever wrote a window. */
@@ -198,6 +217,15 @@ export class InfluxReader {
       throw classifyError(err, this.conn.endpoint, this.conn.database);
     }
   }
+}
+
+function hostSample(p: StorePoint, durationMs: number): HostSample {
+  const f = p.fields;
+  return {
+    time: p.time, sensor: p.tags.sensor ?? '', durationMs, windows: f.windows === undefined ? 1 : n(f.windows),
+    bytesOut: n(f.bytesOut), bytesIn: n(f.bytesIn), packetsOut: n(f.packetsOut), packetsIn: n(f.packetsIn),
+    flows: n(f.flows), flowsStarted: n(f.flowsStarted), peers: n(f.peers), dstPorts: n(f.dstPorts),
+  };
 }
 
 function latestById(list: Anomaly[]): Anomaly[] {

@@ -3,6 +3,7 @@
 // sensor uses ThreadedInfluxWriter, which runs the same engine in a worker thread.
 import { join } from 'node:path';
 import type { WindowStats } from '../../capture/index.ts';
+import { HostMinutes } from '../hostMinutes.ts';
 import { encodePoint, type PointTarget, type StorePoint } from '../point.ts';
 import { measurementSpec } from '../schema.ts';
 import { encodeWindow } from '../windowLines.ts';
@@ -20,16 +21,19 @@ export interface StoreWriter {
   write(points: readonly StorePoint[]): void;
   /**
    * Accepts a window's points. Its capture_health.storeDropped also counts the points the writer
-   * dropped since the last window it kept, so every drop ends up reported in InfluxDB.
+   * dropped since the last window it kept, so every drop ends up reported in InfluxDB. Its hosts
+   * are summed into host_minutes, written when the sensor's next minute starts.
    */
   writeWindow(w: WindowStats): void;
-  /** Resolves true once everything accepted is in InfluxDB, false when timeoutMs passed first. */
+  /** Resolves true once everything accepted is in InfluxDB (host_minutes: the open minute so far), false when timeoutMs passed first. */
   flush(timeoutMs?: number): Promise<boolean>;
-  /** Flushes for up to timeoutMs, then spools what is still in memory. */
+  /** Writes the open minute of host_minutes, flushes for up to timeoutMs, then spools what is still in memory. */
   close(timeoutMs?: number): Promise<void>;
 }
 
 export class InfluxWriter extends LineProtocolWriter implements StoreWriter {
+  private readonly hostMinutes = new HostMinutes();
+
   /** Accepts points; never blocks. Points are written in the background. */
   write(points: readonly StorePoint[]): void {
     this.checkOpen();
@@ -43,7 +47,19 @@ export class InfluxWriter extends LineProtocolWriter implements StoreWriter {
     this.checkOpen();
     const carry = this.toReport - this.reported;
     this.reportDrops(carry);
-    this.added('raw', encodeWindow(this.building.raw.buf, w, w.health.storeDropped + carry), carry);
+    const buf = this.building.raw.buf;
+    const lines = encodeWindow(buf, w, w.health.storeDropped + carry);
+    this.added('raw', lines + this.hostMinutes.add(w, buf), carry);
+  }
+
+  override flush(timeoutMs?: number): Promise<boolean> {
+    if (!this.closed) this.added('raw', this.hostMinutes.drain(this.building.raw.buf, false), 0);
+    return super.flush(timeoutMs);
+  }
+
+  override close(timeoutMs?: number): Promise<void> {
+    if (!this.closed) this.added('raw', this.hostMinutes.drain(this.building.raw.buf, true), 0);
+    return super.close(timeoutMs);
   }
 }
 

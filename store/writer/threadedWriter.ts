@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WindowStats } from '../../capture/index.ts';
+import { HostMinutes } from '../hostMinutes.ts';
 import { LineBuffer } from '../lineBuffer.ts';
 import { encodePoint, type PointTarget, type StorePoint } from '../point.ts';
 import { measurementSpec } from '../schema.ts';
@@ -46,6 +47,7 @@ export class ThreadedInfluxWriter implements StoreWriter {
   /** dropped points handed to windows' capture_health lines, running total */
   private reported = 0;
   private readonly encoders: Record<PointTarget, LineBuffer> = { raw: new LineBuffer(), events: new LineBuffer(1024) };
+  private readonly hostMinutes = new HostMinutes();
   private nextFlushId = 0;
   private readonly flushes = new Map<number, (ok: boolean) => void>();
   private closing: Promise<void> | undefined;
@@ -111,7 +113,8 @@ export class ThreadedInfluxWriter implements StoreWriter {
     // What the thread has dropped and no window reports yet (as far as its last report goes).
     const carry = Math.max(0, this.snapshot.dropReportTotal - this.reported);
     this.reported += carry;
-    this.queue('raw', encodeWindow(this.encoders.raw, w, w.health.storeDropped + carry), carry);
+    const lines = encodeWindow(this.encoders.raw, w, w.health.storeDropped + carry);
+    this.queue('raw', lines + this.hostMinutes.add(w, this.encoders.raw), carry);
   }
 
   flush(timeoutMs = Infinity): Promise<boolean> {
@@ -121,6 +124,7 @@ export class ThreadedInfluxWriter implements StoreWriter {
       const c = this.counters;
       return Promise.resolve(c.queued === 0 && c.spooled === 0);
     }
+    this.queue('raw', this.hostMinutes.drain(this.encoders.raw, false), 0);
     this.sendPending();
     const id = this.nextFlushId++;
     return new Promise((resolve) => {
@@ -131,6 +135,7 @@ export class ThreadedInfluxWriter implements StoreWriter {
 
   close(timeoutMs = 15_000): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    if (!this.closing) this.queue('raw', this.hostMinutes.drain(this.encoders.raw, true), 0);
     this.sendPending();
     this.closing ??= new Promise<void>((resolve, reject) => {
       this.onClosed = { resolve, reject };

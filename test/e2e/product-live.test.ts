@@ -2,7 +2,7 @@
 // serve`, and `spanwatch sensor --interface` capturing live on a veth pair whose other end sits in
 // a network namespace this test creates; tcpreplay sends a port scan into it and a real Chromium
 // watches the incident arrive in the feed. Everything started here is torn down, pass or fail.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { TCP, tcpFrame, udpFrame, dnsQuery, dnsResponse } from '../../datasets/i
 import type { AnomalyPage } from '../../server/index.ts';
 import { launchBrowser, saveScreenshot, type BrowserSession } from '../helpers/browser.ts';
 import { freshDatabase, type FreshDatabase } from '../helpers/influx.ts';
+import { ChildProcesses } from '../helpers/childProcesses.ts';
 import { withoutRoot } from '../helpers/privileges.ts';
 
 const SPANWATCH = resolve('bin/spanwatch');
@@ -27,9 +28,8 @@ const SEND_END = `swe${tag}b`;
 let dir: string;
 let db: FreshDatabase;
 let browser: BrowserSession | undefined;
-const children: ChildProcess[] = [];
+const procs = new ChildProcesses();
 let serverUrl = '';
-const logs: Record<string, string> = { serve: '', sensor: '' };
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,35 +37,6 @@ function sh(cmd: string, args: string[]): string {
 
 function spanwatch(args: string[]): string {
   return execFileSync(SPANWATCH, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-}
-
-/** Starts a long-running spanwatch command; resolves when its stderr matches `ready`. */
-function startChild(name: string, args: string[], ready: RegExp): Promise<RegExpMatchArray> {
-  const child = spawn(SPANWATCH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${name} did not start: ${logs[name]}`)), 60_000);
-    const onData = (chunk: Buffer): void => {
-      logs[name] += chunk.toString();
-      const m = logs[name]!.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        done(m);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`${name} exited with ${code}: ${logs[name]}`)));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Ten minutes of a quiet office: DNS then HTTPS from three workstations, timed an hour ago. */
@@ -121,9 +92,9 @@ beforeAll(async () => {
   const admin = spanwatch(['user', 'add', 'soc', '--role', 'admin', '--var', varDir]).trim();
   const sensorToken = spanwatch(['user', 'add', 'span1', '--role', 'sensor', '--var', varDir]).trim();
   const store = ['--influx', db.url, '--influx-db', db.name];
-  const listening = await startChild('serve', ['serve', '--port', '0', '--var', varDir, '--models', models, ...store], /listening on (http:\/\/\S+)/);
+  const listening = (await procs.start('serve', SPANWATCH, ['serve', '--port', '0', '--var', varDir, '--models', models, ...store], /listening on (http:\/\/\S+)/)).match;
   serverUrl = listening[1]!;
-  await startChild('sensor', [
+  await procs.start('sensor', SPANWATCH, [
     'sensor', '--interface', CAPTURE_END, '--sensor', 'span1', '--local-net', LOCAL_NET, '--model', 'latest', '--models', models,
     '--server', serverUrl, '--server-token', sensorToken, '--spool-dir', join(dir, 'spool'), ...store,
   ], /capturing on/i);
@@ -137,7 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const c of children.reverse()) await stopChild(c);
+  await procs.stopAll();
   try { sh('ip', ['link', 'del', CAPTURE_END]); } catch { /* already gone with the namespace */ }
   try { sh('ip', ['netns', 'del', NETNS]); } catch { /* never created */ }
   await db?.drop();
@@ -150,7 +121,7 @@ describe.skipIf(withoutRoot('the product end to end on a veth pair and a network
     sh('ip', ['netns', 'exec', NETNS, 'tcpreplay', '-i', SEND_END, '--pps', '400', join(dir, 'scan.pcap')]);
     const row = page.locator('a.feed-row', { hasText: 'scan' }).first();
     await row.waitFor({ timeout: 30_000 }).catch((err: unknown) => {
-      throw new Error(`no scan in the feed (${(err as Error).message})\nsensor: ${logs.sensor}\nserve: ${logs.serve}`);
+      throw new Error(`no scan in the feed (${(err as Error).message})\nsensor: ${procs.logs.sensor}\nserve: ${procs.logs.serve}`);
     });
     expect(await row.locator('.c-subject').textContent()).toContain(SCANNER);
     await saveScreenshot(page, 'product-live-scan');

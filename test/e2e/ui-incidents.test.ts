@@ -287,7 +287,7 @@ describe('incidents in Chromium on a replayed labelled day', () => {
     await noHorizontalOverflow(page);
     // "by bytes sent" means sorted by bytes sent
     const sent = await page.locator('section[aria-label="Top talkers over a range"] tbody tr td:nth-child(2)').allTextContents();
-    const bytes = sent.map((s) => { const [n, u] = s.split(' '); return Number(n) * ({ B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 } as Record<string, number>)[u!]!; });
+    const bytes = sent.map((s) => { const [n, u] = s.split(' '); return Number(n) * ({ B: 1, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 } as Record<string, number>)[u!]!; });
     expect(bytes.length).toBeGreaterThan(2);
     expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
     expect(browser.problems.filter((p) => p.startsWith('pageerror') || /Content Security Policy/i.test(p))).toEqual([]);

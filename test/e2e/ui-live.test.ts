@@ -209,7 +209,7 @@ describe('the analyst view in Chromium', () => {
     // the incident lists its findings; the outbound burst is one of them
     await pageA.locator(`table[aria-label="Findings in this incident"] tr[data-finding="${incident.id}"] a`).click();
     await expect.poll(() => pageA.locator('table[aria-label="Findings in this incident"] tr.selected').getAttribute('data-finding'), WAIT).toBe(incident.id);
-    await expect.poll(() => pageA.locator('#observed-value').textContent(), WAIT).toMatch(/KB\/s/);
+    await expect.poll(() => pageA.locator('#observed-value').textContent(), WAIT).toMatch(/kB\/s/);
     const latest = server.app.spanwatch.book.get(incident.id)!;
     const observedKb = (latest.observed.value / 1000).toFixed(0);
     expect(await pageA.locator('#observed-value').textContent()).toContain(observedKb);
@@ -297,20 +297,32 @@ describe('the analyst view in Chromium', () => {
     await saveScreenshot(pageA, 'health');
   });
 
-  it('replays a dataset into its own view without touching live anomalies', async () => {
+  it('replays a dataset into its own view, one row per incident of the replay, without touching live incidents', async () => {
     const incident = scenario.anomaliesAfter[scenario.spikeAt]!.find((a) => a.kind === 'outbound-spike')!;
     await pageA.goto(`${server.url}/#/replay`);
     await expect.poll(() => pageA.locator('#replay-dataset option').allTextContents(), WAIT).toContainEqual(expect.stringContaining(DRILL_DATASET));
     await pageA.locator('#replay-speed').selectOption('60');
     await pageA.getByRole('button', { name: 'Start replay' }).click();
     await expect.poll(() => pageA.locator('.replay-stage').getAttribute('data-channel'), WAIT).toMatch(/^replay:/);
-    const replayRow = pageA.locator(`.replay-stage a.feed-row[data-id="${incident.id}"]`);
-    await replayRow.waitFor();
+    const channel = (await pageA.locator('.replay-stage').getAttribute('data-channel'))!;
+    const replayId = channel.slice('replay:'.length);
+    await expect.poll(() => server.app.spanwatch.replays!.get(replayId)!.state, { timeout: 60_000 }).toBe('done');
+    // the server's book for this replay decides the rows: one per incident, each holding its findings
+    const incidents = server.app.spanwatch.replays!.incidents(replayId)!;
+    const sent = server.app.spanwatch.hub.channelBacklog(channel).map((m) => m.message).filter((m) => m.type === 'anomaly');
+    expect(incidents.length).toBeGreaterThan(0);
+    expect(new Set(sent.map((m) => (m as { data: { id: string } }).data.id)).size).toBeGreaterThanOrEqual(incidents.length);
+    const rows = pageA.locator('.replay-stage a.feed-row');
+    await expect.poll(() => rows.evaluateAll((as) => as.map((a) => a.getAttribute('data-id'))), WAIT).toEqual(incidents.map((i) => i.id));
+    const spike = incidents.find((i) => i.kinds.includes('outbound-spike') && i.hosts.includes(INCIDENT_HOST))!;
+    const replayRow = pageA.locator(`.replay-stage a.feed-row[data-id="${spike.id}"]`);
+    expect(await replayRow.getAttribute('data-findings')).toBe(String(spike.findings));
     // in the replay the incident is fresh; in live it stays acknowledged
     expect(await replayRow.getAttribute('data-status')).toBe('open');
+    expect(await replayRow.textContent()).toContain(INCIDENT_HOST);
     expect(Number(await pageA.locator('.replay-stage figure[data-chart="bytes"]').getAttribute('data-points'))).toBeGreaterThan(0);
     await saveScreenshot(pageA, 'replay');
-    // its evidence card comes from the replay, with nothing to act on
+    // its card is the headline finding's, from the replay, with nothing to act on
     await replayRow.click();
     await expect.poll(() => pageA.locator('section[aria-label="Actions"]').textContent(), WAIT).toContain('training replay');
     expect(await pageA.locator('#anomaly-status').textContent()).toBe('open');

@@ -118,18 +118,19 @@ describe(`${HOURS} hours of flow churn through capture, detection and the live f
     expect(Math.max(...late)).toBeLessThanOrEqual(300 * (NEW_FLOWS_PER_SECOND + 1) + 50);
     expect(Math.max(...late)).toBeLessThanOrEqual(Math.max(...early) + 50);
 
-    // Heap: by the 50 % checkpoint (150 min) every bounded memory is full — the server's hour of
+    // Heap: by the 60 % checkpoint (180 min) every bounded memory is full — the server's hour of
     // windows, the stream's recent messages, the beaconing detector's 50 000 pairs (12.8 new
-    // pairs a second fill it in 65 min), and the online learner's bounded tables of destination
-    // networks, scan fan-out and domains (full after about two hours of this churn). From there to
-    // the end, 2.5 h = 144 000 new flows and 9 000 windows pass: a leak of one 16-byte slot per
-    // flow would add ~2.2 MB, of 200 bytes per window ~1.7 MB. Measured without a leak, the heap
-    // moves by well under 1 MB.
+    // pairs a second fill it in 65 min), the online learner's bounded tables of destination
+    // networks, scan fan-out and domains (full after about two hours of this churn), and the
+    // detectors' tables grown in steps (measured: the heap's last step, about 4 MB, comes between
+    // 55 and 60 %, and it is flat for the two hours after). From there to the end, 2 h = 115 200
+    // new flows and 7 200 windows pass: a leak of one 16-byte slot per flow would add ~1.8 MB, of
+    // 200 bytes per window ~1.4 MB. Measured without a leak, the heap moves by well under 1 MB.
     expect(heap.length).toBe(CHECKPOINTS);
     const mb = heap.map((b) => Math.round(b / 2 ** 20 * 10) / 10);
-    const base = heap[Math.round(CHECKPOINTS * 0.5) - 1]!;
+    const base = heap[Math.round(CHECKPOINTS * 0.6) - 1]!;
     const growth = heap.at(-1)! - base;
-    console.info(`soak: ${windows} windows, ${anomalies} anomalies (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}), flowsTracked late max ${Math.max(...late)}, heap MB at checkpoints ${mb.join(' ')}; growth after 50 %: ${(growth / 2 ** 20).toFixed(2)} MB`);
-    expect(growth).toBeLessThan(1.5 * 2 ** 20);
+    console.info(`soak: ${windows} windows, ${anomalies} anomalies (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}), flowsTracked late max ${Math.max(...late)}, heap MB at checkpoints ${mb.join(' ')}; growth after 60 %: ${(growth / 2 ** 20).toFixed(2)} MB`);
+    expect(growth).toBeLessThan(1.2 * 2 ** 20);
   }, 120_000);
 });

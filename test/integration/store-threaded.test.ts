@@ -46,12 +46,33 @@ describe('ThreadedInfluxWriter', () => {
     const writer = await ThreadedInfluxWriter.start(optionsFor(conn, 'rt', { batchSize: 300 }));
     const windows = Array.from({ length: 240 }, (_, i) => syntheticWindow(i % 2 ? 't1' : 't2', start + Math.floor(i / 2) * 1000, i + 1));
     const lines = windows.reduce((a, w) => a + windowStatsToPoints(w).length, 0);
+    // host_minutes: one point per sensor, minute and active host, written when the sensor's next
+    // minute starts (closed) and at flush (the open one)
+    const hostsByMinute = new Map<string, Set<string>>();
+    for (const w of windows) {
+      const key = `${w.sensor}|${Math.floor(w.start / 60_000)}`;
+      const set = hostsByMinute.get(key) ?? new Set<string>();
+      for (const h of w.localHosts ?? w.topLocalHosts) set.add(h.host);
+      hostsByMinute.set(key, set);
+    }
+    const lastMinute = new Map<string, number>();
+    for (const key of hostsByMinute.keys()) {
+      const [sensor, minute] = key.split('|');
+      lastMinute.set(sensor!, Math.max(lastMinute.get(sensor!) ?? -Infinity, Number(minute)));
+    }
+    let closedMinutePoints = 0;
+    let allMinutePoints = 0;
+    for (const [key, set] of hostsByMinute) {
+      const [sensor, minute] = key.split('|');
+      allMinutePoints += set.size;
+      if (Number(minute) < lastMinute.get(sensor!)!) closedMinutePoints += set.size;
+    }
     for (const w of windows) writer.writeWindow(w);
     const anomaly = syntheticAnomaly('thr-1', 't1', start + 5_000);
     writer.write([anomalyToPoint(anomaly)]);
-    expect(writer.counters.queued).toBe(lines + 1);
+    expect(writer.counters.queued).toBe(lines + closedMinutePoints + 1);
     expect(await writer.flush()).toBe(true);
-    expect(writer.counters).toMatchObject({ queued: 0, written: lines + 1, dropped: 0, rejected: 0, spooled: 0 });
+    expect(writer.counters).toMatchObject({ queued: 0, written: lines + allMinutePoints + 1, dropped: 0, rejected: 0, spooled: 0 });
     await writer.close();
     expect(() => writer.writeWindow(windows[0]!)).toThrow(/write after close/);
 

@@ -87,13 +87,13 @@ describe('FlowTable', () => {
       x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
       // a skewed pick, so some conversations stay hot and others are evicted and come back
       const c = (x % 4 === 0 ? x >>> 2 : (x >>> 2) % 40) % 300;
-      const flow = t.track(decoded(frames[c]!, t0 + n));
+      const { flow, isNew } = t.track(decoded(frames[c]!, t0 + n));
       const known = ref.get(c);
       if (known !== undefined) {
-        if (t.isNew || flow !== known) wrong++;
+        if (isNew || flow !== known) wrong++;
         ref.delete(c);
       } else {
-        if (!t.isNew) wrong++;
+        if (!isNew) wrong++;
         if (ref.size === capacity) ref.delete(ref.keys().next().value!);
       }
       ref.set(c, flow);
@@ -105,11 +105,11 @@ describe('FlowTable', () => {
 
   it('both directions of a connection are one flow; the SYN sender is the initiator', () => {
     const t = new FlowTable(16);
-    const a = t.track(syn(40000));
-    expect(t.isNew && t.fromInitiator).toBe(true);
-    const b = t.track(decoded(tcpFrame({ src: '93.184.216.34', dst: '192.168.1.10', sport: 443, dport: 40000, flags: TCP.SYN | TCP.ACK, payload: 100 })));
+    const { flow: a, isNew: aNew, fromInitiator: aInit } = t.track(syn(40000));
+    expect(aNew && aInit).toBe(true);
+    const { flow: b, isNew: bNew, fromInitiator: bInit } = t.track(decoded(tcpFrame({ src: '93.184.216.34', dst: '192.168.1.10', sport: 443, dport: 40000, flags: TCP.SYN | TCP.ACK, payload: 100 })));
     expect(b).toBe(a);
-    expect([t.isNew, t.fromInitiator]).toEqual([false, false]);
+    expect([bNew, bInit]).toEqual([false, false]);
     expect([t.packetsFromInitiator(a), t.packetsFromResponder(a), t.serverPort(a)]).toEqual([1, 1, 443]);
     expect(t.bytesFromResponder(a)).toBe(54 + 100);
     expect(t.bytesFromInitiator(a)).toBe(54);
@@ -120,10 +120,10 @@ describe('FlowTable', () => {
 
   it('without a SYN, the well-known or lower port is the server side', () => {
     const t = new FlowTable(16);
-    const f = t.track(decoded(udpFrame({ src: '8.8.8.8', dst: '192.168.1.10', sport: 53, dport: 53000 })));
-    expect([t.fromInitiator, t.serverPort(f)]).toEqual([false, 53]);
-    const g = t.track(decoded(tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5000, dport: 40000, flags: TCP.ACK })));
-    expect([t.fromInitiator, t.serverPort(g)]).toEqual([false, 5000]);
+    const { flow: f, fromInitiator: fInit } = t.track(decoded(udpFrame({ src: '8.8.8.8', dst: '192.168.1.10', sport: 53, dport: 53000 })));
+    expect([fInit, t.serverPort(f)]).toEqual([false, 53]);
+    const { flow: g, fromInitiator: gInit } = t.track(decoded(tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5000, dport: 40000, flags: TCP.ACK })));
+    expect([gInit, t.serverPort(g)]).toEqual([false, 5000]);
   });
 
   it('idle timeouts per protocol, on packet time', () => {
@@ -150,11 +150,11 @@ describe('FlowTable', () => {
 
   it('a SYN with a new initial sequence number on the same ports starts a new flow; a retransmitted SYN does not', () => {
     const t = new FlowTable(16);
-    const a = t.track(syn(40000, t0, 1000));
-    t.track(syn(40000, t0 + 1, 1000));
-    expect([t.isNew, t.created]).toEqual([false, 1]);
-    t.track(syn(40000, t0 + 2, 99999));
-    expect([t.isNew, t.created, t.size]).toEqual([true, 2, 1]);
+    const a = t.track(syn(40000, t0, 1000)).flow;
+    const retransmitted = t.track(syn(40000, t0 + 1, 1000)).isNew;
+    expect([retransmitted, t.created]).toEqual([false, 1]);
+    const reused = t.track(syn(40000, t0 + 2, 99999)).isNew;
+    expect([reused, t.created, t.size]).toEqual([true, 2, 1]);
     expect(a).toBeGreaterThanOrEqual(0);
   });
 
@@ -165,10 +165,8 @@ describe('FlowTable', () => {
     t.track(syn(2000, t0 + 11));
     expect([t.size, t.evictions]).toEqual([4, 1]);
     // 1001 was the oldest idle: it is new again, 1000 is still known
-    t.track(syn(1000, t0 + 12));
-    expect(t.isNew).toBe(false);
-    t.track(syn(1001, t0 + 13));
-    expect(t.isNew).toBe(true);
+    expect(t.track(syn(1000, t0 + 12)).isNew).toBe(false);
+    expect(t.track(syn(1001, t0 + 13)).isNew).toBe(true);
   });
 
   it('a growable table doubles instead of evicting: every flow stays findable with its counts, indexes unchanged', () => {
@@ -183,9 +181,9 @@ describe('FlowTable', () => {
       x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
       // the first packets open conversations in order (growing the table 4 → 8192); later ones revisit them
       const c = n < conversations ? n : x % conversations;
-      const flow = t.track(decoded(frames[c]!, t0 + n));
+      const { flow, isNew } = t.track(decoded(frames[c]!, t0 + n));
       const known = index.get(c);
-      if (known === undefined ? !t.isNew : t.isNew || flow !== known) wrong++;
+      if (known === undefined ? !isNew : isNew || flow !== known) wrong++;
       index.set(c, flow);
       sent.set(c, (sent.get(c) ?? 0) + 1);
     }
@@ -198,7 +196,7 @@ describe('FlowTable', () => {
   it('later fragments join the flow of their first fragment', () => {
     const t = new FlowTable(16);
     const frags = ipv4Fragments(udpFrame({ src: '10.0.0.1', dst: '8.8.4.4', sport: 5555, dport: 9999, payload: 3000, ipId: 99 }), 1400);
-    const ids = frags.map((f) => t.track(decoded(f)));
+    const ids = frags.map((f) => t.track(decoded(f)).flow);
     expect(new Set(ids).size).toBe(1);
     expect(t.packetsFromInitiator(ids[0]!) + t.packetsFromResponder(ids[0]!)).toBe(3);
   });
@@ -208,7 +206,7 @@ describe('FlowTable', () => {
     let ts = t0;
     for (let i = 0; i < 20_000; i++) {
       ts += 0.01;
-      const f = t.track(decoded(udpFrame({ src: `10.0.${(i * 7) & 255}.${i & 255}`, dst: '8.8.8.8', sport: 1024 + (i % 3000), dport: 53 }), ts));
+      const f = t.track(decoded(udpFrame({ src: `10.0.${(i * 7) & 255}.${i & 255}`, dst: '8.8.8.8', sport: 1024 + (i % 3000), dport: 53 }), ts)).flow;
       expect(f).toBeGreaterThanOrEqual(0);
     }
     expect(t.size).toBeLessThanOrEqual(1000);

@@ -137,6 +137,27 @@ describe('WindowStats fields on a known traffic mix', () => {
   });
 });
 
+describe('a local host\'s top remote', () => {
+  const send = (dst: string, payload: number): Uint8Array => tcpFrame({ src: '192.168.1.10', dst, sport: 40000, dport: 443, flags: TCP.ACK, payload });
+  const topRemote = (sends: Array<[string, number]>): string | undefined => {
+    const { pipeline, windows } = collect();
+    sends.forEach(([dst, payload], i) => pipeline.ingest(record(send(dst, payload), T0 * 1000 + i)));
+    pipeline.flush();
+    return windows[0]!.localHosts!.find((h) => h.host === '192.168.1.10')!.topRemote;
+  };
+
+  it('is the remote that received the most bytes, also when none received more than half', () => {
+    // frames of 400, 100, 350 and 280 bytes (54 of headers each): 400 to the first remote, 380 to
+    // the second, 350 to the third; a majority vote over the packets in this order ends on the second
+    expect(topRemote([['93.184.216.34', 346], ['198.51.100.7', 46], ['203.0.113.9', 296], ['198.51.100.7', 226]])).toBe('93.184.216.34');
+  });
+
+  it('on a tie, is the remote sent to first in the window', () => {
+    expect(topRemote([['198.51.100.7', 100], ['93.184.216.34', 100]])).toBe('198.51.100.7');
+    expect(topRemote([['93.184.216.34', 100], ['198.51.100.7', 100]])).toBe('93.184.216.34');
+  });
+});
+
 describe('replay speed does not change the windows', () => {
   const dir = mkdtempSync(join(tmpdir(), 'spanwatch-windows-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

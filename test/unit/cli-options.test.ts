@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteSize, parsePositiveInt, parseTime, splitList } from '../../bin/options.ts';
+import { parseByteSize, parsePositiveInt, parseTime, parseWorkers, splitList } from '../../bin/options.ts';
+import { automaticWorkers } from '../../capture/shards/index.ts';
 
 describe('option parsers shared by the sub-commands', () => {
   it('reads byte sizes with binary multiples up to T, for --buffer and --spool-max alike', () => {
@@ -23,5 +24,17 @@ describe('option parsers shared by the sub-commands', () => {
     expect(parseTime('1000', '--from')).toBe(1000);
     expect(() => parseTime('yesterday', '--from')).toThrow(/--from/);
     expect(splitList(['10.0.0.0/8, 192.168.0.0/16', '', 'fc00::/7'])).toEqual(['10.0.0.0/8', '192.168.0.0/16', 'fc00::/7']);
+  });
+
+  it('reads --workers as a count or auto: 1 up to 2 cores, then one per core besides the reader', () => {
+    expect(parseWorkers('3')).toBe(3);
+    expect(parseWorkers('auto')).toBe(automaticWorkers());
+    expect(parseWorkers(undefined)).toBe(automaticWorkers());
+    expect(automaticWorkers(1)).toBe(1);
+    expect(automaticWorkers(2)).toBe(1);
+    expect(automaticWorkers(4)).toBe(3);
+    expect(automaticWorkers(64)).toBe(8);
+    expect(() => parseWorkers('0')).toThrow(/--workers: '0'/);
+    expect(() => parseWorkers('two')).toThrow(/--workers/);
   });
 });

@@ -33,4 +33,14 @@ describe('incident tracker', () => {
     expect(closed.at(-1)!.ongoing).toBe(false);
     expect(closed.at(-1)!.summary).toBe('back to normal after 10/s');
   });
+
+  it('starts an incident where a finding that sums many minutes says its traffic began, keeping the id of the window that raised it', () => {
+    const tracker = new IncidentTracker({ sensor: 's', modelVersion: 'v', criticality: null, now: () => 0 });
+    const [opened] = tracker.update(emptyWindowStats('s', 600_000, 10_000), [{ ...surge(10), since: 120_000 }], false);
+    expect(opened!.start).toBe(120_000);
+    expect(opened!.end).toBe(610_000);
+    expect(opened!.id).toContain('-600000-');
+    tracker.update(emptyWindowStats('s', 610_000, 10_000), [{ ...surge(12), since: 60_000 }], false);
+    expect(tracker.finish().at(-1)!.start).toBe(60_000);
+  });
 });

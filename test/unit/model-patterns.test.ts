@@ -2,13 +2,17 @@
 // forwards its clients' queries, antivirus reputation lookups (random names under one vendor
 // domain) from every workstation. Tunnels and NXDOMAIN storms must be filed under the client, the
 // vendor's lookups must stay quiet, and a slow tunnel must be found on its longer horizons.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsName, WindowStats } from '../../capture/index.ts';
 import { DetectionEngine, trainModel, type Anomaly, type ModelArtifact } from '../../model/index.ts';
 import { DnsNameCounter } from '../../model/detectors/dnsNameCounter.ts';
 import { judgeTunnel } from '../../model/detectors/dnsTunnel.ts';
 import { splitName } from '../../model/domainNames.ts';
 import { ScanCounter } from '../../model/detectors/scanCounter.ts';
+import { ONLINE_STATE_FORMAT, type OnlineStateFile } from '../../model/onlineState.ts';
 import { judgeScan } from '../../model/detectors/scan.ts';
 import { DAY_MS, SERVER, T0, WORKSTATIONS, finishWindow, normalWindow, rng } from '../../datasets/synthetic/index.ts';
 
@@ -324,5 +328,70 @@ describe('online learning', () => {
     const t = out.filter((a) => a.kind === 'dns-tunnel');
     expect(t).toHaveLength(2);
     expect(t[1]!.start).toBeGreaterThanOrEqual(at(8) + 150 * WINDOW_MS);
+  });
+});
+
+describe('online learning across a restart', () => {
+  // the first test above, with the engine stopped after the slow phase and a new one started
+  const RESTART = 180;
+  const windows = (): WindowStats[] => {
+    const r = rng(5);
+    const slowR = rng(31);
+    const busierR = rng(32);
+    const tunnelR = rng(33);
+    const out: WindowStats[] = [];
+    for (let i = 0; i < 310; i++) {
+      const w = officeWindow(at(8) + i * WINDOW_MS, r);
+      const [rr, n] = i < 180 ? [slowR, 3] : i < 300 ? [busierR, 5] : i < 305 ? [tunnelR, 60] : [tunnelR, 0];
+      for (let q = 0; q < n; q++) askThroughResolver(w, '10.0.0.3', `${hex(rr, 36)}.newcdn.example`);
+      out.push(finishWindow(w));
+    }
+    return out;
+  };
+  const tunnels = (engine: DetectionEngine, list: WindowStats[]): Anomaly[] => {
+    const out = list.flatMap((w) => engine.process(w)).concat(engine.finish());
+    // the latest record of each incident
+    return [...new Map(out.filter((a) => a.kind === 'dns-tunnel').map((a) => [a.id, a])).values()];
+  };
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'spanwatch-online-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps what it learned in its state file: a restarted engine stays quiet where a fresh one alarms', () => {
+    const list = windows();
+    const path = join(dir, 'office.json');
+    const log: string[] = [];
+    const state = { path, log: (l: string) => log.push(l) };
+    expect(tunnels(new DetectionEngine(model, { now: () => 0, onlineState: state }), list.slice(0, RESTART))).toEqual([]);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as OnlineStateFile;
+    expect(file).toMatchObject({ format: ONLINE_STATE_FORMAT, modelVersion: model.meta.version });
+    expect(file.applied.some((e) => e.lesson.kind === 'domain' && e.lesson.c.domain === 'newcdn.example')).toBe(true);
+    const restarted = tunnels(new DetectionEngine(model, { now: () => 0, onlineState: state }), list.slice(RESTART));
+    expect(log.some((l) => l.startsWith('online learning: restored'))).toBe(true);
+    // as without the restart: only the tunnel at the end
+    expect(restarted.length).toBe(1);
+    expect(restarted[0]!.start).toBeGreaterThanOrEqual(at(8) + 300 * WINDOW_MS);
+    const fresh = tunnels(new DetectionEngine(model, { now: () => 0 }), list.slice(RESTART));
+    expect(fresh[0]!.start).toBeLessThan(at(8) + 300 * WINDOW_MS);
+  });
+
+  it('starts from the model alone, saying why, on a damaged file or another model version', () => {
+    const list = windows();
+    const fresh = tunnels(new DetectionEngine(model, { now: () => 0 }), list.slice(RESTART));
+    const damaged = join(dir, 'damaged.json');
+    writeFileSync(damaged, '{"format":1,"modelVersion":');
+    const log: string[] = [];
+    expect(tunnels(new DetectionEngine(model, { now: () => 0, onlineState: { path: damaged, log: (l) => log.push(l) } }), list.slice(RESTART))).toEqual(fresh);
+    expect(log[0]).toMatch(/warning: .*damaged\.json is damaged \(not JSON.*moved to .*damaged\.json\.unreadable-/);
+    expect(readdirSync(dir).some((f) => f.startsWith('damaged.json.unreadable-'))).toBe(true);
+    // the engine's own state replaced it at finish
+    expect((JSON.parse(readFileSync(damaged, 'utf8')) as OnlineStateFile).modelVersion).toBe(model.meta.version);
+
+    const other = join(dir, 'other.json');
+    new DetectionEngine(model, { now: () => 0, onlineState: { path: other, log: () => {} } }).process(list[0]!);
+    writeFileSync(other, readFileSync(damaged, 'utf8').replace(model.meta.version, 'v20200101-0000-00000000'));
+    const log2: string[] = [];
+    expect(tunnels(new DetectionEngine(model, { now: () => 0, onlineState: { path: other, log: (l) => log2.push(l) } }), list.slice(RESTART))).toEqual(fresh);
+    expect(log2[0]).toContain(`holds what model v20200101-0000-00000000 learned; model ${model.meta.version} starts from its own training`);
   });
 });

@@ -102,7 +102,7 @@ function run(detectors: Detector[], windows: Iterable<WindowStats>): Finding[] {
 
 function detectors(shared: boolean): Detector[] {
   const s = shared ? new SharedUploads(destinations) : undefined;
-  return [new OutboundSpikeDetector(seasonal, hosts, s), new UploadBudgetDetector(hosts, s)];
+  return [new OutboundSpikeDetector(seasonal, hosts, s), new UploadBudgetDetector(hosts, undefined, s)];
 }
 
 /** A laptop uploads `bytes` at 2 MB/s to `remote`, starting at 10:00 on the judged day. */

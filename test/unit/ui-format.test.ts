@@ -8,6 +8,8 @@ import {
   formatCounted, formatDuration, formatMetric, formatMetricDelta, formatRange, formatValue, fromInputTime, toInputTime,
 } from '../../ui/src/format.ts';
 import type { Anomaly } from '../../ui/src/types.ts';
+import { formatObserved } from '../../model/detectors/finding.ts';
+import { NETWORK_FEATURES } from '../../model/features.ts';
 
 describe('formatters', () => {
   it('writes durations in s, min, h and d with two units at most', () => {
@@ -22,7 +24,7 @@ describe('formatters', () => {
   it('puts byte rates and sizes in one system, whatever the period', () => {
     expect(formatValue(1_000_000, 'bytes/min')).toBe('1.0 MB/min');
     expect(formatValue(1_000_000, 'bytes')).toBe('1.0 MB');
-    expect(formatValue(2048, 'bytes/s')).toBe('2.0 KB/s');
+    expect(formatValue(2048, 'bytes/s')).toBe('2.0 kB/s');
   });
 
   it('counts without "1 matches", shares and jitter as percentages', () => {
@@ -37,7 +39,7 @@ describe('formatters', () => {
   it('says a range once, with "none" and "at most" where they read better', () => {
     expect(formatRange(0, 0, 'matches')).toBe('none');
     expect(formatRange(0, 0, 's')).toBe('none');
-    expect(formatRange(0, 2131.5, 'bytes/min')).toBe('at most 2.1 KB/min');
+    expect(formatRange(0, 2131.5, 'bytes/min')).toBe('at most 2.1 kB/min');
     expect(formatRange(0.2, 1, 'coefficient of variation')).toBe('20%–100% jitter');
     expect(formatRange(8, 20, 'chars')).toBe('8–20 chars');
     expect(formatRange(3, 3, 'hosts')).toBe('3 hosts');
@@ -73,6 +75,14 @@ describe('formatters', () => {
     expect(fromInputTime('2024-03-07T11:43:30')).toBe(t + 30_000);
     expect(fromInputTime('')).toBeUndefined();
     expect(fromInputTime('yesterday')).toBeUndefined();
+  });
+});
+
+describe('the model\'s summaries and the feed', () => {
+  it('print an observed value the same way, in every unit a detector or feature reports', () => {
+    const units = [...new Set([...NETWORK_FEATURES.map((f) => f.unit), 'bytes', 'bytes/min', 'bytes/s', 'matches', 'score (0–1)', 'SYN/s', 'share of bytes', 'profile', 'names in 30 s', 'hosts in 10 s', ''])];
+    const values = [0, 0.004, 0.05, 0.255, 0.825, 1, 2, 8.1, 27.06, 151, 999.5, 4_096, 12_345, 433_000, 5_089_720, 1.2e9];
+    for (const unit of units) for (const v of values) expect(formatObserved(v, unit), `${v} ${unit}`).toBe(formatValue(v, unit));
   });
 });
 

@@ -44,9 +44,3 @@ export function incidentSubject(i: Incident): string {
   return `${hosts}${remotes ? `${hosts ? ' ' : ''}→ ${remotes}` : ''}${domains}`;
 }
 
-export interface FeedFilter { level: string; kind: string; status: string; sensor: string }
-
-export function matchesFilter(a: Anomaly, f: FeedFilter): boolean {
-  return (!f.level || a.level === f.level) && (!f.kind || a.kind === f.kind)
-    && (!f.status || a.status === f.status) && (!f.sensor || a.sensor === f.sensor);
-}

@@ -4,7 +4,7 @@ import type { AnalystAction, Role, SensorHealth, TrainingJob, WindowStats } from
 import { MAX_WINDOWS_PER_REQUEST, type Resolution } from './resolution.ts';
 import {
   asArray, asAnomalyPage, asBaseline, asEvidence, asHostTimeline, asIncidentDetail, asIncidentPage, asModels, asSensors, asTopHosts,
-  type AnomalyPage, type Baseline, type DatasetInfo, type Evidence, type HostPoint, type IncidentDetail, type IncidentPage, type ModelVersion, type TopHost,
+  type AnomalyPage, type Baseline, type DatasetInfo, type Evidence, type HostPoint, type Incident, type IncidentDetail, type IncidentPage, type ModelVersion, type TopHost,
 } from './apiShapes.ts';
 
 export const API_BASE = '/api/v1';
@@ -65,6 +65,8 @@ export interface ApiClient {
   rollback(): Promise<unknown>;
   datasets(): Promise<DatasetInfo[]>;
   replay(dataset: string, speed: number): Promise<{ id: string; channel: string }>;
+  /** a replay's incidents (its findings grouped by the server), newest first */
+  replayIncidents(id: string): Promise<Incident[]>;
 }
 
 /** Saves data as a file through a temporary object URL (allowed by the CSP: no navigation, no inline code). */
@@ -154,6 +156,7 @@ export function apiClient(token: string): ApiClient {
       const id = String(r.id ?? '');
       return { id, channel: r.channel ?? `replay:${id}` };
     },
+    async replayIncidents(id) { return asIncidentPage(await call('GET', `/replays/${encodeURIComponent(id)}/incidents`)).items; },
   };
 }
 

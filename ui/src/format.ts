@@ -1,6 +1,7 @@
 // Number, rate and time formatting for labels and tables.
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+/** SI multiples, spelled as the model's summaries spell them (model/detectors/finding.ts) */
+const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return '–';

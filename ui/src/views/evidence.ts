@@ -73,13 +73,15 @@ function hostTimelineChart(box: HTMLElement, ctx: AppContext, a: Anomaly, window
         { key: 'in', label: 'bytes in', colour: DIRECTION_COLOUR.inbound, width: 1.25, points: points.map((p) => ({ t: p.t, v: p.in })) },
       ],
       bands: [], markers: [{ id: a.id, t: a.peakAt, level: a.level, label: a.kind }],
-      yLabel: 'bytes', yFormat: formatBytes,
+      yLabel: 'bytes/s', yFormat: formatBytes,
     });
   };
-  const fromWindows = windows.flatMap((w) => w.topLocalHosts.filter((h) => h.host === host).map((h) => ({ t: w.start, out: h.bytesOut, in: h.bytesIn })));
+  // per second: the store answers with windows where the host was in the top-K and minutes where it was not
+  const rate = (bytes: number, durationMs: number): number => bytes / (durationMs / 1000);
+  const fromWindows = windows.flatMap((w) => w.topLocalHosts.filter((h) => h.host === host).map((h) => ({ t: w.start, out: rate(h.bytesOut, w.durationMs), in: rate(h.bytesIn, w.durationMs) })));
   draw(fromWindows);
   ctx.api.hostTimeline(host, a.peakAt - HALF_HOUR, a.peakAt + HALF_HOUR).then(
-    (points) => { if (points.length) draw(points.map((p) => ({ t: p.t, out: p.bytesOut, in: p.bytesIn }))); },
+    (points) => { if (points.length) draw(points.map((p) => ({ t: p.t, out: rate(p.bytesOut, p.durationMs ?? 1000), in: rate(p.bytesIn, p.durationMs ?? 1000) }))); },
     () => undefined,
   );
 }

@@ -3,17 +3,16 @@
 // event-time range — live in the URL (#/anomalies?level=high&q=10.0.0.5), so a reload or a shared
 // link restores them; ranges are anchored to the data's time, not the wall clock. CSV export of the
 // rows shown. Each row links to the incident's card; Tab reaches it, Enter opens it.
-import { select as d3select } from 'd3-selection';
 import { saveBlob } from '../api.ts';
 import type { Incident } from '../apiShapes.ts';
 import type { AppContext } from '../context.ts';
 import { button, el, select } from '../dom.ts';
-import { formatTime, fromInputTime, toInputTime } from '../format.ts';
-import { incidentSubject, levelLabel, observedVsExpected } from '../anomalyText.ts';
+import { fromInputTime, toInputTime } from '../format.ts';
 import { dataTime } from '../liveState.ts';
 import { INCIDENT_CSV_HEADER, incidentCsvRow, toCsv } from '../csv.ts';
 import { routeHash } from '../router.ts';
 import { KINDS, LEVELS, STATUSES } from '../vocabulary.ts';
+import { drawIncidentRows, incidentHeader } from './incidentRows.ts';
 
 const PAGE = 200;
 /** the server's largest page; older incidents than that are reached with the time range */
@@ -24,10 +23,6 @@ export const FILTER_KEYS = ['level', 'kind', 'status', 'sensor', 'q', 'from', 't
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filter = Record<FilterKey, string>;
 
-const COLUMNS = [
-  ['c-level', 'Level'], ['c-time', 'Time (UTC)'], ['c-kind', 'Kind'], ['c-subject', 'Subject'], ['c-observed', 'Observed'],
-  ['c-findings', 'Findings'], ['c-status', 'Status'],
-] as const;
 const RANGES = [{ label: 'Last hour of data', ms: 3_600_000 }, { label: 'Last day of data', ms: 86_400_000 }];
 
 export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URLSearchParams): () => void {
@@ -86,8 +81,7 @@ export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URL
       count,
     ),
   );
-  const header = el('div', { class: 'feed-row feed-head', attrs: { 'aria-hidden': 'true' } },
-    ...COLUMNS.map(([cls, h]) => el('span', { class: cls }, h)));
+  const header = incidentHeader();
   const list = el('ol', { class: 'feed', attrs: { 'aria-label': 'Incidents, newest first' } });
   const more = button('Load older incidents', () => { want = Math.min(MOST, want + PAGE); void refresh(); });
   more.hidden = true;
@@ -125,32 +119,7 @@ export function mountIncidentFeed(root: HTMLElement, ctx: AppContext, query: URL
   }
 
   function draw(): void {
-    d3select(list).selectAll<HTMLLIElement, Incident>('li')
-      .data(rows, (i) => i.id)
-      .join((enter) => {
-        const li = enter.append('li');
-        const a = li.append('a').attr('class', 'feed-row');
-        for (const [cls] of COLUMNS) a.append('span').attr('class', cls);
-        return li;
-      })
-      .call((li) => {
-        const a = li.select<HTMLAnchorElement>('a.feed-row')
-          .attr('href', (d) => routeHash('incident', d.id))
-          .attr('data-id', (d) => d.id)
-          .attr('data-headline', (d) => d.headline.id)
-          .attr('data-level', (d) => d.level)
-          .attr('data-status', (d) => d.status)
-          .classed('unseen', (d) => ctx.state.unseen.has(d.headline.id))
-          .attr('aria-label', (d) => `${ctx.state.unseen.has(d.headline.id) ? 'new ' : ''}${d.level} ${d.kinds.join(', ')} ${incidentSubject(d)}, ${d.findings} finding${d.findings === 1 ? '' : 's'}, ${d.status}`);
-        a.select('.c-level').attr('class', (d) => `c-level badge level-${d.level}`).text((d) => levelLabel(d.level));
-        a.select('.c-time').text((d) => formatTime(d.start).slice(5, 19)).attr('title', (d) => `${formatTime(d.start)} – ${formatTime(d.end)}`);
-        a.select('.c-kind').text((d) => d.kinds.join(', '));
-        a.select('.c-subject').text((d) => incidentSubject(d));
-        a.select('.c-observed').text((d) => observedVsExpected(d.headline));
-        a.select('.c-findings').text((d) => String(d.findings));
-        a.select('.c-status').attr('class', (d) => `c-status status-${d.status}`).text((d) => d.status);
-      })
-      .order();
+    drawIncidentRows(list, rows, ctx, (d) => routeHash('incident', d.id));
   }
 
   const off = ctx.onChange((c) => {

@@ -1,9 +1,10 @@
 // #/replay: replay a stored dataset into its own channel at a chosen speed, with its own traffic
-// chart and feed, so analysts practise on known incidents without touching live data.
+// chart and incident list (its findings grouped by the server as live ones are), so analysts
+// practise on known incidents without touching live data.
 import type { View } from '../context.ts';
 import { clear, el, field } from '../dom.ts';
 import { formatDuration } from '../format.ts';
-import { mountFeed } from './feedPanel.ts';
+import { mountReplayIncidents } from './replayIncidents.ts';
 import { mountTraffic } from './trafficPanel.ts';
 
 const SPEEDS = ['1', '10', '60', '300', '600', '1200'];
@@ -32,16 +33,16 @@ export const replayView: View = (root, ctx) => {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!datasetPick.value) { status.textContent = 'Pick a dataset.'; return; }
-    ctx.api.replay(datasetPick.value, Number(speedPick.value)).then(({ channel }) => {
+    ctx.api.replay(datasetPick.value, Number(speedPick.value)).then(({ id, channel }) => {
       for (const c of cleanups) c();
       clear(stage);
       ctx.follow(channel);
       status.textContent = `Replaying ${datasetPick.value} at ${speedPick.value}× into ${channel}.`;
       stage.dataset.channel = channel;
       const traffic = el('section', { attrs: { 'aria-label': 'Replay traffic' } });
-      const feed = el('section', { attrs: { 'aria-label': 'Replay anomalies' } });
-      stage.append(el('h2', {}, `Traffic (${channel})`), traffic, el('h2', {}, 'Anomalies in this replay'), feed);
-      cleanups = [mountTraffic(traffic, ctx, channel, false), mountFeed(feed, ctx, channel)];
+      const feed = el('section', { attrs: { 'aria-label': 'Replay incidents' } });
+      stage.append(el('h2', {}, `Traffic (${channel})`), traffic, el('h2', {}, 'Incidents in this replay'), feed);
+      cleanups = [mountTraffic(traffic, ctx, channel, false), mountReplayIncidents(feed, ctx, { id, channel })];
     }, (e: unknown) => { status.textContent = e instanceof Error ? e.message : String(e); });
   });
   return () => { for (const c of cleanups) c(); };
