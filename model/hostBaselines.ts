@@ -345,16 +345,11 @@ export class HostBaselines {
   }
 
   /**
-   * Upload limits for a host at a slot, as the largest of the slot and its neighbouring hours (a
-   * recurring job that starts half an hour early is still at home): the host's own when its
-   * history there is mature, else the larger of its own and its peer group's.
-   */
-  /**
    * The slots an upload at `slot` is judged by: the slot and the hours either side. A kind of day
    * training never saw borrows the same hours of the other kind: a weekend judged by weekdays
    * rather than by nothing at all.
    */
-  judgedSlots(slot: number): { at: number; slots: readonly number[]; borrowed: boolean } {
+  private judgedSlots(slot: number): { at: number; slots: readonly number[]; borrowed: boolean } {
     const other = (s: number): number => (s < HOURS_PER_DAY ? s + HOURS_PER_DAY : s - HOURS_PER_DAY);
     const borrowed = (this.json.hours[slot] ?? 0) === 0;
     const at = borrowed ? other(slot) : slot;
@@ -370,6 +365,11 @@ export class HostBaselines {
     return { at, slots: thinner ? [...around(at), ...around(other(at))] : around(at), borrowed };
   }
 
+  /**
+   * Upload limits for a host at a slot, as the largest of the slot and its neighbouring hours (a
+   * recurring job that starts half an hour early is still at home): the host's own when its
+   * history there is mature, else the larger of its own and its peer group's.
+   */
   uploadLimits(host: string, slot: number): UploadLimits {
     // a borrowed kind of day counts at a quarter of the maturity
     const { at, slots, borrowed } = this.judgedSlots(slot);

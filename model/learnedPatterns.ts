@@ -11,6 +11,8 @@ import { SCAN_FLOORS } from './detectors/scan.ts';
 import { ScanCounter } from './detectors/scanCounter.ts';
 import { ScanBaseline, type ScanBaselineJson } from './scanBaseline.ts';
 import { DestinationBaseline, type DestinationBaselineJson } from './destinationBaseline.ts';
+import { SharedUploads } from './sharedUploads.ts';
+import { SharedUploadVolumes } from './detectors/sharedVolume.ts';
 import { BeaconTracker, isBeacon } from './detectors/beaconing.ts';
 import { PeriodicServices, type PeriodicServicesJson } from './periodicServices.ts';
 import { KnownRemotes } from './detectors/newDestination.ts';
@@ -60,12 +62,16 @@ export class PatternLearner {
   private readonly scanCounter = new ScanCounter();
   private readonly beacons = new BeaconTracker();
   private readonly periodic = new Set<string>();
+  /** what each host sends to each commonly used network: the destinations learned so far tell
+   * those networks from the rest (a network is common within the first hours of a working day) */
+  private readonly sharedVolumes = new SharedUploadVolumes(new SharedUploads(this.patterns.destinations));
 
   add(w: WindowStats): void {
     const { attribution, domains, scans, destinations } = this.patterns;
     for (const c of this.names.add(attribution.clientNames(w), w.start + w.durationMs, w.durationMs)) domains.learn(c, attribution.isResolver(c.client));
     for (const c of this.scanCounter.add(w)) scans.learn(c);
     destinations.learn(w);
+    for (const v of this.sharedVolumes.add(w)) destinations.learnHostVolume(v.network.network, v.host, v.bytes);
     for (const c of this.beacons.add(w)) {
       if (!isBeacon(c)) continue;
       if (this.periodic.size < MAX_PERIODIC_PAIRS) this.periodic.add(c.key);

@@ -1,9 +1,10 @@
 // Uploads to the networks many of the site's hosts send to every day (cloud storage and CDNs with
 // rotating addresses, a device vendor's cloud, SaaS services: `commonNetwork` in
-// destinationBaseline.ts) are judged apart from a host's other uploads. In one host's own week of history a large cloud sync is a rare outlier, while
-// across the site it happens every day: measured against the host it would alarm every few hours,
-// measured against what the network's addresses received it is ordinary. A host's payload in a
-// window goes to the side of the remote that received most of it (`LocalHostStats.topRemote`).
+// destinationBaseline.ts) are judged apart from a host's other uploads. In one host's own week a
+// large cloud sync is a rare outlier, while across the site it happens every day: measured against
+// the host alone it would alarm every few hours, measured against what the other hosts sent there
+// it is ordinary. A host's payload in a window goes to the side of the remote that received most
+// of it (`LocalHostStats.topRemote`).
 import type { LocalHostStats } from '../capture/index.ts';
 import type { DestinationBaseline, NetworkVerdict } from './destinationBaseline.ts';
 

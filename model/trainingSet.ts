@@ -10,8 +10,6 @@ import { SeasonalBaselineBuilder } from './seasonalBaseline.ts';
 import { SiteCalendar } from './timeSlots.ts';
 import { emptyLimits, type DetectorLimits } from './detectorLimits.ts';
 import { PatternLearner } from './learnedPatterns.ts';
-import { SharedUploads } from './sharedUploads.ts';
-import { SharedUploadVolumes } from './detectors/sharedVolume.ts';
 
 export interface TimeRange { start: number; end: number }
 
@@ -39,15 +37,10 @@ export class TrainingSet {
   private readonly f = new Float64Array(FEATURE_COUNT);
 
   readonly hostBuilder: HostBaselineBuilder;
-  /** what each host sends to each shared network, for the most one host sent (outbound-spike) */
-  private readonly sharedVolumes: SharedUploadVolumes;
   readonly profiles: HostProfileSet;
 
   constructor(private readonly seed: number, private readonly exclude: readonly TimeRange[], readonly calendar = SiteCalendar.UTC) {
     this.hostBuilder = new HostBaselineBuilder(calendar);
-    // the destinations learned so far tell uploads to commonly used networks from the rest (a
-    // network is commonly used within the first hours of a working day)
-    this.sharedVolumes = new SharedUploadVolumes(new SharedUploads(this.patterns.patterns.destinations));
     this.profiles = new HostProfileSet(seed, calendar);
   }
 
@@ -119,7 +112,6 @@ export class TrainingSet {
       if (fs.direction === 'outbound' && !this.remoteBytes.has(fs.remote) && this.remoteBytes.size < MAX_REMOTES_TRACKED) this.remoteBytes.set(fs.remote, 0);
     }
     this.patterns.add(w);
-    for (const v of this.sharedVolumes.add(w)) this.patterns.patterns.destinations.learnHostVolume(v.network.network, v.host, v.bytes);
   }
 
   /** Rows hashed so far (the data hash recorded in meta.json). */

@@ -10,7 +10,6 @@ import { RollingUpload } from './uploadVolume.ts';
 import { SharedUploadVolumes } from './sharedVolume.ts';
 import { VOLUME_DECAY_MS, othersVolume, type NetworkVerdict } from '../destinationBaseline.ts';
 import type { SharedUploads } from '../sharedUploads.ts';
-import type { LocalHostStats } from '../../capture/index.ts';
 
 /** An upload must exceed what is expected by at least this much per second to count. */
 export const MIN_SPIKE_EXCESS_BYTES_PER_S = 100_000;
@@ -30,16 +29,13 @@ export const SINGLE_HOST_SHARE = 0.5;
 export class OutboundSpikeDetector implements Detector {
   private rolling: RollingUpload | null = null;
   private readonly sharedVolumes: SharedUploadVolumes | null;
-  private readonly skipShared: ((h: LocalHostStats) => boolean) | undefined;
-  private now = 0;
 
   /**
-   * `shared`: uploads to the site's shared networks are judged against those networks, not
-   * against the host's own history (sharedUploads.ts); without it every upload is the host's.
+   * `shared`: uploads to networks many hosts send to may be as large as the other hosts sent
+   * there (sharedUploads.ts); without it every upload is judged by the host's own history.
    */
   constructor(private readonly baseline: SeasonalBaseline, private readonly hosts: HostBaselines, private readonly shared?: SharedUploads) {
     this.sharedVolumes = shared ? new SharedUploadVolumes(shared) : null;
-    this.skipShared = shared ? (h) => shared.isShared(h, this.now) : undefined;
   }
 
   detect(ctx: WindowContext, out: Finding[]): void {
@@ -52,13 +48,12 @@ export class OutboundSpikeDetector implements Detector {
     let hostFired = false;
     const fired = new Set<string>();
     const slot = this.hosts.slotOf(w.start);
-    this.now = w.start;
     // the most one host sent: what one host explains is judged by that host's limits
     let largestHost = 0;
     for (const h of activeHosts(w)) {
       const payload = Math.min(hostPayloadToRemote(h) * perSec, leftNetwork);
       if (payload > largestHost) largestHost = payload;
-      if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S || this.skipShared?.(h)) continue;
+      if (payload < MIN_SPIKE_EXCESS_BYTES_PER_S || this.shared?.isShared(h, w.start)) continue;
       // the host's own largest window around this hour, or its peer group's when its history is thin
       const lim = this.hosts.uploadLimits(h.host, slot);
       const limit = Math.max(UPLOAD_HEADROOM * lim.windowMax, lim.windowMax + MIN_SPIKE_EXCESS_BYTES_PER_S);

@@ -2,7 +2,7 @@
 // stands out in any single second (15 MB over four minutes) still stands out over a minute.
 // Hosts are numbered once and the minute is a ring of typed arrays, so a window of thousands of
 // hosts costs one map lookup per host and no allocation.
-import type { LocalHostStats, WindowStats } from '../../capture/index.ts';
+import type { WindowStats } from '../../capture/index.ts';
 import { HEADER_BYTES_PER_PACKET, activeHosts, hostPayloadToRemote } from '../features.ts';
 
 export const UPLOAD_HORIZON_MS = 60_000;
@@ -24,11 +24,8 @@ export class RollingUpload {
     for (let i = 0; i < this.horizon; i++) this.ring.push({ ids: new Int32Array(64), bytes: new Float64Array(64), n: 0 });
   }
 
-  /**
-   * Adds a window; returns how many hosts sent something in it (read them with host/minute/latest/receiver).
-   * Hosts for which `skip` is true (an upload judged elsewhere) add nothing in this window.
-   */
-  add(w: WindowStats, skip?: (h: LocalHostStats) => boolean): number {
+  /** Adds a window; returns how many hosts sent something in it (read them with host/minute/latest/receiver). */
+  add(w: WindowStats): number {
     this.head = (this.head + 1) % this.horizon;
     const slot = this.ring[this.head]!;
     // the window leaving the minute
@@ -43,7 +40,7 @@ export class RollingUpload {
     const leftNetwork = Math.max(0, o.bytes - o.packets * HEADER_BYTES_PER_PACKET);
     for (const h of activeHosts(w)) {
       const p = Math.min(hostPayloadToRemote(h), leftNetwork);
-      if (p <= 0 || skip?.(h)) continue;
+      if (p <= 0) continue;
       const id = this.idOf(h.host);
       if (slot.n === slot.ids.length) this.growSlot(slot);
       slot.ids[slot.n] = id;
